@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Launcher: refuses old Node clearly, turns on the compile cache (fast no-op rebuilds), then
+// hands over to the TypeScript entry point, which Node 24 runs by stripping types.
+import module from 'node:module';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(`tsbuild needs Node.js 24 or newer (this is ${process.version}); run scripts/setup.sh\n`);
+  process.exit(1);
+}
+module.enableCompileCache?.();
+const { main } = await import('./main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,53 @@
+// A frontend turns a build description into LLB. It is an object of named, typed hooks that the
+// driver (frontends/driver.ts) calls; it sees the world only through FrontendContext.
+import type { Definition, Platform, State } from '../llb/index.ts';
+import type { ImageConfig } from '../oci/index.ts';
+
+export interface FrontendInput {
+  /** Path of the build description (Dockerfile, build.ts, …) as the user named it. */
+  readonly filename: string;
+  /** Its bytes. */
+  readonly source: Uint8Array;
+  /** `--target`. */
+  readonly target?: string;
+  /** `--build-arg` values, and frontend options. */
+  readonly buildArgs: Readonly<Record<string, string>>;
+  /** Target platform (default: the host's). */
+  readonly platform: Platform;
+  /** Skip base-image resolution: an empty config stands in (offline compile and lint). */
+  readonly noResolve?: boolean;
+}
+
+export interface ResolvedImage {
+  /** Canonical reference with the resolved manifest digest (`docker.io/library/x:tag@sha256:…`). */
+  readonly ref: string;
+  readonly digest?: string;
+  readonly config: ImageConfig;
+}
+
+export interface FrontendContext {
+  /** Reads a file of the build context (relative path), or undefined when it does not exist. */
+  readContextFile(path: string): Promise<Uint8Array | undefined>;
+  /** Resolves an image reference to its config for the given platform. */
+  resolveImageConfig(ref: string, platform: Platform): Promise<ResolvedImage>;
+  /** A lint-style warning attached to a place in the build description. */
+  warn(message: string, location?: { file: string; line: number }): void;
+  readonly signal: AbortSignal;
+}
+
+export interface FrontendResult {
+  /** The LLB state of the result, and its marshaled definition. */
+  readonly state?: State;
+  readonly definition: Definition;
+  /** The image config of the result (env, cmd, history, …) without rootfs diff_ids filled. */
+  readonly image?: Partial<ImageConfig>;
+  /** Files the build description itself depends on (for watch mode): absolute paths. */
+  readonly dependencies?: readonly string[];
+}
+
+export interface Frontend {
+  readonly name: string;
+  /** First frontend whose detect returns true handles the input (when none was named). */
+  detect?(input: Pick<FrontendInput, 'filename' | 'source'>): boolean;
+  build(ctx: FrontendContext, input: FrontendInput): Promise<FrontendResult>;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Prepares a machine for tsbuild: Node 24 (locally, when the system one is older), the npm
+# dependencies, and — when run as root — the Debian packages the tests and RUN steps use.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tools="$root/.tools"
+mkdir -p "$tools/bin"
+
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# 1. Node >= 24: the system one if new enough, else node@24 from the npm registry.
+if [ ! -x "$tools/bin/node" ]; then
+  sys=$(command -v node || true)
+  if [ -n "$sys" ] && [ "$(node_major "$sys")" -ge 24 ]; then
+    ln -sf "$sys" "$tools/bin/node"
+  else
+    echo "setup: installing Node 24 from the npm registry into .tools/node24" >&2
+    mkdir -p "$tools/node24"
+    npm install --silent --no-save --no-audit --no-fund --prefix "$tools/node24" node@24 >/dev/null
+    ln -sf "$tools/node24/node_modules/node/bin/node" "$tools/bin/node"
+  fi
+fi
+export PATH="$tools/bin:$PATH"
+[ "$(node_major node)" -ge 24 ] || { echo "setup: Node 24 is not available" >&2; exit 1; }
+
+# 2. Debian packages (root only): the OCI runtime, busybox for the base image, the registry and
+#    the tools that read our output.
+pkgs=(runc crun busybox-static docker-registry skopeo umoci pigz tmux iproute2)
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  missing=()
+  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: apt-get install ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+# 3. npm dependencies, only when package.json or the lock changed since the last install.
+stamp="$root/node_modules/.tsbuild-setup"
+if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then
+  echo "setup: npm install" >&2
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+  touch "$stamp"
+fi
