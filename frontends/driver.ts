@@ -1,0 +1,82 @@
+// Chooses a frontend and calls its hooks. Every failure that comes out of a hook is wrapped with
+// the frontend's and the hook's names, so a user can tell tsbuild's errors from a plugin's.
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import type { Frontend, FrontendContext, FrontendInput, FrontendResult } from './types.ts';
+
+export class FrontendError extends Error {
+  override name = 'FrontendError';
+  readonly frontend: string;
+  readonly hook: string;
+  constructor(frontend: string, hook: string, cause: unknown) {
+    const inner = cause instanceof Error ? cause.message : String(cause);
+    // Built-in frontends speak for themselves (their messages already name file and line);
+    // plugins are named so the user knows whose message it is.
+    super(frontend === 'dockerfile' || frontend === 'typescript' ? inner : `frontend "${frontend}" (${hook}): ${inner}`, { cause });
+    this.frontend = frontend;
+    this.hook = hook;
+  }
+}
+
+export class FrontendLoadError extends Error {
+  override name = 'FrontendLoadError';
+}
+
+/** Runs `build` and wraps its failure; the only way the core calls a frontend. */
+export async function callBuild(frontend: Frontend, ctx: FrontendContext, input: FrontendInput): Promise<FrontendResult> {
+  try {
+    return await frontend.build(ctx, input);
+  } catch (err) {
+    if (err instanceof FrontendError) throw err;
+    throw new FrontendError(frontend.name, 'build', err);
+  }
+}
+
+/** First frontend whose `detect` accepts the input, like a first-wins plugin hook. */
+export function detectFrontend(frontends: readonly Frontend[], input: Pick<FrontendInput, 'filename' | 'source'>): Frontend | undefined {
+  for (const frontend of frontends) {
+    if (!frontend.detect) continue;
+    let accepted: boolean;
+    try {
+      accepted = frontend.detect(input);
+    } catch (err) {
+      throw new FrontendError(frontend.name, 'detect', err);
+    }
+    if (accepted) return frontend;
+  }
+  return undefined;
+}
+
+function isFrontend(value: unknown): value is Frontend {
+  return typeof value === 'object' && value !== null &&
+    typeof (value as Frontend).name === 'string' && typeof (value as Frontend).build === 'function';
+}
+
+/**
+ * Loads a third-party frontend: a path (`./my-frontend.ts`, relative to `baseDir`) or a package
+ * name resolved from `baseDir`. The module's default export, or its export named `frontend`,
+ * must be a `{ name, build }` object.
+ */
+export async function loadFrontend(spec: string, baseDir: string): Promise<Frontend> {
+  const looksLikePath = spec.startsWith('.') || isAbsolute(spec) || /\.(m?[jt]s)$/.test(spec);
+  let url: string;
+  try {
+    url = looksLikePath
+      ? pathToFileURL(resolve(baseDir, spec)).href
+      : pathToFileURL(createRequire(resolve(baseDir, 'noop.js')).resolve(spec)).href;
+  } catch {
+    throw new FrontendLoadError(`cannot find frontend "${spec}" from ${baseDir}: give a path to a module or an installed package name`);
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    throw new FrontendLoadError(`cannot load frontend "${spec}": ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const candidate = mod.default ?? mod.frontend;
+  if (!isFrontend(candidate)) {
+    throw new FrontendLoadError(`frontend "${spec}" must export (default, or as "frontend") an object with a string "name" and a "build(ctx, input)" function`);
+  }
+  return candidate;
+}
