@@ -1,0 +1,191 @@
+// Content digests of paths in a directory tree, for cache keys that change only when what a step
+// reads changes (record.ts has the exact encodings).
+//
+// Speed: per-entry promises cost far more than the I/O of a small file, so the tree is walked with
+// synchronous calls (about 3 µs per stat) and small files are read inline; files over 1 MiB go to
+// a pool of worker threads (hash-pool.ts) that read them in chunks while the walk goes on. Files
+// whose stat is unchanged since an earlier hash are not read at all (hash-cache.ts).
+import { createHash } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, posix } from 'node:path';
+import type { Digest } from '../../llb/index.ts';
+import { PathFilter, Pattern } from '../patterns/index.ts';
+import { ChecksumPathError } from './errors.ts';
+import { HashCache } from './hash-cache.ts';
+import { HashPool } from './hash-pool.ts';
+import { dirDigest, EMPTY_DIGEST, fileDigest, headerDigest, selectionDigest } from './record.ts';
+import { resolveInTree, segments } from './resolve-path.ts';
+import type { ChecksumOptions, HashStats } from './types.ts';
+
+const LARGE_FILE = 1024 * 1024;
+
+type MaybePromise<T> = T | Promise<T>;
+
+export interface ContentHasherOptions {
+  /** File that remembers content digests across processes; memory only when absent. */
+  readonly cacheFile?: string;
+  /** Worker threads hashing large files; default: available cores, at most 4. */
+  readonly workers?: number;
+  /**
+   * A file changed less than this long before it was hashed is not trusted from the cache
+   * (timestamps are coarse on some filesystems). Default 1000 ms.
+   */
+  readonly racyWindowMs?: number;
+}
+
+export class ContentHasher {
+  readonly stats: HashStats = { filesRead: 0, bytesRead: 0, cacheHits: 0 };
+  readonly #cache: HashCache;
+  readonly #pool: HashPool;
+
+  constructor(options: ContentHasherOptions = {}) {
+    this.#cache = new HashCache(options.cacheFile, BigInt(Math.round((options.racyWindowMs ?? 1000) * 1e6)));
+    this.#pool = new HashPool(options.workers ?? Math.min(4, availableParallelism()));
+  }
+
+  /** Digest of what `options` selects under `root`. */
+  async checksum(root: string, options: ChecksumOptions = {}): Promise<Digest> {
+    await this.#cache.load();
+    const realRoot = await realpath(root);
+    const path = options.path ?? '/';
+    const filter = new PathFilter({ include: options.include ?? [], exclude: options.exclude ?? [] });
+    const followLinks = options.followLinks ?? false;
+
+    if (options.wildcard && hasWildcard(path)) {
+      const matches = await this.#expand(realRoot, path);
+      if (matches.length === 0) return EMPTY_DIGEST;
+      const digests: Digest[] = [];
+      for (const m of matches) digests.push(await this.#selected(realRoot, m, followLinks, filter));
+      if (digests.length === 1) return digests[0]!;
+      return selectionDigest(matches.map((m, i) => [m, digests[i]!] as const));
+    }
+    return this.#selected(realRoot, path, followLinks, filter);
+  }
+
+  /** Persists the file-digest cache (atomically). */
+  flush(): Promise<void> {
+    return this.#cache.flush();
+  }
+
+  async #selected(root: string, path: string, followLinks: boolean, filter: PathFilter): Promise<Digest> {
+    const host = await resolveInTree(root, path, followLinks);
+    const st = host === undefined ? undefined : tryLstat(host);
+    if (host === undefined || st === undefined) throw new ChecksumPathError(path, 'no such file or directory');
+    if (filter.empty || !st.isDirectory()) return this.#entry(host, st);
+    const out: [string, MaybePromise<Digest>][] = [['.', headerDigest(st)]];
+    this.#walkSelected(host, '', filter, out);
+    const resolved = await Promise.all(out.map(async ([rel, d]) => [rel, await d] as const));
+    return selectionDigest(resolved.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  }
+
+  #walkSelected(dir: string, rel: string, filter: PathFilter, out: [string, MaybePromise<Digest>][]): void {
+    for (const name of readdirSync(dir)) {
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      const host = join(dir, name);
+      const st = lstatSync(host, { bigint: true });
+      const selected = filter.selects(childRel);
+      if (st.isDirectory()) {
+        if (selected) out.push([childRel, headerDigest(st)]);
+        if (selected || filter.descend(childRel)) this.#walkSelected(host, childRel, filter, out);
+      } else if (selected) {
+        out.push([childRel, this.#entry(host, st)]);
+      }
+    }
+  }
+
+  #entry(host: string, st: BigIntStats): MaybePromise<Digest> {
+    if (st.isFile()) {
+      const content = this.#content(host, st);
+      return typeof content === 'string' ? fileDigest(st, content) : content.then((c) => fileDigest(st, c));
+    }
+    if (st.isSymbolicLink()) return headerDigest(st, readlinkSync(host));
+    if (!st.isDirectory()) return headerDigest(st);
+    const names = readdirSync(host).sort();
+    const children = names.map((name) => {
+      const child = join(host, name);
+      return this.#entry(child, lstatSync(child, { bigint: true }));
+    });
+    const header = headerDigest(st);
+    if (children.every((c) => typeof c === 'string')) return dirDigest(header, names.map((n, i) => [n, children[i] as Digest] as const));
+    return Promise.all(children).then((ds) => dirDigest(header, names.map((n, i) => [n, ds[i]!] as const)));
+  }
+
+  /** sha256 hex of a regular file's bytes, from the cache when its stat is unchanged. */
+  #content(host: string, st: BigIntStats, attempt = 0): MaybePromise<string> {
+    const cached = this.#cache.get(host, st);
+    if (cached !== undefined) {
+      this.stats.cacheHits++;
+      return cached;
+    }
+    // Taken before reading, so a change during the read makes the entry racy.
+    const hashedAt = BigInt(Date.now()) * 1_000_000n;
+    if (st.size > BigInt(LARGE_FILE)) return this.#pool.hash(host).then((r) => this.#verified(host, st, r, hashedAt, attempt));
+    const buf = readFileSync(host);
+    return this.#verified(host, st, { sha: createHash('sha256').update(buf).digest('hex'), bytes: buf.length }, hashedAt, attempt);
+  }
+
+  /** Records a file's hash if it did not change while being read; else hashes it again. */
+  #verified(host: string, st: BigIntStats, r: { sha: string; bytes: number }, hashedAt: bigint, attempt: number): MaybePromise<string> {
+    this.stats.filesRead++;
+    this.stats.bytesRead += r.bytes;
+    const after = tryLstat(host);
+    if (after && BigInt(r.bytes) === st.size && sameFile(after, st)) {
+      this.#cache.set(host, st, r.sha, hashedAt);
+      return r.sha;
+    }
+    if (!after || attempt >= 2) throw new ChecksumPathError(host, 'the file changed while it was being hashed');
+    return this.#content(host, after, attempt + 1);
+  }
+
+  /** Paths (relative to root, `/`-rooted) matching a wildcard path, sorted. */
+  async #expand(root: string, path: string): Promise<string[]> {
+    let current = ['/'];
+    for (const seg of segments(path)) {
+      const next: string[] = [];
+      if (!hasWildcard(seg)) {
+        for (const c of current) next.push(posix.join(c, seg));
+      } else {
+        const pattern = new Pattern(seg, false);
+        for (const c of current) {
+          const host = await resolveInTree(root, c, true);
+          if (host === undefined) continue;
+          let names: string[];
+          try {
+            names = readdirSync(host);
+          } catch {
+            continue;
+          }
+          for (const n of names) if (pattern.match(n)) next.push(posix.join(c, n));
+        }
+      }
+      current = next;
+    }
+    const existing: string[] = [];
+    for (const c of current) if ((await resolveInTree(root, c, false)) !== undefined) existing.push(c);
+    return existing.sort();
+  }
+}
+
+/** One-shot digest without a persistent cache. */
+export function checksum(root: string, options: ChecksumOptions = {}): Promise<Digest> {
+  return new ContentHasher().checksum(root, options);
+}
+
+function hasWildcard(p: string): boolean {
+  return /[*?[\\]/.test(p);
+}
+
+function tryLstat(p: string): BigIntStats | undefined {
+  try {
+    return lstatSync(p, { bigint: true });
+  } catch {
+    return undefined;
+  }
+}
+
+function sameFile(a: BigIntStats, b: BigIntStats): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
+}

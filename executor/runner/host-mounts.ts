@@ -1,0 +1,51 @@
+// Mounts made on the host for a run (an overlay rootfs), and finding the ones a crash left behind.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import type { OverlayRootfs } from './types.ts';
+
+const exec = promisify(execFile);
+
+export async function mountOverlay(spec: OverlayRootfs, target: string): Promise<void> {
+  if (spec.lowerdirs.length === 0) throw new Error('an overlay rootfs needs at least one lower directory');
+  for (const d of [...spec.lowerdirs, spec.upperdir, spec.workdir]) {
+    if (/[,:]/.test(d)) throw new Error(`overlay directory ${d} contains ',' or ':', which overlayfs options cannot express`);
+  }
+  const options = `lowerdir=${spec.lowerdirs.join(':')},upperdir=${spec.upperdir},workdir=${spec.workdir}`;
+  try {
+    await exec('mount', ['-t', 'overlay', 'overlay', '-o', options, target]);
+  } catch (e) {
+    throw new Error(`mounting the overlay rootfs failed: ${stderrOf(e)}`);
+  }
+}
+
+/** Unmounts `target`; lazily when it is still busy so a stuck process cannot block cleanup. */
+export async function unmount(target: string): Promise<void> {
+  try {
+    await exec('umount', [target]);
+  } catch {
+    await exec('umount', ['-l', target]).catch(() => undefined);
+  }
+}
+
+/** Mount points at or under `dir`, deepest first. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const prefix = dir.endsWith('/') ? dir : dir + '/';
+  const points = text
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((p): p is string => p !== undefined)
+    .map(unescapeMountinfo)
+    .filter((p) => p === dir || p.startsWith(prefix));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+function unescapeMountinfo(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+function stderrOf(e: unknown): string {
+  const err = e as { stderr?: string; message?: string };
+  return (err.stderr || err.message || String(e)).trim();
+}

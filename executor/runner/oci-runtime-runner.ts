@@ -1,0 +1,280 @@
+// Runs a process in a container with an OCI runtime CLI (runc or crun: the same commands).
+//
+// Life of a run (every step undone in `finally`, in reverse):
+//   bundle dir ─► rootfs ready (a dir as is, or an overlay mounted in the bundle) ─► cwd created ─► config.json
+//     ─► `<runtime> run` (stdio piped) ─► exit ─► `delete --force` ─► stubs removed ─► unmount ─► rm bundle
+// Abort: `<runtime> kill <id> KILL` until `run` returns, then the same cleanup.
+// A crashed process leaves bundles named with its pid; the next runner on the same state dir
+// removes those whose owner is gone (containers, mounts, files).
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { hostsFile, resolvConf } from './etc-files.ts';
+import { ProcessFailedError, RunCanceledError, RunnerStartError, RunnerUnavailableError } from './errors.ts';
+import { mountOverlay, mountsUnder, unmount } from './host-mounts.ts';
+import { missingMountPaths, removeMountStubs } from './mount-stubs.ts';
+import { OutputTail } from './output-tail.ts';
+import { mkdirAllInRoot } from './root-path.ts';
+import { allMounts, buildSpec, DEFAULT_HOSTNAME, processEnv } from './spec.ts';
+import type { RunOptions, RunResult, Runner } from './types.ts';
+import { resolveUser } from './user.ts';
+
+const exec = promisify(execFile);
+
+export type OciRuntimeName = 'runc' | 'crun';
+
+export interface OciRuntimeRunnerOptions {
+  /** Private to this runner kind: bundles and the runtime's own state live here. */
+  readonly stateDir: string;
+  /** Binary to execute; default: the runtime's name, looked up in PATH. */
+  readonly binary?: string;
+}
+
+let sequence = 0;
+
+export class OciRuntimeRunner implements Runner {
+  readonly name: OciRuntimeName;
+  readonly #binary: string;
+  readonly #runtimeRoot: string;
+  readonly #bundles: string;
+  #ready: Promise<void> | undefined;
+
+  constructor(name: OciRuntimeName, options: OciRuntimeRunnerOptions) {
+    this.name = name;
+    this.#binary = options.binary ?? name;
+    this.#runtimeRoot = join(options.stateDir, name);
+    this.#bundles = join(options.stateDir, 'bundles');
+  }
+
+  async check(): Promise<void> {
+    if (process.getuid?.() !== 0) {
+      throw new RunnerUnavailableError('RUN needs root to create containers: run tsbuild as root (e.g. with sudo)');
+    }
+    if (!(await findExecutable(this.#binary))) {
+      throw new RunnerUnavailableError(`RUN needs the ${this.name} container runtime, which was not found in PATH: install it with \`apt-get install ${this.name}\``);
+    }
+  }
+
+  async run(options: RunOptions): Promise<RunResult> {
+    const { args } = options.process;
+    if (args.length === 0) throw new Error('a process needs at least one argument');
+    if (options.signal?.aborted) throw new RunCanceledError(args, options.signal.reason);
+    this.#ready ??= this.check().then(() => this.#cleanStale());
+    await this.#ready;
+
+    const id = `tsb-${process.pid}-${++sequence}-${randomBytes(4).toString('hex')}`;
+    const bundle = join(this.#bundles, id);
+    const logPath = join(bundle, 'runtime.log');
+    const cleanups: (() => Promise<void>)[] = [() => rm(bundle, { recursive: true, force: true })];
+    try {
+      await mkdir(bundle, { recursive: true });
+      let rootfs: string;
+      if (typeof options.rootfs === 'string') {
+        rootfs = options.rootfs;
+      } else {
+        rootfs = join(bundle, 'rootfs');
+        await mkdir(rootfs);
+        await mountOverlay(options.rootfs, rootfs);
+        cleanups.push(() => unmountAll(rootfs));
+      }
+
+      const user = await resolveUser(rootfs, options.process.user);
+      const cwd = options.process.cwd || '/';
+      if (!cwd.startsWith('/')) throw new Error(`the working directory must be absolute, got ${JSON.stringify(cwd)}`);
+      await mkdirAllInRoot(rootfs, cwd, user.uid, user.gid);
+
+      const hostname = options.hostname ?? DEFAULT_HOSTNAME;
+      const hostsPath = join(bundle, 'hosts');
+      const resolvConfPath = join(bundle, 'resolv.conf');
+      await writeFile(hostsPath, hostsFile(hostname, options.extraHosts), { mode: 0o644 });
+      await writeFile(resolvConfPath, await resolvConf(), { mode: 0o644 });
+      const mounts = options.mounts ?? [];
+      const stubs = await missingMountPaths(rootfs, allMounts({ mounts, hostsPath, resolvConfPath }).map((m) => m.destination));
+      cleanups.push(() => removeMountStubs(rootfs, stubs));
+
+      const spec = buildSpec({
+        args,
+        env: processEnv(options.process.env, user.home),
+        rootPath: rootfs,
+        cwd,
+        user,
+        hostname,
+        network: options.network ?? 'none',
+        readonlyRootfs: options.readonlyRootfs ?? false,
+        mounts,
+        hostsPath,
+        resolvConfPath,
+        nofile: await nofileLimit(),
+      });
+      await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+
+      cleanups.push(() => this.#runtime(['delete', '--force', id]).then(() => undefined, () => undefined));
+      const exitCode = await this.#start(id, bundle, logPath, options);
+      if (exitCode === 'canceled') throw new RunCanceledError(args, options.signal?.reason);
+      if (exitCode.startError) throw new RunnerStartError(`process "${args.join(' ')}" could not be started: ${exitCode.startError}`, exitCode.log);
+      const valid = options.validExitCodes ?? [0];
+      if (!valid.includes(exitCode.code)) throw new ProcessFailedError(args, exitCode.code, exitCode.tail);
+      return { exitCode: exitCode.code };
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    }
+  }
+
+  async #start(
+    id: string,
+    bundle: string,
+    logPath: string,
+    options: RunOptions,
+  ): Promise<'canceled' | { code: number; tail: string; startError?: string; log: string }> {
+    const tail = new OutputTail();
+    const child = spawn(this.#binary, ['--root', this.#runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', '--bundle', bundle, id], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      tail.push(chunk);
+      options.stdout?.(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      tail.push(chunk);
+      options.stderr?.(chunk);
+    });
+    const exited = new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, sig) => resolve(code ?? 128 + (sig ? (osConstants.signals[sig] ?? 0) : 127)));
+    });
+
+    let canceled = false;
+    const onAbort = (): void => {
+      canceled = true;
+      void this.#killUntilExited(id, exited);
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let code: number;
+    try {
+      code = await exited;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    if (canceled) return 'canceled';
+
+    const log = await readFile(logPath, 'utf8').catch(() => '');
+    const startError = code !== 0 ? runtimeError(log) : undefined;
+    return { code, tail: tail.lines(), log, ...(startError ? { startError } : {}) };
+  }
+
+  async #killUntilExited(id: string, exited: Promise<number>): Promise<void> {
+    let done = false;
+    void exited.finally(() => (done = true)).catch(() => undefined);
+    // The container may not exist yet while the runtime is still creating it: retry until `run` returns.
+    while (!done) {
+      await this.#runtime(['kill', id, 'KILL']).catch(() => undefined);
+      await Promise.race([exited.catch(() => undefined), new Promise((r) => setTimeout(r, 100))]);
+    }
+  }
+
+  #runtime(args: string[]): Promise<{ stdout: string }> {
+    return exec(this.#binary, ['--root', this.#runtimeRoot, ...args]);
+  }
+
+  /** Removes what runs of dead processes left: containers, host mounts, bundle dirs. */
+  async #cleanStale(): Promise<void> {
+    await mkdir(this.#bundles, { recursive: true });
+    await mkdir(this.#runtimeRoot, { recursive: true });
+    const ids = new Set(await readdir(this.#bundles));
+    try {
+      const { stdout } = await this.#runtime(['list', '--format', 'json']);
+      const listed = JSON.parse(stdout || 'null') as { id: string }[] | null;
+      for (const c of listed ?? []) ids.add(c.id);
+    } catch {
+      // An empty or fresh root lists nothing.
+    }
+    for (const id of ids) {
+      if (ownerAlive(id)) continue;
+      await this.#runtime(['delete', '--force', id]).catch(() => undefined);
+      const bundle = join(this.#bundles, id);
+      await unmountAll(bundle);
+      await rm(bundle, { recursive: true, force: true });
+    }
+  }
+}
+
+export class RuncRunner extends OciRuntimeRunner {
+  constructor(options: OciRuntimeRunnerOptions) {
+    super('runc', options);
+  }
+}
+
+export class CrunRunner extends OciRuntimeRunner {
+  constructor(options: OciRuntimeRunnerOptions) {
+    super('crun', options);
+  }
+}
+
+export function createRunner(runtime: OciRuntimeName, options: OciRuntimeRunnerOptions): Runner {
+  return runtime === 'crun' ? new CrunRunner(options) : new RuncRunner(options);
+}
+
+async function unmountAll(dir: string): Promise<void> {
+  for (const point of await mountsUnder(dir)) await unmount(point);
+}
+
+function ownerAlive(id: string): boolean {
+  const m = /^tsb-(\d+)-/.exec(id);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The runtime's own error (JSON log lines at level error), if it failed rather than the process. */
+function runtimeError(log: string): string | undefined {
+  const messages: string[] = [];
+  for (const line of log.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      if ((entry.level === 'error' || entry.level === 'fatal') && entry.msg) messages.push(entry.msg);
+    } catch {
+      messages.push(line.trim());
+    }
+  }
+  return messages.length > 0 ? messages.join('; ') : undefined;
+}
+
+/**
+ * The open-files limit for the process: generous, but never above what this process may set
+ * itself (a runtime without CAP_SYS_RESOURCE cannot raise the hard limit).
+ */
+async function nofileLimit(): Promise<number> {
+  const wanted = 1024 * 1024;
+  try {
+    const limits = await readFile('/proc/self/limits', 'utf8');
+    const m = /^Max open files\s+\S+\s+(\S+)/m.exec(limits);
+    const hard = m?.[1] === 'unlimited' ? wanted : Number(m?.[1]);
+    return Number.isFinite(hard) && hard > 0 ? Math.min(wanted, hard) : 1024;
+  } catch {
+    return 1024;
+  }
+}
+
+async function findExecutable(binary: string): Promise<boolean> {
+  const candidates = binary.includes('/') ? [binary] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, binary));
+  for (const c of candidates) {
+    try {
+      await access(c, constants.X_OK);
+      return true;
+    } catch {
+      // next
+    }
+  }
+  return false;
+}
