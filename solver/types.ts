@@ -54,10 +54,18 @@ export interface OpContext {
 }
 
 export interface Op {
+  /**
+   * Called for every vertex of the graph before anything runs (definition keys need the whole
+   * upstream), so it must not build anything; resolving a tag to a digest is fine.
+   */
   cacheMap(ctx: OpContext): Promise<CacheMap>;
-  /** Runs the op on its built inputs; returns one result per output index. */
+  /**
+   * Runs the op on its built inputs; returns one result per output index. Must settle soon after
+   * `ctx.signal` aborts: a solve ends only when every started exec has settled. The result data
+   * must be durable before this resolves, because the solver then records its id.
+   */
   exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]>;
-  /** Optional per-kind parallelism limit: resolves to a release function. */
+  /** Optional per-kind parallelism limit: resolves to a release function; rejects when `signal` aborts. */
   acquire?(signal: AbortSignal): Promise<() => void>;
 }
 

@@ -1,0 +1,87 @@
+// A process solving with the disk store is SIGKILLed at random moments. Afterwards the store
+// must open, every record must point at data that exists, and a rerun must complete.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DiskCacheStore, loadGraph, MemoryCacheStore, solve } from '../../solver/index.ts';
+import { crashGraph } from './crash-graph.ts';
+import { FakeResolver, type NumResult } from './fakes.ts';
+
+const child = join(import.meta.dirname, 'crash-child.ts');
+const root = mkdtempSync(join(tmpdir(), 'tsbuild-crash-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+}
+
+/** Starts a child; once it reports `ready`, kills it after `killAfterMs` (undefined: let it finish). */
+function runChild(seed: number, killAfterMs?: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, ['--no-warnings', child, root, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (killAfterMs !== undefined && stdout.startsWith('ready')) {
+        const timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+        proc.on('exit', () => clearTimeout(timer));
+        killAfterMs = undefined;
+      }
+    });
+    proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    proc.on('exit', (code, signal) => resolve({ code, signal, stdout }));
+  });
+}
+
+async function checkStore(): Promise<number> {
+  const db = new DatabaseSync(join(root, 'cache.db'));
+  expect((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok');
+  db.close();
+  const store = new DiskCacheStore(root);
+  const records = await store.list();
+  store.close();
+  for (const r of records) {
+    const file = join(root, 'data', encodeURIComponent(r.resultId));
+    expect(existsSync(file), `record ${r.key} points at missing data ${r.resultId}`).toBe(true);
+    expect(Number.isFinite(Number(readFileSync(file, 'utf8')))).toBe(true);
+  }
+  return records.length;
+}
+
+async function expected(seed: number): Promise<number> {
+  const { graph, target } = crashGraph(seed);
+  const out = await solve(loadGraph(graph.input(target)), { resolver: new FakeResolver(), store: new MemoryCacheStore() });
+  if (!out.ok) throw new Error(out.failure.message);
+  return (out.results[0] as NumResult).value;
+}
+
+describe('disk store under SIGKILL', () => {
+  it('survives 24 kills at random moments, then a rerun completes', { timeout: 180_000 }, async () => {
+    const runs = 24;
+    let killed = 0;
+    const counts: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      // Seeds repeat, so some runs resume a killed one and some start fresh work.
+      const seed = i % 12;
+      const run = await runChild(seed, Math.floor(Math.random() * 250));
+      if (run.signal === 'SIGKILL') killed++;
+      else expect(run.code).toBe(0);
+      counts.push(await checkStore());
+    }
+    // The kills must have landed during solves, not only before or after them.
+    expect(killed).toBeGreaterThanOrEqual(runs / 2);
+    expect(counts[counts.length - 1]).toBeGreaterThan(0);
+
+    for (const seed of [0, 5, 11]) {
+      const run = await runChild(seed);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`done ${await expected(seed)}`);
+    }
+    await checkStore();
+  });
+});
