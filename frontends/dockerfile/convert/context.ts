@@ -1,0 +1,21 @@
+// What the converter needs from the outside world, and small helpers over it.
+import type { Platform } from '../../../llb/index.ts';
+import type { ImageConfig } from '../../../oci/index.ts';
+
+export interface ConvertOptions {
+  /** Name of the Dockerfile as the user gave it (used in errors and source maps). */
+  readonly filename: string;
+  readonly source: string;
+  readonly target?: string;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  /** Target platform. */
+  readonly platform: Platform;
+  /** Platform of the machine running the build (default: the target). */
+  readonly buildPlatform?: Platform;
+  /** Skip base-image resolution; an empty config stands in. */
+  readonly noResolve?: boolean;
+  /** Exclude patterns for the build context (from .dockerignore). */
+  readonly contextExcludes?: readonly string[];
+  readonly resolveImageConfig?: (ref: string, platform: Platform) => Promise<{ ref: string; config: ImageConfig }>;
+  readonly warn?: (message: string, location?: { file: string; line: number }) => void;
+}

@@ -1,0 +1,1 @@
+export * from './dockerfile/index.ts';

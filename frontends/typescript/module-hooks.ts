@@ -1,0 +1,82 @@
+// Module resolution for build programs. Registered once per process with node:module's
+// synchronous hooks; it does three things for imports made while a program loads:
+//   1. `import … from 'tsbuild'` resolves to this checkout's llb/index.ts when the program's
+//      folder has no tsbuild package of its own (a build.ts anywhere on disk just works);
+//   2. every local module the program pulls in is recorded (watch mode rebuilds when one changes);
+//   3. local modules get the load's generation in their URL, so a reload sees edited files
+//      instead of Node's module cache. Packages (node_modules) and tsbuild itself are shared.
+import module from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const LLB_INDEX = new URL('../../llb/index.ts', import.meta.url).href;
+const TSBUILD_ROOT = new URL('../../', import.meta.url).href;
+const GENERATION_PARAM = 'tsbuild-load';
+
+interface Load {
+  readonly generation: number;
+  readonly files: Set<string>;
+}
+
+const loads = new Map<number, Load>();
+let registered = false;
+let nextGeneration = 1;
+
+function generationOf(url: string | undefined): number | undefined {
+  if (!url?.startsWith('file:')) return undefined;
+  const g = new URL(url).searchParams.get(GENERATION_PARAM);
+  return g === null ? undefined : Number(g);
+}
+
+function isLocalSource(url: string): boolean {
+  return url.startsWith('file:') && !url.includes('/node_modules/') && !url.startsWith(TSBUILD_ROOT + 'llb/');
+}
+
+function register(): void {
+  if (registered) return;
+  registered = true;
+  module.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const generation = generationOf(context.parentURL);
+      const load = generation === undefined ? undefined : loads.get(generation);
+      let result: module.ResolveFnOutput;
+      try {
+        result = nextResolve(specifier, context);
+      } catch (err) {
+        if (specifier === 'tsbuild' && (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+          return { url: LLB_INDEX, format: 'module', shortCircuit: true };
+        }
+        throw err;
+      }
+      if (!load || !isLocalSource(result.url)) return result;
+      const url = new URL(result.url);
+      url.searchParams.set(GENERATION_PARAM, String(generation));
+      load.files.add(fileURLToPath(url.href.replace(/\?.*$/, '')));
+      return { ...result, url: url.href };
+    },
+  });
+}
+
+/**
+ * Imports the program at `path` as a fresh load (edited files are re-read). Returns its
+ * namespace and every local file it imported, the program included.
+ */
+export async function importProgram(path: string): Promise<{ exports: Record<string, unknown>; files: string[]; url: string }> {
+  register();
+  const generation = nextGeneration++;
+  const load: Load = { generation, files: new Set([path]) };
+  loads.set(generation, load);
+  const url = pathToFileURL(path);
+  url.searchParams.set(GENERATION_PARAM, String(generation));
+  try {
+    const exports = (await import(url.href)) as Record<string, unknown>;
+    return { exports, files: [...load.files], url: url.href };
+  } finally {
+    loads.delete(generation);
+  }
+}
+
+/** Removes the load marker from a module URL and returns a path (for messages). */
+export function cleanModuleURL(url: string): string {
+  if (!url.startsWith('file:')) return url;
+  return fileURLToPath(url.replace(/\?.*$/, ''));
+}
