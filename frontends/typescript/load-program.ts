@@ -6,25 +6,16 @@
 //   export default async ({ buildArgs, platform, local }) => ({ state });   // computed
 //   export const test = …;                                                 // --target test
 import { isAbsolute, resolve } from 'node:path';
-import { isState, local, type ImageSpec, type LocalOptions, type Platform, type State } from '../../llb/index.ts';
+import { isState, local, type BuildContext, type ImageSpec, type Platform, type State } from '../../llb/index.ts';
 import { BuildProgramError, locateInStack, messageOf } from './errors.ts';
 import { importProgram } from './module-hooks.ts';
 
-/** What a build program's function receives. */
-export interface BuildContext {
-  readonly buildArgs: Readonly<Record<string, string>>;
-  readonly platform: Platform;
-  readonly target: string | undefined;
-  /** A directory of the build: `local('context')` is the build context. */
-  local(name: string, opts?: LocalOptions): State;
-}
-
-export interface BuildTarget {
+export interface ResolvedTarget {
   readonly state: State;
   readonly image?: ImageSpec;
 }
 
-export interface LoadedProgram extends BuildTarget {
+export interface LoadedProgram extends ResolvedTarget {
   /** The program and every local module it imported (absolute paths). */
   readonly dependencies: readonly string[];
   /** Names of the exports that can be targets. */
@@ -37,7 +28,7 @@ export interface LoadOptions {
   readonly platform: Platform;
 }
 
-function asTarget(v: unknown): BuildTarget | undefined {
+function asTarget(v: unknown): ResolvedTarget | undefined {
   if (isState(v)) return { state: v };
   if (typeof v === 'object' && v !== null && 'state' in v && isState((v as { state: unknown }).state)) {
     const t = v as { state: State; image?: ImageSpec };

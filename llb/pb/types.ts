@@ -1,6 +1,7 @@
 // Plain TypeScript shapes of BuildKit's `solver/pb/ops.proto` messages. Field numbers live in
 // the codec's schema (llb/pb/schema.ts); these are the decoded values every layer passes around.
 // Names are lowerCamel; int64 fields are JS numbers (safe integers), bytes are Uint8Array.
+// Timestamps (int64 unix nanoseconds) may also be bigints: today's dates do not fit in a double.
 // A field left undefined is the protobuf default (0, '', false, empty): the codec omits it.
 
 export type Digest = `sha256:${string}`;
@@ -149,7 +150,7 @@ export interface FileActionCopy {
   createDestPath?: boolean; // 8
   allowWildcard?: boolean; // 9
   allowEmptyWildcard?: boolean; // 10
-  timestamp?: number; // 11 — unix nanoseconds, -1 keeps
+  timestamp?: number | bigint; // 11 — unix nanoseconds, -1 keeps
   includePatterns?: string[]; // 12
   excludePatterns?: string[]; // 13
   alwaysReplaceExistingDestPaths?: boolean; // 14
@@ -162,7 +163,7 @@ export interface FileActionMkFile {
   mode?: number; // 2
   data?: Uint8Array; // 3
   owner?: ChownOpt; // 4
-  timestamp?: number; // 5
+  timestamp?: number | bigint; // 5 — unix nanoseconds, -1 keeps
 }
 
 export interface FileActionMkDir {
@@ -170,7 +171,7 @@ export interface FileActionMkDir {
   mode?: number; // 2
   makeParents?: boolean; // 3
   owner?: ChownOpt; // 4
-  timestamp?: number; // 5
+  timestamp?: number | bigint; // 5 — unix nanoseconds, -1 keeps
 }
 
 export interface FileActionRm {
@@ -183,7 +184,7 @@ export interface FileActionSymlink {
   oldpath?: string; // 1
   newpath?: string; // 2
   owner?: ChownOpt; // 3
-  timestamp?: number; // 4
+  timestamp?: number | bigint; // 4 — unix nanoseconds, -1 keeps
 }
 
 export interface ChownOpt { user?: UserOpt; group?: UserOpt } // 1, 2
@@ -196,7 +197,7 @@ export interface MergeInput { input?: number } // 1
 export interface DiffOp { lower?: LowerDiffInput; upper?: UpperDiffInput } // 1, 2
 export interface LowerDiffInput { input?: number } // 1
 export interface UpperDiffInput { input?: number } // 1
-export interface PassthroughOp { id?: string; outputs?: number } // 1, 2
+export interface PassthroughOp { id?: string; outputs?: number[] } // 1, 2 (repeated int64)
 
 export interface OpMetadata {
   ignoreCache?: boolean; // 1
