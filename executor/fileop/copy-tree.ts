@@ -1,0 +1,272 @@
+// `cp -a` of one source path (file, symlink or directory tree) to one destination path, with the
+// options of an LLB copy: owner, mode or symbolic mode, fixed timestamp, include/exclude filters
+// and replacing existing paths of another type. Symlinks below the top are copied as links and
+// never followed, on either side, so a walk cannot leave its two roots. Hard links between files
+// of the copied set stay hard links.
+//
+// Include filters are applied lazily: a directory that does not match itself is created only
+// once something under it matches (so `a/*/c` creates `a/b` only if `a/b/c` exists).
+import { constants, type BigIntStats } from 'node:fs';
+import { chmod, copyFile, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, unlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Owner } from './owner.ts';
+import type { ModeChange } from './symbolic-mode.ts';
+import type { PathFilter } from './path-filter.ts';
+import { FileOpError } from './errors.ts';
+import { pathInRoot } from './resolve-in-root.ts';
+import { setOwner } from './file-meta.ts';
+
+export interface CopyTreeOptions {
+  /** Host directory of the source tree (for paths in messages and the read hook). */
+  srcRoot: string;
+  dstRoot: string;
+  /** `--chown`: every copied path gets this owner. */
+  owner?: Owner | undefined;
+  /** Owner given to copied paths when there is no `owner` (else they keep the source's). */
+  sourceOwner?: Owner | undefined;
+  /** Octal mode replacing each path's permission and special bits. */
+  mode?: number | undefined;
+  /** Symbolic mode applied to each path's own mode; wins over `mode`. */
+  modeChange?: ModeChange | undefined;
+  /** Seconds since the epoch given to every copied path; else the source's times are kept. */
+  time?: number | undefined;
+  include?: PathFilter | undefined;
+  exclude?: PathFilter | undefined;
+  /** A source path replaces an existing destination path of another type instead of failing. */
+  alwaysReplace?: boolean | undefined;
+  /** Called with each regular file's stat (path inside the source) just before it is read. */
+  onSourceFile?: ((path: string, st: BigIntStats) => void | Promise<void>) | undefined;
+}
+
+/** A directory whose creation waits until something under it is included. */
+interface PendingDir {
+  src: string;
+  dst: string;
+  created: Promise<void> | undefined;
+}
+
+/** false: it existed; 'clean': created; 'setgid': created, inheriting a setgid parent's group. */
+type DirCreated = false | 'clean' | 'setgid';
+
+const euid = process.geteuid?.() ?? -1;
+const egid = process.getegid?.() ?? -1;
+const privileged = euid === 0;
+
+/** Regular files copied at once: enough to keep the file-system thread pool busy. */
+const FILE_CONCURRENCY = 16;
+
+export class TreeCopier {
+  readonly #o: CopyTreeOptions;
+  /** First copy of each multiply-linked source inode: later ones link to it once it is done. */
+  readonly #inodes = new Map<string, Promise<string>>();
+  #active = 0;
+  #waiting: Array<() => void> = [];
+  #waitingHead = 0;
+
+  constructor(options: CopyTreeOptions) {
+    this.#o = options;
+  }
+
+  /** Copies host path `src` to host path `dst` (both already resolved inside their roots). */
+  copy(src: string, dst: string): Promise<void> {
+    return this.#copy(src, '', dst, false, [], false);
+  }
+
+  /**
+   * `fresh`: `target`'s parent was created empty by this copy without an inherited setgid bit,
+   * so `target` does not exist and a new entry gets the builder's own uid and gid. That spares
+   * the lstat, chown and chmod calls that dominate copying many small files.
+   */
+  async #copy(src: string, rel: string, target: string, overwriteTargetMeta: boolean, pending: readonly PendingDir[], fresh: boolean): Promise<void> {
+    const o = this.#o;
+    let include = true;
+    let excluded = false;
+    if (rel !== '') {
+      if (o.include) include = o.include.matches(rel);
+      if (o.exclude?.matches(rel)) {
+        include = false;
+        excluded = true;
+      }
+      // Nothing below can come back in: no need to even look at it.
+      if (!include && !o.include && !o.exclude?.hasExclusions) return;
+    }
+    const st = await lstat(src, { bigint: true });
+    const isDir = st.isDirectory();
+    if (!include && !isDir) return;
+
+    let targetSt = fresh ? undefined : await lstatOrUndefined(target);
+    if (include) {
+      if (o.alwaysReplace && targetSt && !(isDir && targetSt.isDirectory())) {
+        await rm(target, { recursive: true, force: true });
+        targetSt = undefined;
+      }
+      await this.#createPendingDirs(pending, overwriteTargetMeta);
+    }
+
+    if (isDir) {
+      const created = await this.#copyDir(src, rel, target, overwriteTargetMeta, include, excluded, pending);
+      if (!include) return;
+      if (overwriteTargetMeta || created) await this.#copyMeta(st, target);
+      else if (targetSt) await this.#copyTimes(st, target);
+      return;
+    }
+
+    await this.#slot(() => this.#copyLeaf(st, src, target, targetSt, fresh));
+  }
+
+  async #copyLeaf(st: BigIntStats, src: string, target: string, targetSt: BigIntStats | undefined, fresh: boolean): Promise<void> {
+    const o = this.#o;
+    if (targetSt) {
+      if (targetSt.isDirectory()) {
+        const p = pathInRoot(o.dstRoot, target);
+        throw new FileOpError('is-a-directory', `cannot replace directory ${p} with a file`, p);
+      }
+      await unlink(target);
+    }
+    if (st.isFile()) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = st.nlink > 1n ? this.#inodes.get(key) : undefined;
+      if (first !== undefined) {
+        await link(await first, target);
+      } else {
+        const done = (async () => {
+          await o.onSourceFile?.(pathInRoot(o.srcRoot, src), st);
+          await copyFile(src, target, constants.COPYFILE_FICLONE);
+          return target;
+        })();
+        if (st.nlink > 1n) this.#inodes.set(key, done);
+        await done;
+      }
+    } else if (st.isSymbolicLink()) {
+      await symlink(await readlink(src), target);
+    } else if (st.isSocket()) {
+      return; // a socket is only meaningful to a running process: an image has no use for it
+    } else {
+      const what = st.isFIFO() ? 'named pipe' : 'device file';
+      const p = pathInRoot(o.srcRoot, src);
+      throw new FileOpError('unsupported', `cannot copy ${p}: copying a ${what} is not supported`, p);
+    }
+    await this.#copyMeta(st, target, fresh);
+  }
+
+  /** Runs leaf work with at most FILE_CONCURRENCY at once (directories never hold a slot). */
+  async #slot(work: () => Promise<void>): Promise<void> {
+    if (this.#active >= FILE_CONCURRENCY) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#active++;
+    try {
+      await work();
+    } finally {
+      this.#active--;
+      const next = this.#waiting[this.#waitingHead];
+      if (next) {
+        this.#waiting[this.#waitingHead++] = noop;
+        if (this.#waitingHead > 1024 && this.#waitingHead * 2 > this.#waiting.length) {
+          this.#waiting = this.#waiting.slice(this.#waitingHead);
+          this.#waitingHead = 0;
+        }
+        next();
+      }
+    }
+  }
+
+  async #copyDir(
+    src: string, rel: string, dst: string, overwriteTargetMeta: boolean, include: boolean, excluded: boolean, pending: readonly PendingDir[],
+  ): Promise<DirCreated> {
+    const self: PendingDir = { src, dst, created: undefined };
+    let created: DirCreated = false;
+    if (include) {
+      created = await this.#ensureDir(dst);
+      self.created = Promise.resolve();
+    }
+    if (excluded && !this.#o.exclude?.hasExclusions) return created;
+    const below = [...pending, self];
+    const names = (await readdir(src)).sort();
+    // Siblings run together; every one is waited for before an error is reported, so nothing
+    // is still writing when the caller cleans up.
+    const results = await Promise.allSettled(
+      names.map((name) => this.#copy(join(src, name), rel === '' ? name : `${rel}/${name}`, join(dst, name), true, below, created === 'clean')),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return created;
+  }
+
+  /** Creates the directories held back by include filters, now that something inside matched. */
+  async #createPendingDirs(pending: readonly PendingDir[], overwriteTargetMeta: boolean): Promise<void> {
+    for (const dir of pending) {
+      dir.created ??= (async () => {
+        const st = await lstat(dir.src, { bigint: true });
+        const created = await this.#ensureDir(dir.dst);
+        if (created || overwriteTargetMeta) await this.#copyMeta(st, dir.dst);
+      })();
+      await dir.created;
+    }
+  }
+
+  /** mkdir unless a directory is there; says whether it was created, and with an inherited setgid. */
+  async #ensureDir(dst: string): Promise<DirCreated> {
+    const st = await lstatOrUndefined(dst);
+    if (st?.isDirectory()) return false;
+    if (st) {
+      const p = pathInRoot(this.#o.dstRoot, dst);
+      throw new FileOpError('not-a-directory', `cannot copy a directory to ${p}: it exists and is not a directory`, p);
+    }
+    await mkdir(dst, { mode: 0o700 });
+    // Under a setgid directory new entries take its group: then they are not "fresh".
+    return ((await lstat(dst)).mode & 0o2000) === 0 ? 'clean' : 'setgid';
+  }
+
+  /** `created`: target is a file or link just made in a fresh directory (see #copy). */
+  async #copyMeta(st: BigIntStats, target: string, created = false): Promise<void> {
+    const o = this.#o;
+    const owner = o.owner ?? o.sourceOwner ?? { uid: Number(st.uid), gid: Number(st.gid) };
+    // What a new entry already has: copyFile gives a file the source's mode, and as root the
+    // source's ids; a new symlink has the builder's ids.
+    const has = !created ? undefined : st.isFile() ? (privileged ? { uid: Number(st.uid), gid: Number(st.gid) } : undefined) : { uid: euid, gid: egid };
+    const chown = !(has && has.uid === owner.uid && has.gid === owner.gid);
+    if (st.isSymbolicLink()) {
+      if (chown) await setOwner(target, owner.uid, owner.gid, true);
+    } else {
+      if (chown) await setOwner(target, owner.uid, owner.gid);
+      const current = Number(st.mode) & 0o7777;
+      let mode = current;
+      if (o.modeChange) mode = o.modeChange(current, st.isDirectory());
+      else if (o.mode !== undefined) mode = o.mode & 0o7777;
+      if (chown || mode !== current || !created || (current & 0o6000) !== 0) await chmod(target, mode);
+    }
+    await this.#copyTimes(st, target);
+  }
+
+  async #copyTimes(st: BigIntStats, target: string): Promise<void> {
+    const atime = this.#o.time ?? nsToSeconds(st.atimeNs);
+    const mtime = this.#o.time ?? nsToSeconds(st.mtimeNs);
+    if (st.isSymbolicLink()) await lutimes(target, atime, mtime);
+    else await utimes(target, atime, mtime);
+  }
+}
+
+function noop(): void {}
+
+function nsToSeconds(ns: bigint): number {
+  return Number(ns / 1000n) / 1e6;
+}
+
+async function lstatOrUndefined(p: string): Promise<BigIntStats | undefined> {
+  try {
+    return await lstat(p, { bigint: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** stat that follows links, or undefined when nothing is there. */
+export async function statOrUndefined(p: string): Promise<BigIntStats | undefined> {
+  try {
+    return await stat(p, { bigint: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
