@@ -1,0 +1,132 @@
+// The `tar` and `local` outputs: a finished root filesystem (any directory) written as a tar stream
+// or copied to a directory, keeping modes, owners (when running as root), times, symlinks and hard
+// links. Entries are visited in sorted order so equal trees give equal tars; with an epoch, times
+// later than it are clamped to it.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pack as tarPack, type Header } from 'tar-stream';
+
+export interface FilesystemExportOptions {
+  /** Clamp file times to this (seconds since 1970). */
+  sourceDateEpoch?: number;
+}
+
+async function* walk(root: string, rel = ''): AsyncGenerator<string> {
+  const names = (await readdir(join(root, rel))).sort();
+  for (const name of names) {
+    const p = rel === '' ? name : `${rel}/${name}`;
+    yield p;
+    const s = await lstat(join(root, p));
+    if (s.isDirectory()) yield* walk(root, p);
+  }
+}
+
+function clamp(mtime: Date, epoch: number | undefined): Date {
+  if (epoch === undefined) return mtime;
+  const e = epoch * 1000;
+  return mtime.getTime() > e ? new Date(e) : mtime;
+}
+
+/** Writes the tree under `rootfs` as a tar into `out` (ended when done). */
+export async function writeDirectoryTar(rootfs: string, out: Writable, opts: FilesystemExportOptions = {}): Promise<void> {
+  const pack = tarPack();
+  const done = pipeline(pack, out);
+  const seen = new Map<string, string>();
+  const add = (header: Partial<Header> & { name: string }, body?: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (body !== undefined) pack.entry(header, body, (err) => (err ? reject(err) : resolve()));
+      else pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    });
+  try {
+    for await (const rel of walk(rootfs)) {
+      const full = join(rootfs, rel);
+      const s = await lstat(full);
+      const base = { name: rel, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: clamp(s.mtime, opts.sourceDateEpoch) };
+      if (s.isDirectory()) await add({ ...base, name: `${rel}/`, type: 'directory' });
+      else if (s.isSymbolicLink()) await add({ ...base, type: 'symlink', linkname: await readlink(full) });
+      else if (s.isFile()) {
+        const key = `${s.dev}:${s.ino}`;
+        const first = s.nlink > 1 ? seen.get(key) : undefined;
+        if (first !== undefined) {
+          await add({ ...base, type: 'link', linkname: first });
+          continue;
+        }
+        if (s.nlink > 1) seen.set(key, rel);
+        await new Promise<void>((resolve, reject) => {
+          const entry = pack.entry({ ...base, type: 'file', size: s.size }, (err) => (err ? reject(err) : resolve()));
+          const src = createReadStream(full);
+          src.on('error', reject);
+          src.pipe(entry);
+        });
+      } else if (s.isFIFO()) await add({ ...base, type: 'fifo' });
+      else if (s.isCharacterDevice() || s.isBlockDevice()) {
+        await add({ ...base, type: s.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: Math.floor(s.rdev / 256) & 0xfff, devminor: (s.rdev & 0xff) | ((s.rdev >> 12) & 0xfff00) });
+      }
+      // sockets have no tar representation and are left out, as tar(1) does
+    }
+    pack.finalize();
+  } catch (err) {
+    pack.destroy(err as Error);
+  }
+  await done;
+}
+
+/** Copies the tree under `rootfs` into `dest` (created if needed; existing entries replaced). */
+export async function copyDirectory(rootfs: string, dest: string, opts: FilesystemExportOptions = {}): Promise<void> {
+  const asRoot = process.getuid?.() === 0;
+  await mkdir(dest, { recursive: true });
+  const seen = new Map<string, string>();
+  const dirs: { path: string; atime: Date; mtime: Date }[] = [];
+  for await (const rel of walk(rootfs)) {
+    const src = join(rootfs, rel);
+    const dst = join(dest, rel);
+    const s = await lstat(src);
+    const mtime = clamp(s.mtime, opts.sourceDateEpoch);
+    const atime = clamp(s.atime, opts.sourceDateEpoch);
+    const existing = await lstat(dst).catch(() => undefined);
+    if (existing && !(existing.isDirectory() && s.isDirectory())) await rm(dst, { recursive: true, force: true });
+    if (s.isDirectory()) {
+      await mkdir(dst, { recursive: true });
+      dirs.push({ path: dst, atime, mtime });
+    } else if (s.isSymbolicLink()) {
+      await symlink(await readlink(src), dst);
+    } else if (s.isFile()) {
+      const key = `${s.dev}:${s.ino}`;
+      const first = s.nlink > 1 ? seen.get(key) : undefined;
+      if (first !== undefined) {
+        await link(first, dst);
+        continue;
+      }
+      if (s.nlink > 1) seen.set(key, dst);
+      await copyFile(src, dst);
+    } else {
+      continue; // devices, fifos and sockets are not reproduced outside a container rootfs
+    }
+    if (asRoot) await lchown(dst, s.uid, s.gid);
+    if (!s.isSymbolicLink()) {
+      await chmod(dst, s.mode & 0o7777);
+      if (!s.isDirectory()) await utimes(dst, atime, mtime);
+    } else await lutimes(dst, atime, mtime);
+  }
+  // Directory times last: writing their children changed them.
+  for (const d of dirs.reverse()) await utimes(d.path, d.atime, d.mtime);
+}
+
+/** `type=local` / `type=tar` for a finished root filesystem. */
+export async function exportFilesystem(
+  rootfs: string,
+  spec: { type: 'local' | 'tar'; dest: string; sourceDateEpoch: number | undefined; rewriteTimestamp: boolean },
+  opts: { stdout?: Writable; sourceDateEpoch?: number } = {},
+): Promise<void> {
+  const epoch = spec.sourceDateEpoch ?? opts.sourceDateEpoch;
+  const fsOpts = epoch !== undefined ? { sourceDateEpoch: epoch } : {};
+  if (spec.type === 'local') return copyDirectory(rootfs, spec.dest, fsOpts);
+  if (spec.dest === '-') {
+    if (!opts.stdout) throw new Error('dest=- needs an output stream');
+    return writeDirectoryTar(rootfs, opts.stdout, fsOpts);
+  }
+  return writeDirectoryTar(rootfs, createWriteStream(spec.dest), fsOpts);
+}

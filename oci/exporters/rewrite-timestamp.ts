@@ -1,0 +1,42 @@
+// `rewrite-timestamp=true`: file times in the build's own layers are clamped to SOURCE_DATE_EPOCH,
+// so that a rebuild at another time gives the same layer bytes. Base image layers are left alone
+// (their blobs keep their digests).
+import { PassThrough, type Readable } from 'node:stream';
+import { extract as tarExtract, pack as tarPack, type Header } from 'tar-stream';
+import type { ContentStore } from '../content-store.ts';
+import { tarLayerSource, type LayerSource } from '../layer-source.ts';
+
+/** The same tar with every mtime later than `epoch` (seconds) set to `epoch`. */
+export function clampTarTimes(tar: Readable, epoch: number): Readable {
+  const limit = epoch * 1000;
+  const extract = tarExtract();
+  const pack = tarPack();
+  const out = new PassThrough();
+  pack.pipe(out);
+  extract.on('entry', (header, stream, next) => {
+    const h: Header = { ...header };
+    if (h.mtime && h.mtime.getTime() > limit) h.mtime = new Date(limit);
+    if (h.pax) {
+      // PAX times would override the clamped header time on extraction.
+      const pax: Record<string, string> = { ...(h.pax as Record<string, string>) };
+      for (const k of ['mtime', 'atime', 'ctime']) {
+        if (pax[k] !== undefined && Number(pax[k]) * 1000 > limit) pax[k] = String(epoch);
+      }
+      h.pax = pax;
+    }
+    const entry = pack.entry(h, (err) => (err ? out.destroy(err) : next()));
+    stream.pipe(entry);
+  });
+  extract.on('finish', () => pack.finalize());
+  extract.on('error', (err) => out.destroy(err));
+  tar.on('error', (err) => out.destroy(err));
+  tar.pipe(extract);
+  return out;
+}
+
+export function clampedLayerSource(store: ContentStore, layer: LayerSource, epoch: number): LayerSource {
+  return tarLayerSource(store, {
+    openTar: () => clampTarTimes(layer.openTar(), epoch),
+    ...(layer.description !== undefined ? { description: layer.description } : {}),
+  });
+}

@@ -1,0 +1,180 @@
+// A layer as exporters see it: something that can produce its uncompressed tar, knows (or can
+// compute) its diff_id, and can be turned into a blob of any compression in the content store.
+//
+// Blobs are made on demand and remembered per compression and level, in memory and as a link in
+// the content store (diff_id + compression → blob), so the same layer exported twice, or by two
+// processes, or on two different bases, is compressed once and gives the same bytes.
+import { createHash } from 'node:crypto';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Digest } from '../llb/index.ts';
+import type { ContentStore } from './content-store.ts';
+import { createCompressor, createDecompressor } from './compression/compress.ts';
+import { compressionKey, compressionOfMediaType, ociLayerMediaType, type CompressionOptions } from './compression/types.ts';
+import { digestHex, digestOf } from './digest.ts';
+import { BlobNotFoundError } from './errors.ts';
+import type { Descriptor } from './types.ts';
+
+export interface LayerSource {
+  /** sha256 of the uncompressed tar: the image config's `rootfs.diff_ids` entry. */
+  diffID(): Promise<Digest>;
+  /** The uncompressed tar, streamed (errors arrive on the stream). */
+  openTar(): Readable;
+  /** The layer as a blob in the content store with this compression; OCI media types. */
+  blob(compression: CompressionOptions): Promise<Descriptor>;
+  /** What made the layer; used for a history entry when none is given. */
+  readonly description?: string;
+}
+
+const LINK_KIND = 'layer-blob';
+
+interface LinkRecord {
+  digest: Digest;
+  size: number;
+  mediaType: string;
+}
+
+async function lookupLink(store: ContentStore, diffID: Digest, c: CompressionOptions): Promise<Descriptor | undefined> {
+  const rec = await store.getLink<LinkRecord>(`${LINK_KIND}-${compressionKey(c)}`, digestHex(diffID));
+  if (!rec) return undefined;
+  const info = await store.info(rec.digest);
+  if (!info || info.size !== rec.size) return undefined;
+  return { mediaType: rec.mediaType, digest: rec.digest, size: rec.size };
+}
+
+async function saveLink(store: ContentStore, diffID: Digest, c: CompressionOptions, d: Descriptor): Promise<void> {
+  await store.setLink(`${LINK_KIND}-${compressionKey(c)}`, digestHex(diffID), { digest: d.digest, size: d.size, mediaType: d.mediaType } satisfies LinkRecord);
+}
+
+/** Streams the tar through a compressor into the store, hashing the uncompressed bytes on the way. */
+async function compressInto(store: ContentStore, tar: Readable, c: CompressionOptions, expectDiffID?: Digest): Promise<{ diffID: Digest; blob: Descriptor }> {
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const compressed = new PassThrough();
+  const ingest = store.ingest(compressed);
+  await Promise.all([pipeline(tar, tap, createCompressor(c), compressed), ingest]);
+  const diffID = digestOf(hash);
+  if (expectDiffID !== undefined && diffID !== expectDiffID) {
+    throw new Error(`layer content changed: expected diff_id ${expectDiffID}, the tar hashes to ${diffID}`);
+  }
+  const info = await ingest;
+  return { diffID, blob: { mediaType: ociLayerMediaType(c.type), digest: info.digest, size: info.size } };
+}
+
+async function hashTar(tar: Readable): Promise<Digest> {
+  const hash = createHash('sha256');
+  for await (const chunk of tar) hash.update(chunk as Buffer);
+  return digestOf(hash);
+}
+
+export interface TarLayerOptions {
+  /** Opens the uncompressed tar; must give the same bytes every time it is called. */
+  openTar: () => Readable;
+  /** When already known (e.g. recorded with the snapshot), saves a pass over the tar. */
+  diffID?: Digest;
+  description?: string;
+}
+
+/** A layer produced as a tar on demand, e.g. the diff of a snapshot against its parent. */
+export function tarLayerSource(store: ContentStore, opts: TarLayerOptions): LayerSource {
+  let diffID: Promise<Digest> | undefined = opts.diffID !== undefined ? Promise.resolve(opts.diffID) : undefined;
+  const blobs = new Map<string, Promise<Descriptor>>();
+  const source: LayerSource = {
+    ...(opts.description !== undefined ? { description: opts.description } : {}),
+    diffID() {
+      diffID ??= hashTar(opts.openTar());
+      return diffID;
+    },
+    openTar: () => opts.openTar(),
+    blob(c) {
+      const key = compressionKey(c);
+      let p = blobs.get(key);
+      if (!p) {
+        p = (async () => {
+          const known = diffID ? await diffID : undefined;
+          if (known) {
+            const linked = await lookupLink(store, known, c);
+            if (linked) return linked;
+          }
+          const made = await compressInto(store, opts.openTar(), c, known);
+          diffID ??= Promise.resolve(made.diffID);
+          await saveLink(store, made.diffID, c, made.blob);
+          return made.blob;
+        })();
+        p.catch(() => blobs.delete(key));
+        blobs.set(key, p);
+      }
+      return p;
+    },
+  };
+  return source;
+}
+
+export interface BlobLayerOptions {
+  /** The existing blob (compressed or not), as in a manifest. */
+  descriptor: Descriptor;
+  /** From the image config. */
+  diffID: Digest;
+  /** Brings the blob into the content store when it is not there yet (e.g. a registry download). */
+  fetch?: () => Promise<void>;
+  description?: string;
+}
+
+/**
+ * A layer backed by an existing blob: a pulled layer, or a layer of an image in the local store.
+ * Asked for the compression it already has, it returns that blob untouched (so base layers keep
+ * their digests); other compressions are made from it once.
+ */
+export function blobLayerSource(store: ContentStore, opts: BlobLayerOptions): LayerSource {
+  const { descriptor, diffID } = opts;
+  const existing = compressionOfMediaType(descriptor.mediaType);
+  let present: Promise<void> | undefined;
+  const ensure = (): Promise<void> => {
+    present ??= (async () => {
+      if (await store.has(descriptor.digest)) return;
+      if (!opts.fetch) throw new BlobNotFoundError(descriptor.digest);
+      await opts.fetch();
+    })();
+    present.catch(() => (present = undefined));
+    return present;
+  };
+  const blobs = new Map<string, Promise<Descriptor>>();
+  const openTar = (): Readable => {
+    const out = new PassThrough();
+    ensure()
+      .then(() => store.open(descriptor.digest))
+      .then((raw) => pipeline(raw, createDecompressor(existing), out))
+      .catch((err: unknown) => out.destroy(err as Error));
+    return out;
+  };
+  return {
+    ...(opts.description !== undefined ? { description: opts.description } : {}),
+    diffID: () => Promise.resolve(diffID),
+    openTar,
+    blob(c) {
+      const key = compressionKey(c);
+      let p = blobs.get(key);
+      if (!p) {
+        p = (async (): Promise<Descriptor> => {
+          if (c.type === existing && (!c.force || c.type === 'uncompressed')) {
+            await ensure();
+            return { mediaType: ociLayerMediaType(existing), digest: descriptor.digest, size: descriptor.size };
+          }
+          const linked = await lookupLink(store, diffID, c);
+          if (linked) return linked;
+          const made = await compressInto(store, openTar(), c, diffID);
+          await saveLink(store, diffID, c, made.blob);
+          return made.blob;
+        })();
+        p.catch(() => blobs.delete(key));
+        blobs.set(key, p);
+      }
+      return p;
+    },
+  };
+}
