@@ -3,6 +3,7 @@
 // accepted; nothing here touches the disk (the command validates paths when it uses them).
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { splitCsv } from '../../oci/index.ts';
 import { UsageError } from '../errors.ts';
 import { isProgressMode, progressModes, type ProgressMode } from '../progress/index.ts';
 
@@ -245,29 +246,6 @@ function keyValues(flag: string, values: readonly string[], requireValue: boolea
  * Splits `a=1,"b=x,y",c` the way docker's csv flags do: commas separate fields, double quotes
  * group (and are removed), `""` inside quotes is a literal quote.
  */
-export function splitCsv(s: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else field += c;
-  }
-  if (quoted) throw new Error(`unterminated quote in "${s}"`);
-  fields.push(field);
-  return fields;
-}
-
 function csvPairs(flag: string, value: string): Record<string, string> {
   let fields: string[];
   try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildUsage, parseBuildArgs, splitCsv, type BuildOptions } from '../../cli/commands/build-options.ts';
+import { buildUsage, parseBuildArgs, type BuildOptions } from '../../cli/commands/build-options.ts';
+import { splitCsv } from '../../oci/index.ts';
 import { UsageError } from '../../cli/errors.ts';
 
 const parse = (...argv: string[]) => {

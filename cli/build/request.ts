@@ -1,0 +1,35 @@
+// One build, fully resolved from the command line: what `solve`, `build` and watch mode hand to
+// the engine (run-build.ts).
+import type { Platform } from '../../llb/index.ts';
+import type { OutputSpec } from '../../oci/index.ts';
+
+export type SecretSource = { readonly file: string } | { readonly env: string };
+
+export interface BuildRequest {
+  /** Absolute path of the build description (Dockerfile, build.ts, plugin input, LLB definition). */
+  readonly file: string;
+  /** Absolute path of the build context (`local('context')`). */
+  readonly contextDir: string;
+  /** Other named local sources (`--local name=path`), absolute. */
+  readonly locals: Readonly<Record<string, string>>;
+  /** `--frontend name|path|package`. */
+  readonly frontend?: string;
+  readonly target?: string;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly platform: Platform;
+  /** Compile without resolving base images (an empty config stands in). */
+  readonly noResolve: boolean;
+  readonly noCache: boolean;
+  /** Always ask the registry for base images. */
+  readonly pull: boolean;
+  readonly secrets: Readonly<Record<string, SecretSource>>;
+  /** ssh id → agent socket path. */
+  readonly ssh: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly outputs: readonly OutputSpec[];
+  /** `-t` names: the image exporter's names (and the local store's, by default). */
+  readonly tags: readonly string[];
+  readonly maxParallelism?: number;
+  /** `$TSBUILD_ROOT`. */
+  readonly root: string;
+}
