@@ -1,0 +1,176 @@
+// The executor: everything the solver needs to run LLB for real on this machine, composed from
+// one root directory. The CLI hands `resolver` to the solver and `layersOf`/`readableDir` to the
+// exporters.
+//
+//   <root>/snapshots/…     snapshot tree (overlayfs or native)
+//   <root>/refs/           ref records (results the cache store points at)
+//   <root>/content/        blobs (oci)            <root>/images.json  local image names
+//   <root>/cache-mounts/   RUN --mount=type=cache <root>/locals/      filtered context link farms
+//   <root>/contenthash.json  remembered file digests   <root>/runner/  container bundles
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Definition } from '../llb/index.ts';
+import { decodeDefinition } from '../llb/index.ts';
+import {
+  formatPlatform,
+  hostPlatform,
+  openStores,
+  parsePlatform,
+  parseReference,
+  fetchBlob,
+  RegistryClient,
+  resolveRemoteImage,
+  ImageNotFoundError,
+  type ImageConfig,
+  type LayerSource,
+  type OciPlatform,
+  type OciStores,
+  type RegistryClientOptions,
+} from '../oci/index.ts';
+import type { OpResolver, Result } from '../solver/index.ts';
+import { ContentHasher } from './contenthash/index.ts';
+import { CacheMounts, Semaphore, type ImageResolveMode, type OpsContext, type ResolvedBase, type SecretSource } from './ops/index.ts';
+import { isRef, RefManager, type Ref } from './refs/index.ts';
+import { createResolver } from './resolver.ts';
+import { createRunner, type OciRuntimeName, type Runner } from './runner/index.ts';
+import { openSnapshotter, type ReadableDir, type Snapshotter, type SnapshotterName } from './snapshot/index.ts';
+
+export interface ExecutorOptions {
+  /** `$TSBUILD_ROOT`. */
+  readonly root: string;
+  /** Default: overlayfs where it works (root, kernel support), else native. */
+  readonly snapshotter?: SnapshotterName | 'auto';
+  /** Default runc. */
+  readonly runtime?: OciRuntimeName;
+  /** Build contexts by name (`local://<name>`) → directory. */
+  readonly locals?: Readonly<Record<string, string>>;
+  /** Secrets by id: a host file or an environment variable. */
+  readonly secrets?: Readonly<Record<string, SecretSource>>;
+  /** SSH agent sockets by id (`default` for a plain `--ssh`). */
+  readonly ssh?: Readonly<Record<string, string>>;
+  /** OCI layout stores by id (`oci-layout://<id>@…`) → directory. */
+  readonly ociLayouts?: Readonly<Record<string, string>>;
+  /** Target platform of image sources (default: the host's). */
+  readonly platform?: OciPlatform | string;
+  /** Registry client options (insecure hosts, credentials, fetch). */
+  readonly registry?: RegistryClientOptions;
+  /** Always ask the registry for base images (`--pull`). */
+  readonly pull?: boolean;
+  /** Containers running at once (default: CPUs). */
+  readonly maxParallelism?: number;
+  /** Share the CLI's stores instead of opening new ones on `root`. */
+  readonly stores?: OciStores;
+}
+
+export interface Executor {
+  readonly resolver: OpResolver;
+  readonly refs: RefManager;
+  readonly snapshotter: Snapshotter;
+  readonly stores: OciStores;
+  readonly hasher: ContentHasher;
+  readonly runner: Runner;
+  /** A result's layers for an exporter, bottom first (blobs reused where they exist). */
+  layersOf(result: Result): Promise<LayerSource[]>;
+  /** The image config of a result that is an image source as is (undefined otherwise). */
+  imageConfigOf(result: Result): Promise<ImageConfig | undefined>;
+  /** A directory holding a result's filesystem; release it when done. */
+  readableDir(result: Result | undefined): Promise<ReadableDir>;
+  /** Rejects with a message saying what to install or how to run when containers cannot run. */
+  checkRunner(): Promise<void>;
+  /** `checkRunner`, only when a definition contains an exec op. */
+  checkDefinition(def: Definition): Promise<void>;
+  /** Persists remembered file digests and unmounts what this process mounted. */
+  close(): Promise<void>;
+}
+
+function asRef(result: Result): Ref {
+  if (!isRef(result)) throw new TypeError(`result ${result.id} was not made by this executor`);
+  return result;
+}
+
+export async function createExecutor(options: ExecutorOptions): Promise<Executor> {
+  const root = options.root;
+  const stores = options.stores ?? openStores(root);
+  const snapshotter = await openSnapshotter({ root, ...(options.snapshotter ? { snapshotter: options.snapshotter } : {}) });
+  const registry = new RegistryClient(options.registry ?? {});
+  const runner = createRunner(options.runtime ?? 'runc', { stateDir: join(root, 'runner') });
+  const hasher = new ContentHasher({ cacheFile: join(root, 'contenthash.json') });
+  const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : (options.platform ?? hostPlatform());
+  const refs = new RefManager({
+    root,
+    snapshotter,
+    content: stores.content,
+    fetchBlob: (source, d, onProgress) =>
+      fetchBlob(registry, stores.content, parseReference(source), d, onProgress ? (p) => onProgress(p.current) : undefined),
+  });
+
+  let runnerOK: Promise<void> | undefined;
+  const checkRunner = (): Promise<void> => {
+    runnerOK ??= runner.check();
+    return runnerOK;
+  };
+
+  const resolved = new Map<string, Promise<ResolvedBase>>();
+  const resolveImage = (ref: string, p: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase> => {
+    const key = `${mode}\0${ref}\0${formatPlatform(p)}`;
+    let r = resolved.get(key);
+    if (!r) {
+      r = (async (): Promise<ResolvedBase> => {
+        const parsed = parseReference(ref);
+        if (mode !== 'pull') {
+          const local = await stores.images.resolve(parsed.string, p);
+          if (local) return { image: local };
+          if (mode === 'local') throw new ImageNotFoundError(parsed.string, 'the local image store (see `tsbuild images`)');
+        }
+        const image = await resolveRemoteImage(registry, stores.content, parsed, { platform: p });
+        return { image, source: parsed.string };
+      })();
+      resolved.set(key, r);
+      r.catch(() => resolved.delete(key));
+    }
+    return r;
+  };
+
+  const ctx: OpsContext = {
+    root,
+    refs,
+    snapshotter,
+    hasher,
+    content: stores.content,
+    images: stores.images,
+    registry,
+    runner,
+    checkRunner,
+    locals: options.locals ?? {},
+    secrets: options.secrets ?? {},
+    ssh: options.ssh ?? {},
+    ociLayouts: options.ociLayouts ?? {},
+    platform,
+    pull: options.pull ?? false,
+    nonce: randomBytes(16).toString('hex'),
+    execSlots: new Semaphore(options.maxParallelism ?? availableParallelism()),
+    cacheMounts: new CacheMounts(root),
+    resolveImage,
+  };
+
+  return {
+    resolver: createResolver(ctx),
+    refs,
+    snapshotter,
+    stores,
+    hasher,
+    runner,
+    layersOf: (result) => refs.layers(asRef(result)),
+    imageConfigOf: (result) => refs.imageConfig(asRef(result)),
+    readableDir: (result) => refs.readable(result ? asRef(result) : undefined),
+    checkRunner,
+    async checkDefinition(def) {
+      if (decodeDefinition(def).ops.some((o) => o.op.exec !== undefined)) await checkRunner();
+    },
+    async close() {
+      await hasher.flush();
+      await snapshotter.close();
+    },
+  };
+}

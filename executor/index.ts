@@ -1,0 +1,11 @@
+// Runs LLB ops for real: the resolver the solver is handed, refs over the snapshot tree, and the
+// layers and directories exporters read. Subsystems are re-exported for the CLI and tests.
+export { createExecutor } from './executor.ts';
+export type { Executor, ExecutorOptions } from './executor.ts';
+export { createResolver } from './resolver.ts';
+export { Ref, RefManager, isRef, layerIdentity } from './refs/index.ts';
+export type { BlobLayer, LayerEntry, RefRecord, RefSource, PullProgressSink } from './refs/index.ts';
+export { SourceError, ExecError, MissingSecretError, UnsupportedOpError, EXEC_KEY, FILE_KEY, MERGE_KEY, DIFF_KEY, IMAGE_SOURCE_KEY, LOCAL_SOURCE_KEY, HTTP_SOURCE_KEY, GIT_SOURCE_KEY, OCI_LAYOUT_SOURCE_KEY, execKeyPayload, fileKeyPayload } from './ops/index.ts';
+export type { SecretSource, OpsContext } from './ops/index.ts';
+export { RunnerUnavailableError, ProcessFailedError } from './runner/index.ts';
+export type { SnapshotterName, ReadableDir } from './snapshot/index.ts';

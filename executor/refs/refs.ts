@@ -1,0 +1,450 @@
+// Refs: the results ops hand the solver. A ref is immutable; its filesystem may not exist yet
+// (an image whose layers are still blobs, a merge nobody has mounted) and is made on first use,
+// at most once per process for each key (the keys are deterministic, so two processes racing
+// for the same one end up sharing it).
+//
+//   image ─┐                         ┌─► readable(ref)      (a directory to read)
+//   merge ─┼─ snapshotKey(ref) ──────┼─► parent for prepare (exec root, file base)
+//   diff  ─┘   (materialise, memo)   └─► layers(ref)        (export: blobs reused, else tars)
+//
+// Invariant: once materialised, a ref's snapshot has exactly as many layers as the ref has
+// entries, in the same order, so a child's new layers are those of its snapshot past the parent's.
+import { createHash } from 'node:crypto';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import type { Digest } from '../../llb/index.ts';
+import type { Result } from '../../solver/index.ts';
+import {
+  blobLayerSource,
+  compressionOfMediaType,
+  createDecompressor,
+  tarLayerSource,
+  type ContentStore,
+  type Descriptor,
+  type ImageConfig,
+  type LayerSource,
+} from '../../oci/index.ts';
+import { SnapshotError, type LayerRef, type ReadableDir, type Snapshotter } from '../snapshot/index.ts';
+import { newRefId, RefStore } from './ref-store.ts';
+import { REF_RECORD_VERSION, type BlobLayer, type LayerEntry, type LocalSource, type RefRecord, type RefSource } from './types.ts';
+
+/** Byte progress of a blob brought in to unpack a lazy image. */
+export type PullProgressSink = (p: { id: string; current: number; total: number; done: boolean }) => void;
+
+export interface RefManagerOptions {
+  root: string;
+  snapshotter: Snapshotter;
+  content: ContentStore;
+  /** Brings a blob into the content store from the image `source` names; absent: local blobs only. */
+  fetchBlob?: (source: string, d: Descriptor, onProgress?: (current: number) => void) => Promise<void>;
+}
+
+export class Ref implements Result {
+  readonly id: string;
+  /** Undefined for a local context. */
+  readonly record: RefRecord | undefined;
+  readonly local: LocalSource | undefined;
+
+  constructor(id: string, record: RefRecord | undefined, local?: LocalSource) {
+    this.id = id;
+    this.record = record;
+    this.local = local;
+  }
+
+  get layers(): readonly LayerEntry[] {
+    return this.record?.layers ?? [];
+  }
+}
+
+export function isRef(r: Result | undefined): r is Ref {
+  return r instanceof Ref;
+}
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The identity of a layer: equal identities export the same bytes. */
+export function layerIdentity(e: LayerEntry): string {
+  if (e.blob) return `blob:${e.blob.descriptor.digest}`;
+  const l = e.snapshot;
+  if (!l) throw new Error('layer entry has neither a blob nor a snapshot layer');
+  return `snap:${l.id}:${l.base ?? ''}:${l.tar ? 1 : 0}`;
+}
+
+function isEntryPrefix(a: readonly LayerEntry[], b: readonly LayerEntry[]): boolean {
+  return a.length <= b.length && a.every((e, i) => layerIdentity(e) === layerIdentity(b[i]!));
+}
+
+/** OCI chain IDs: the snapshot key of an unpacked image layer stack. */
+function chainIDs(diffIDs: readonly Digest[]): string[] {
+  const out: string[] = [];
+  let chain = '';
+  for (const d of diffIDs) {
+    chain = chain === '' ? d : `sha256:${sha(`${chain} ${d}`)}`;
+    out.push(chain);
+  }
+  return out;
+}
+
+export class RefManager {
+  readonly #opts: RefManagerOptions;
+  readonly #store: RefStore;
+  readonly #loaded = new Map<string, Promise<Ref | undefined>>();
+  readonly #locals = new Map<string, Ref>();
+  readonly #materialising = new Map<string, Promise<string | undefined>>();
+  readonly #localSnapshots = new Map<string, Promise<Ref>>();
+  readonly #sources = new Map<string, Promise<LayerSource>>();
+  readonly #empty: string;
+
+  constructor(opts: RefManagerOptions) {
+    this.#opts = opts;
+    this.#store = new RefStore(opts.root);
+    this.#empty = join(opts.root, 'tmp', 'empty');
+  }
+
+  get snapshotter(): Snapshotter {
+    return this.#opts.snapshotter;
+  }
+
+  // ---- making refs --------------------------------------------------------------------------
+
+  async create(source: RefSource, layers: readonly LayerEntry[]): Promise<Ref> {
+    const rec: RefRecord = { v: REF_RECORD_VERSION, id: newRefId(), source, layers, created: new Date().toISOString() };
+    await this.#store.put(rec);
+    const ref = new Ref(rec.id, rec);
+    this.#loaded.set(rec.id, Promise.resolve(ref));
+    return ref;
+  }
+
+  /** A ref over a build context directory: read in place, valid for this process only. */
+  local(name: string, dir: string): Ref {
+    const id = `local-${newRefId().slice(2)}`;
+    const ref = new Ref(id, undefined, { kind: 'local', name, dir });
+    this.#locals.set(id, ref);
+    return ref;
+  }
+
+  /** A lazy image: its layers stay blobs until something needs the filesystem. */
+  image(layers: readonly BlobLayer[], source: Extract<RefSource, { kind: 'image' }>, description: (i: number) => string): Promise<Ref> {
+    return this.create(source, layers.map((blob, i) => ({ blob, description: description(i) })));
+  }
+
+  /**
+   * The ref of a snapshot committed on top of `parent` (a ref whose snapshot was its parent, or
+   * none): the parent's layers followed by the snapshot's new ones.
+   */
+  async child(parent: Ref | undefined, committedKey: string, description: string): Promise<Ref> {
+    const info = await this.#opts.snapshotter.stat(committedKey);
+    if (!info) throw new SnapshotError(`snapshot ${JSON.stringify(committedKey)} vanished after commit`);
+    const base = parent ? await this.#snapshotParent(parent) : undefined;
+    const below = base?.layers ?? [];
+    if (info.layers.length < below.length) throw new Error(`snapshot ${committedKey} has fewer layers than its parent`);
+    const own = info.layers.slice(below.length).map((snapshot): LayerEntry => ({ snapshot, description }));
+    return this.create({ kind: 'snapshot', key: committedKey }, [...below, ...own]);
+  }
+
+  /** Inputs stacked in order; their layers are concatenated, nothing is unpacked or copied now. */
+  async merge(inputs: readonly Ref[]): Promise<Ref> {
+    const parts = await Promise.all(inputs.map((r) => this.#snapshotParent(r)));
+    return this.create({ kind: 'merge', inputs: parts.map((p) => p.id) }, parts.flatMap((p) => p.layers));
+  }
+
+  /**
+   * The changes from `lower` to `upper`: upper's own layers when lower's are a prefix of them
+   * (blobs reused), otherwise one layer computed now.
+   */
+  async diff(lower: Ref | undefined, upper: Ref, description: string): Promise<Ref> {
+    const lo = lower ? await this.#snapshotParent(lower) : undefined;
+    const up = await this.#snapshotParent(upper);
+    const below = lo?.layers ?? [];
+    if (isEntryPrefix(below, up.layers)) {
+      return this.create({ kind: 'diff', ...(lo ? { lower: lo.id } : {}), upper: up.id }, up.layers.slice(below.length));
+    }
+    const lowerKey = lo ? await this.snapshotKey(lo) : undefined;
+    const upperKey = await this.snapshotKey(up);
+    const key = await this.#opts.snapshotter.diffSnapshots(lowerKey, upperKey ?? (await this.#emptySnapshot()));
+    const info = await this.#opts.snapshotter.stat(key);
+    return this.create({ kind: 'snapshot', key }, (info?.layers ?? []).map((snapshot) => ({ snapshot, description })));
+  }
+
+  // ---- loading --------------------------------------------------------------------------------
+
+  /** Re-opens a recorded ref; undefined when the record, its snapshot or its blobs are gone. */
+  load(id: string): Promise<Ref | undefined> {
+    const local = this.#locals.get(id);
+    if (local) return Promise.resolve(local);
+    let p = this.#loaded.get(id);
+    if (!p) {
+      p = this.#load(id);
+      this.#loaded.set(id, p);
+      p.then((r) => r === undefined && this.#loaded.delete(id), () => this.#loaded.delete(id));
+    }
+    return p;
+  }
+
+  async #load(id: string): Promise<Ref | undefined> {
+    const rec = await this.#store.get(id);
+    if (!rec) return undefined;
+    const src = rec.source;
+    switch (src.kind) {
+      case 'snapshot': {
+        const info = await this.#opts.snapshotter.stat(src.key);
+        if (info?.kind !== 'committed') return undefined;
+        break;
+      }
+      case 'image': {
+        if (!(await this.#imageAvailable(rec))) return undefined;
+        break;
+      }
+      case 'merge':
+        for (const i of src.inputs) if (!(await this.load(i))) return undefined;
+        break;
+      case 'diff':
+        if (src.lower !== undefined && !(await this.load(src.lower))) return undefined;
+        if (!(await this.load(src.upper))) return undefined;
+        break;
+      case 'empty':
+        break;
+    }
+    return new Ref(id, rec);
+  }
+
+  async #imageAvailable(rec: RefRecord): Promise<boolean> {
+    const keys = this.#imageKeys(rec);
+    const top = keys[keys.length - 1];
+    if (top === undefined || (await this.#opts.snapshotter.stat(top))) return true;
+    for (const e of rec.layers) {
+      const b = e.blob;
+      if (!b) return false;
+      if (await this.#opts.content.has(b.descriptor.digest)) continue;
+      if (b.source === undefined || !this.#opts.fetchBlob) return false;
+    }
+    return true;
+  }
+
+  // ---- materialising --------------------------------------------------------------------------
+
+  #imageKeys(rec: RefRecord): string[] {
+    return chainIDs(rec.layers.map((e) => e.blob!.diffID)).map((c) => `image-${c.slice('sha256:'.length)}`);
+  }
+
+  /**
+   * The committed snapshot holding the ref's filesystem, made now if needed; undefined for an
+   * empty ref. A local context is copied into a snapshot only when a step must write on it.
+   */
+  async snapshotKey(ref: Ref, progress?: PullProgressSink): Promise<string | undefined> {
+    if (ref.local) return this.snapshotKey(await this.#localSnapshot(ref));
+    const rec = ref.record!;
+    const src = rec.source;
+    switch (src.kind) {
+      case 'snapshot':
+        return src.key;
+      case 'empty':
+        return undefined;
+      case 'image':
+        return this.#unpackImage(rec, progress);
+      case 'merge': {
+        const keys: string[] = [];
+        for (const id of src.inputs) {
+          const k = await this.snapshotKey(await this.#mustLoad(id), progress);
+          if (k !== undefined) keys.push(k);
+        }
+        if (keys.length === 0) return undefined;
+        if (keys.length === 1) return keys[0];
+        return this.#once(`merge-${sha(keys.join('\0'))}`, (key) => this.#opts.snapshotter.merge(keys, key));
+      }
+      case 'diff': {
+        const lower = src.lower !== undefined ? await this.snapshotKey(await this.#mustLoad(src.lower), progress) : undefined;
+        const upper = await this.snapshotKey(await this.#mustLoad(src.upper), progress);
+        if (upper === undefined) return undefined;
+        return this.#once(`diff-${sha(`${lower ?? ''}\0${upper}`)}`, (key) => this.#opts.snapshotter.diffSnapshots(lower, upper, key));
+      }
+    }
+  }
+
+  async #mustLoad(id: string): Promise<Ref> {
+    const r = await this.load(id);
+    if (!r) throw new Error(`the build result ${id} is gone from the cache; rebuild without cache (--no-cache)`);
+    return r;
+  }
+
+  /** Makes `key` once per process; another process making it at the same time is fine too. */
+  #once(key: string, make: (key: string) => Promise<unknown>): Promise<string> {
+    let p = this.#materialising.get(key);
+    if (!p) {
+      p = (async () => {
+        if (await this.#opts.snapshotter.stat(key)) return key;
+        try {
+          await make(key);
+        } catch (e) {
+          if (!(e instanceof SnapshotError && (await this.#opts.snapshotter.stat(key)))) throw e;
+        }
+        return key;
+      })();
+      this.#materialising.set(key, p);
+      p.catch(() => this.#materialising.delete(key));
+    }
+    return p as Promise<string>;
+  }
+
+  async #unpackImage(rec: RefRecord, progress?: PullProgressSink): Promise<string | undefined> {
+    const keys = this.#imageKeys(rec);
+    if (keys.length === 0) return undefined;
+    // Fetch every missing blob at once (the network is the slow part), unpack in order.
+    const fetched = rec.layers.map((e, i) =>
+      this.#opts.snapshotter.stat(keys[i]!).then((s) => (s ? undefined : this.#ensureBlob(e.blob!, progress))),
+    );
+    fetched.forEach((p) => p.catch(() => {}));
+    let parent: string | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const blob = rec.layers[i]!.blob!;
+      const below = parent;
+      parent = await this.#once(keys[i]!, async (key) => {
+        await fetched[i];
+        await this.#opts.snapshotter.applyTar(this.#openBlobTar(blob.descriptor), below, key);
+      });
+    }
+    return parent;
+  }
+
+  async #ensureBlob(b: BlobLayer, progress?: PullProgressSink): Promise<void> {
+    if (await this.#opts.content.has(b.descriptor.digest)) return;
+    if (b.source === undefined || !this.#opts.fetchBlob) {
+      throw new Error(`layer ${b.descriptor.digest} is not in the content store and there is no registry to fetch it from`);
+    }
+    const id = `pulling ${b.descriptor.digest}`;
+    const total = b.descriptor.size;
+    await this.#opts.fetchBlob(b.source, b.descriptor, progress ? (current) => progress({ id, current, total, done: false }) : undefined);
+    progress?.({ id, current: total, total, done: true });
+  }
+
+  #openBlobTar(d: Descriptor): Readable {
+    const out = new PassThrough();
+    this.#opts.content
+      .open(d.digest)
+      .then((raw) => pipeline(raw, createDecompressor(compressionOfMediaType(d.mediaType)), out))
+      .catch((err: unknown) => out.destroy(err as Error));
+    return out;
+  }
+
+  async #emptySnapshot(): Promise<string> {
+    return this.#once('empty', async (key) => {
+      const active = `empty-${newRefId()}`;
+      await this.#opts.snapshotter.prepare(active);
+      await this.#opts.snapshotter.commit(active, key);
+    });
+  }
+
+  /** A local context as a committed snapshot: one copy, made once per ref. */
+  #localSnapshot(ref: Ref): Promise<Ref> {
+    let p = this.#localSnapshots.get(ref.id);
+    if (!p) {
+      p = (async () => {
+        const s = this.#opts.snapshotter;
+        const active = `local-${newRefId()}`;
+        await s.prepare(active);
+        try {
+          await cp(ref.local!.dir, await s.activeDir(active), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
+          const key = await s.commit(active);
+          return this.child(undefined, key, `local context ${ref.local!.name}`);
+        } catch (e) {
+          await s.remove(active).catch(() => {});
+          throw e;
+        }
+      })();
+      this.#localSnapshots.set(ref.id, p);
+    }
+    return p;
+  }
+
+  /** The ref whose layers a child snapshot continues (a local context becomes a snapshot first). */
+  #snapshotParent(ref: Ref): Promise<Ref> {
+    return ref.local ? this.#localSnapshot(ref) : Promise.resolve(ref);
+  }
+
+  // ---- reading --------------------------------------------------------------------------------
+
+  /** A directory with the ref's filesystem (the context itself for a local ref); release it after. */
+  async readable(ref: Ref | undefined, progress?: PullProgressSink): Promise<ReadableDir> {
+    if (ref?.local) return { path: ref.local.dir, release: async () => {} };
+    const key = ref ? await this.snapshotKey(ref, progress) : undefined;
+    if (key === undefined) {
+      await mkdir(this.#empty, { recursive: true });
+      return { path: this.#empty, release: async () => {} };
+    }
+    return this.#opts.snapshotter.readable(key);
+  }
+
+  /** The committed snapshot to prepare a writable child on (undefined: start empty). */
+  async parentKey(ref: Ref | undefined, progress?: PullProgressSink): Promise<string | undefined> {
+    return ref ? this.snapshotKey(ref, progress) : undefined;
+  }
+
+  /** The config of an image ref, when the ref is one. */
+  async imageConfig(ref: Ref): Promise<ImageConfig | undefined> {
+    const src = ref.record?.source;
+    if (src?.kind !== 'image' || !src.config) return undefined;
+    return this.#opts.content.readJson<ImageConfig>(src.config.digest);
+  }
+
+  // ---- export ---------------------------------------------------------------------------------
+
+  /**
+   * The ref's layers for an exporter, bottom first. The same layer (a blob, or a snapshot layer)
+   * is always the same LayerSource, so it is compressed once and exported byte for byte alike
+   * whatever it is stacked on.
+   */
+  async layers(ref: Ref): Promise<LayerSource[]> {
+    const base = await this.#snapshotParent(ref);
+    return Promise.all(base.layers.map((e) => this.#layerSource(e)));
+  }
+
+  #layerSource(e: LayerEntry): Promise<LayerSource> {
+    const id = layerIdentity(e);
+    let p = this.#sources.get(id);
+    if (!p) {
+      p = this.#makeLayerSource(e, id);
+      this.#sources.set(id, p);
+      p.catch(() => this.#sources.delete(id));
+    }
+    return p;
+  }
+
+  async #makeLayerSource(e: LayerEntry, id: string): Promise<LayerSource> {
+    const { content } = this.#opts;
+    const desc = e.description !== undefined ? { description: e.description } : {};
+    if (e.blob) {
+      const b = e.blob;
+      return blobLayerSource(content, { descriptor: b.descriptor, diffID: b.diffID, fetch: () => this.#ensureBlob(b), ...desc });
+    }
+    const layer: LayerRef = e.snapshot!;
+    const key = sha(id);
+    const known = await this.#store.diffID(key);
+    const src = tarLayerSource(content, { openTar: () => this.#opts.snapshotter.layerTar(layer), ...(known ? { diffID: known } : {}), ...desc });
+    if (known) return src;
+    // Remember the diff_id once it is computed: the next export skips hashing the tar.
+    const remember = async (): Promise<Digest> => {
+      const d = await src.diffID();
+      await this.#store.saveDiffID(key, d);
+      return d;
+    };
+    return {
+      ...desc,
+      diffID: remember,
+      openTar: () => src.openTar(),
+      blob: async (c) => {
+        const out = await src.blob(c);
+        await remember();
+        return out;
+      },
+    };
+  }
+}
+
+/** Removes a directory tree, ignoring one that is already gone. */
+export function removeTree(path: string): Promise<void> {
+  return rm(path, { recursive: true, force: true });
+}
