@@ -68,6 +68,7 @@ export interface Executor {
   readonly refs: RefManager;
   readonly snapshotter: Snapshotter;
   readonly stores: OciStores;
+  readonly registry: RegistryClient;
   readonly hasher: ContentHasher;
   readonly runner: Runner;
   /** A result's layers for an exporter, bottom first (blobs reused where they exist). */
@@ -80,6 +81,8 @@ export interface Executor {
   checkRunner(): Promise<void>;
   /** `checkRunner`, only when a definition contains an exec op. */
   checkDefinition(def: Definition): Promise<void>;
+  /** A base image by name: the local store first, else the registry (memoised per build). */
+  resolveImage(ref: string, platform: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase>;
   /** Persists remembered file digests and unmounts what this process mounted. */
   close(): Promise<void>;
 }
@@ -159,12 +162,14 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     refs,
     snapshotter,
     stores,
+    registry,
     hasher,
     runner,
     layersOf: (result) => refs.layers(asRef(result)),
     imageConfigOf: (result) => refs.imageConfig(asRef(result)),
     readableDir: (result) => refs.readable(result ? asRef(result) : undefined),
     checkRunner,
+    resolveImage,
     async checkDefinition(def) {
       if (decodeDefinition(def).ops.some((o) => o.op.exec !== undefined)) await checkRunner();
     },

@@ -9,3 +9,4 @@ export { SourceError, ExecError, MissingSecretError, UnsupportedOpError, EXEC_KE
 export type { SecretSource, OpsContext } from './ops/index.ts';
 export { RunnerUnavailableError, ProcessFailedError } from './runner/index.ts';
 export type { SnapshotterName, ReadableDir } from './snapshot/index.ts';
+export { runContainer, type ContainerProcess } from './run-container.ts';

@@ -58,6 +58,8 @@ export interface BuildOptions {
   /** Named local sources (`--local name=path`), as in buildctl. */
   readonly locals: Readonly<Record<string, string>>;
   readonly frontend?: string;
+  /** `solve --context DIR`: the build context when it is not the build file's directory. */
+  readonly contextDir?: string;
   readonly noResolve: boolean;
   readonly debug: boolean;
 }
@@ -86,6 +88,7 @@ const options = {
   explain: { type: 'boolean' },
   local: { type: 'string', multiple: true },
   frontend: { type: 'string' },
+  context: { type: 'string' },
   'no-resolve': { type: 'boolean' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -117,7 +120,7 @@ Options:
       --max-parallelism N      Run at most N steps at once
   -q, --quiet                  No progress; print the image digest on success
       --watch                  Rebuild when files of the context change
-      --explain                Print the build graph instead of building
+      --explain                Say why each step that ran did not come from the cache
       --local NAME=PATH        Map a named local source to a directory (repeatable)
       --frontend NAME|PATH     Frontend to use: dockerfile, typescript, a path or a package
       --no-resolve             Do not contact registries to resolve base image configs
@@ -133,7 +136,15 @@ const parseArgsMessages: Record<string, (m: string) => string> = {
   },
 };
 
-export function parseBuildArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): ParsedBuildArgs {
+/**
+ * `build` takes a CONTEXT; `solve` takes an optional FILE|DIR|- (default `.`) and `--context`.
+ * Both share every other flag.
+ */
+export function parseBuildArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  command: 'build' | 'solve' = 'build',
+): ParsedBuildArgs {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -145,9 +156,11 @@ export function parseBuildArgs(argv: readonly string[], env: Readonly<Record<str
   }
   const v = parsed.values;
   if (v.help) return { help: true };
-  const [context, ...extra] = parsed.positionals;
+  const [first, ...extra] = parsed.positionals;
+  const context = first ?? (command === 'solve' ? '.' : undefined);
   if (context === undefined) throw usage('"tsbuild build" requires exactly 1 argument: the build context (e.g. ".")');
-  if (extra.length > 0) throw usage(`"tsbuild build" requires exactly 1 argument, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  if (extra.length > 0) throw usage(`"tsbuild ${command}" requires ${command === 'solve' ? 'at most' : 'exactly'} 1 argument, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  if (command === 'build' && v.context !== undefined) throw usage('--context is for "tsbuild solve"; "tsbuild build" takes the context as its argument');
 
   const progress = v.progress ?? (v.quiet ? 'quiet' : 'auto');
   if (!isProgressMode(progress)) throw usage(`invalid --progress "${progress}": use one of ${progressModes.join(', ')}`);
@@ -180,6 +193,7 @@ export function parseBuildArgs(argv: readonly string[], env: Readonly<Record<str
     explain: v.explain ?? false,
     locals: keyValues('--local', v.local ?? [], true),
     frontend: nonEmpty('--frontend', v.frontend),
+    contextDir: nonEmpty('--context', v.context),
     noResolve: v['no-resolve'] ?? false,
     debug: v.debug ?? false,
   };

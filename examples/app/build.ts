@@ -10,17 +10,17 @@ export default (ctx: BuildContext) => {
   // Stage "deps": reads only deps.txt, so editing the sources reuses it; the cache mount keeps
   // the package cache between builds without putting it in a layer.
   const deps = base
-    .file(copy(context, 'deps.txt', '/app/deps.txt'))
+    .file(copy(context, 'deps.txt', '/app/deps.txt', { createDestPath: true }))
     .run(
       'mkdir -p /app/deps /var/cache/pkgs && for d in $(cat deps.txt); do ' +
         '[ -f /var/cache/pkgs/$d ] || echo "$d@1.0.0" > /var/cache/pkgs/$d; cp /var/cache/pkgs/$d /app/deps/; done ' +
-        '&& ls /app/deps | tr "\\n" " " > /app/deps/installed.txt',
+        '&& ls /app/deps | tr "\\n" " " > /tmp/installed.txt && mv /tmp/installed.txt /app/deps/installed.txt',
       { mounts: [cache('/var/cache/pkgs', { id: 'example-pkgs' })], customName: 'install dependencies' },
     )
     .root();
 
   // The sources, copied onto the dependency layer.
-  const app = deps.file(copy(context, 'src/', '/app/', { copyDirContents: true }).copy(context, 'NAME', '/app/NAME'), {
+  const app = deps.file(copy(context, 'src/', '/app/', { copyDirContents: true, createDestPath: true }).copy(context, 'NAME', '/app/NAME'), {
     customName: 'copy sources',
   });
 

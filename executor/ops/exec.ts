@@ -46,7 +46,7 @@ export function execKeyPayload(exec: ExecOp): unknown {
   };
 }
 
-function toRootfs(mounts: SnapshotMount[]): RootfsMount {
+export function toRootfs(mounts: SnapshotMount[]): RootfsMount {
   const m = mounts[0];
   if (!m) throw new Error('the snapshot gave no mount for the root filesystem');
   if (m.type === 'bind') return m.source;

@@ -5,7 +5,7 @@ export { LocalSourceOp, LOCAL_SOURCE_KEY } from './source-local.ts';
 export { HttpSourceOp, HTTP_SOURCE_KEY } from './source-http.ts';
 export { GitSourceOp, GIT_SOURCE_KEY } from './source-git.ts';
 export { OciLayoutSourceOp, OCI_LAYOUT_SOURCE_KEY } from './source-oci-layout.ts';
-export { ExecOpImpl, EXEC_KEY, execKeyPayload } from './exec.ts';
+export { ExecOpImpl, EXEC_KEY, execKeyPayload, toRootfs } from './exec.ts';
 export { FileOpImpl, FILE_KEY, fileKeyPayload } from './file.ts';
 export { MergeOpImpl, MERGE_KEY } from './merge.ts';
 export { DiffOpImpl, DIFF_KEY } from './diff.ts';

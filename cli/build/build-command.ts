@@ -1,0 +1,158 @@
+// What `tsbuild build` and `tsbuild solve` share: options → BuildRequest, one build with a
+// progress renderer, the summary, and (with --watch) the rebuild loop.
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { hostPlatform, parsePlatform, type Platform } from '../../llb/index.ts';
+import { defaultRoot, parseOutputSpec, type OutputSpec } from '../../oci/index.ts';
+import type { BuildOptions } from '../commands/build-options.ts';
+import { UsageError, UserError } from '../errors.ts';
+import { selectRenderer } from '../progress/index.ts';
+import { runBuild, type BuildResult } from './run-build.ts';
+import { writeBuildFiles } from './export-result.ts';
+import type { BuildRequest, SecretSource } from './request.ts';
+
+/** Build files looked for in a directory, in order. */
+const BUILD_FILES = ['Dockerfile', 'build.ts'];
+
+function findBuildFile(dir: string): string {
+  for (const name of BUILD_FILES) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  throw new UserError(`no Dockerfile or build.ts in ${dir} (name one with -f, or use --frontend)`);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const dir = await mkdtemp(join(tmpdir(), 'tsbuild-stdin-'));
+  const bytes = Buffer.concat(chunks);
+  // Text on stdin is a Dockerfile; bytes are a definition (see run-build's detection).
+  const file = join(dir, bytes[0] === 0x0a ? 'definition.pb' : 'Dockerfile');
+  await writeFile(file, bytes);
+  return file;
+}
+
+function platformOf(opts: BuildOptions): Platform {
+  if (opts.platforms.length > 1) throw new UsageError(`building for several platforms at once is not supported yet: ${opts.platforms.join(', ')}`);
+  return opts.platforms[0] ? parsePlatform(opts.platforms[0]) : hostPlatform();
+}
+
+function secretsOf(opts: BuildOptions): Record<string, SecretSource> {
+  const out: Record<string, SecretSource> = {};
+  for (const s of opts.secrets) out[s.id] = s.kind === 'file' ? { file: resolve(s.src) } : { env: s.env };
+  return out;
+}
+
+function sshOf(opts: BuildOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of opts.ssh) {
+    const socket = s.paths[0] ?? process.env.SSH_AUTH_SOCK;
+    if (!socket) throw new UserError(`--ssh ${s.id}: no socket given and SSH_AUTH_SOCK is not set`);
+    out[s.id] = resolve(socket);
+  }
+  return out;
+}
+
+function outputsOf(opts: BuildOptions): OutputSpec[] {
+  return opts.outputs.map((o) => {
+    try {
+      return parseOutputSpec(o.raw);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  });
+}
+
+export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'): Promise<BuildRequest> {
+  let file: string;
+  let contextDir: string;
+  if (command === 'build') {
+    contextDir = resolve(opts.context);
+    if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) throw new UserError(`build context ${opts.context}: not a directory`);
+    file = opts.file ? resolve(opts.file) : findBuildFile(contextDir);
+  } else {
+    const target = opts.context === '-' ? await readStdin() : resolve(opts.context);
+    if (!existsSync(target)) throw new UserError(`${opts.context}: no such file or directory`);
+    file = statSync(target).isDirectory() ? findBuildFile(target) : target;
+    contextDir = resolve(opts.contextDir ?? (opts.context === '-' ? process.cwd() : dirname(file)));
+  }
+  const locals: Record<string, string> = {};
+  for (const [name, path] of Object.entries(opts.locals)) locals[name] = resolve(path);
+  return {
+    file,
+    contextDir,
+    locals,
+    ...(opts.frontend ? { frontend: opts.frontend } : {}),
+    ...(opts.target ? { target: opts.target } : {}),
+    buildArgs: opts.buildArgs,
+    platform: platformOf(opts),
+    noResolve: opts.noResolve,
+    noCache: opts.noCache,
+    pull: opts.pull,
+    secrets: secretsOf(opts),
+    ssh: sshOf(opts),
+    labels: opts.labels,
+    outputs: outputsOf(opts),
+    tags: opts.tags,
+    ...(opts.maxParallelism !== undefined ? { maxParallelism: opts.maxParallelism } : {}),
+    root: defaultRoot(),
+  };
+}
+
+/** One build with progress; returns the result after the renderer has finished writing. */
+export async function buildOnce(req: BuildRequest, opts: BuildOptions, signal?: AbortSignal): Promise<BuildResult> {
+  const renderer = await selectRenderer(opts.progress);
+  let result: BuildResult;
+  try {
+    result = await runBuild(req, {
+      onEvent: (e) => renderer.onEvent(e),
+      onWarning: (m) => process.stderr.write(`WARNING: ${m}\n`),
+      stdout: process.stdout,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (err) {
+    await renderer.done(err);
+    throw err;
+  }
+  await renderer.done(result.ok ? undefined : new Error(result.message));
+  return result;
+}
+
+export function summarize(result: Extract<BuildResult, { ok: true }>, opts: BuildOptions): void {
+  const ex = result.exported;
+  if (opts.quiet) {
+    const id = ex.configDigest ?? ex.imageDigest;
+    if (id) process.stdout.write(`${id}\n`);
+    return;
+  }
+  const lines: string[] = [];
+  if (ex.imageDigest) lines.push(`image ${ex.imageDigest}`);
+  for (const name of ex.names) lines.push(`naming to ${name}`);
+  for (const ref of ex.pushed) lines.push(`pushed ${ref}`);
+  for (const w of ex.written) if (!w.startsWith('image')) lines.push(`wrote ${w}`);
+  process.stderr.write(lines.map((l) => ` => ${l}\n`).join(''));
+}
+
+export async function runBuildCommand(opts: BuildOptions, command: 'build' | 'solve'): Promise<number> {
+  const req = await toRequest(opts, command);
+  if (opts.watch) {
+    const { watchBuild } = await import('../watch/watch-build.ts');
+    return watchBuild(req, opts);
+  }
+  const result = await buildOnce(req, opts);
+  if (opts.explain && result.outcome) {
+    const { explainBuild } = await import('./explain-build.ts');
+    await explainBuild(req, opts, result);
+  }
+  if (!result.ok) {
+    process.stderr.write(`ERROR: ${result.message}\n`);
+    return 1;
+  }
+  summarize(result, opts);
+  await writeBuildFiles(result.exported, { ...(opts.iidfile ? { iidfile: opts.iidfile } : {}), ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}) });
+  return 0;
+}
+

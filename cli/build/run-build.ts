@@ -1,0 +1,138 @@
+// One build, end to end: frontend → definition → solve on the executor → exporters. The only
+// place where the concrete parts meet; `solve`, `build` and watch mode all come through here.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { definitionFromBytes, type Definition, type Digest, type Platform } from '../../llb/index.ts';
+import { formatPlatform, type ImageConfig } from '../../oci/index.ts';
+import { DiskCacheStore, loadDefinitions, solve, type SolveEvent, type SolveOutcome } from '../../solver/index.ts';
+import { createExecutor, type Executor } from '../../executor/index.ts';
+import { callBuild } from '../../frontends/driver.ts';
+import type { FrontendResult } from '../../frontends/types.ts';
+import { UserError } from '../errors.ts';
+import type { SourceEvent } from '../progress/index.ts';
+import { createFrontendContext } from './frontend-context.ts';
+import { selectFrontend } from './frontend-select.ts';
+import { exportResult, type ExportSummary } from './export-result.ts';
+import type { BuildRequest } from './request.ts';
+import { sourceLinesFor } from './source-lines.ts';
+
+export interface BuildHooks {
+  onEvent?(event: SolveEvent | SourceEvent): void;
+  onWarning?(message: string): void;
+  readonly signal?: AbortSignal;
+  /** Where `-o -` writes (stdout). */
+  readonly stdout?: NodeJS.WritableStream;
+}
+
+export interface CompiledBuild {
+  readonly definition: Definition;
+  readonly frontend: string;
+  readonly image?: Partial<ImageConfig>;
+  /** Files the build description depends on (for watch mode). */
+  readonly dependencies: readonly string[];
+}
+
+export type BuildResult =
+  | { readonly ok: true; readonly compiled: CompiledBuild; readonly outcome: SolveOutcome; readonly exported: ExportSummary }
+  | { readonly ok: false; readonly message: string; readonly compiled?: CompiledBuild; readonly outcome?: SolveOutcome };
+
+/** An LLB definition given as a file: `tsbuild solve def.pb` (what `debug build-llb` writes). */
+function tryDefinition(bytes: Uint8Array, file: string): Definition | undefined {
+  if (/\.(ts|mts|js|json|ya?ml)$/i.test(file) || basename(file).toLowerCase().includes('dockerfile')) return undefined;
+  // A text file is never a definition: its first byte would be a printable character, while a
+  // Definition starts with field 1 (def), tag 0x0a.
+  if (bytes[0] !== 0x0a) return undefined;
+  try {
+    return definitionFromBytes(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the frontend (or reads a definition) without solving. */
+export async function compileBuild(req: BuildRequest, executor: Pick<Executor, 'resolveImage'> | undefined, hooks: BuildHooks): Promise<CompiledBuild> {
+  let source: Uint8Array;
+  try {
+    source = await readFile(req.file);
+  } catch {
+    throw new UserError(`cannot read ${req.file}: no such file (give a Dockerfile, a build.ts, or a directory holding one)`);
+  }
+  const definition = req.frontend ? undefined : tryDefinition(source, req.file);
+  if (definition) return { definition, frontend: 'llb', dependencies: [req.file] };
+
+  const { frontend } = await selectFrontend({ file: req.file, source, cwd: process.cwd(), ...(req.frontend ? { flag: req.frontend } : {}) });
+  const ctx = createFrontendContext({
+    contextDir: req.contextDir,
+    async resolveImageConfig(ref: string, platform: Platform) {
+      if (!executor) throw new UserError(`cannot resolve ${ref} offline`);
+      const { image } = await executor.resolveImage(ref, { architecture: platform.architecture ?? '', os: platform.os ?? 'linux', ...(platform.variant ? { variant: platform.variant } : {}) }, req.pull ? 'pull' : 'default');
+      return { ref: image.reference.string, digest: image.manifestDescriptor.digest, config: image.config };
+    },
+    warn(message, location) {
+      hooks.onWarning?.(location ? `${location.file}:${location.line}: ${message}` : message);
+    },
+    signal: hooks.signal ?? new AbortController().signal,
+  });
+  const result: FrontendResult = await callBuild(frontend, ctx, {
+    filename: req.file,
+    source,
+    buildArgs: req.buildArgs,
+    platform: req.platform,
+    noResolve: req.noResolve,
+    ...(req.target !== undefined ? { target: req.target } : {}),
+  });
+  return {
+    definition: result.definition,
+    frontend: frontend.name,
+    ...(result.image ? { image: result.image } : {}),
+    dependencies: [req.file, ...(result.dependencies ?? [])],
+  };
+}
+
+export function openExecutor(req: BuildRequest): Promise<Executor> {
+  return createExecutor({
+    root: req.root,
+    locals: { ...req.locals, context: req.contextDir },
+    secrets: req.secrets,
+    ssh: req.ssh,
+    platform: formatPlatform({ architecture: req.platform.architecture ?? '', os: req.platform.os ?? 'linux', ...(req.platform.variant ? { variant: req.platform.variant } : {}) }),
+    pull: req.pull,
+    ...(req.maxParallelism !== undefined ? { maxParallelism: req.maxParallelism } : {}),
+    ...(process.env.TSBUILD_SNAPSHOTTER ? { snapshotter: process.env.TSBUILD_SNAPSHOTTER as 'overlayfs' | 'native' } : {}),
+  });
+}
+
+/** The whole build. Build failures come back as `{ ok: false }`; only bugs throw. */
+export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promise<BuildResult> {
+  const executor = await openExecutor(req);
+  const store = new DiskCacheStore(req.root);
+  try {
+    const compiled = await compileBuild(req, executor, hooks);
+    await executor.checkDefinition(compiled.definition);
+    const graph = loadDefinitions(compiled.definition);
+    const sent = new Set<Digest>();
+    const outcome = await solve(graph, {
+      resolver: executor.resolver,
+      store,
+      noCache: req.noCache,
+      ...(req.maxParallelism !== undefined ? { maxParallelism: req.maxParallelism } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      onEvent(event) {
+        // A failed step's Dockerfile lines go to the progress output with it.
+        if (event.type === 'vertex' && event.error && !sent.has(event.digest)) {
+          sent.add(event.digest);
+          const lines = sourceLinesFor(compiled.definition, event.digest);
+          if (lines) hooks.onEvent?.({ type: 'source', vertex: event.digest, sourceLines: lines });
+        }
+        hooks.onEvent?.(event);
+      },
+    });
+    if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome };
+    const result = outcome.results[0];
+    const exported = await exportResult(executor, result, compiled, req, hooks);
+    return { ok: true, compiled, outcome, exported };
+  } finally {
+    store.close();
+    await executor.close();
+  }
+}

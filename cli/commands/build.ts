@@ -1,0 +1,15 @@
+// `tsbuild build [OPTIONS] CONTEXT`: docker buildx build's flags and meaning.
+import type { Command } from '../command.ts';
+import { buildUsage, parseBuildArgs } from './build-options.ts';
+import { runBuildCommand } from '../build/build-command.ts';
+
+export const command: Command = {
+  async run(argv) {
+    const opts = parseBuildArgs(argv);
+    if (opts.help) {
+      process.stdout.write(buildUsage);
+      return 0;
+    }
+    return runBuildCommand(opts, 'build');
+  },
+};

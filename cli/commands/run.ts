@@ -1,0 +1,70 @@
+// `tsbuild run IMAGE [COMMAND...]`: runs an image from the local store once, in runc, with its
+// entrypoint, command, env, working directory and user, on a throwaway copy of its filesystem.
+import { parseArgs } from 'node:util';
+import { image, marshal } from '../../llb/index.ts';
+import { defaultRoot } from '../../oci/index.ts';
+import { MemoryCacheStore, loadDefinitions, solve } from '../../solver/index.ts';
+import { createExecutor, runContainer } from '../../executor/index.ts';
+import { UsageError, UserError } from '../errors.ts';
+import type { Command } from '../command.ts';
+
+const usage = `Usage: tsbuild run [OPTIONS] IMAGE [COMMAND [ARG...]]
+
+Run an image from the local image store once, in runc (needs root). COMMAND replaces the
+image's CMD; the ENTRYPOINT, env, working directory and user come from the image.
+
+Options:
+      --network MODE   none (default: loopback only) or host
+  -e, --env KEY=VALUE  Set an environment variable (repeatable)
+  -h, --help           show this help`;
+
+export const command: Command = {
+  async run(argv) {
+    let parsed;
+    try {
+      // Everything after the image belongs to the command, flags included.
+      const first = argv.findIndex((a, i) => !a.startsWith('-') && !['--network', '-e', '--env'].includes(argv[i - 1] ?? ''));
+      const own = first < 0 ? argv : argv.slice(0, first);
+      parsed = parseArgs({
+        args: own,
+        allowPositionals: true,
+        options: { network: { type: 'string' }, env: { type: 'string', short: 'e', multiple: true }, help: { type: 'boolean', short: 'h' } },
+      });
+      if (first >= 0) parsed.positionals.push(...argv.slice(first));
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+    }
+    if (parsed.values.help) {
+      process.stdout.write(usage + '\n');
+      return 0;
+    }
+    const [name, ...cmd] = parsed.positionals;
+    if (!name) throw new UsageError(`expected an IMAGE\n\n${usage}`);
+    const network = parsed.values.network ?? 'none';
+    if (network !== 'none' && network !== 'host') throw new UsageError(`invalid --network "${network}": use none or host`);
+
+    const root = defaultRoot();
+    const executor = await createExecutor({ root });
+    try {
+      const def = marshal(image(name, { resolveMode: 'local' }));
+      const outcome = await solve(loadDefinitions(def), { resolver: executor.resolver, store: new MemoryCacheStore() });
+      if (!outcome.ok) throw new UserError(outcome.failure.message);
+      const result = outcome.results[0]!;
+      const config = (await executor.imageConfigOf(result))?.config ?? {};
+      const args = [...(config.Entrypoint ?? []), ...(cmd.length > 0 ? cmd : (config.Cmd ?? []))];
+      if (args.length === 0) throw new UserError(`${name} has no ENTRYPOINT or CMD: give a command to run`);
+      return await runContainer(executor, result, {
+        args,
+        env: [...(config.Env ?? []), ...(parsed.values.env ?? [])],
+        ...(config.WorkingDir ? { cwd: config.WorkingDir } : {}),
+        ...(config.User ? { user: config.User } : {}),
+      }, {
+        network,
+        stdout: (c) => process.stdout.write(c),
+        stderr: (c) => process.stderr.write(c),
+      });
+    } finally {
+      await executor.close();
+    }
+  },
+};
