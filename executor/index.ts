@@ -10,3 +10,4 @@ export type { SecretSource, OpsContext } from './ops/index.ts';
 export { RunnerUnavailableError, ProcessFailedError } from './runner/index.ts';
 export type { SnapshotterName, ReadableDir } from './snapshot/index.ts';
 export { runContainer, type ContainerProcess } from './run-container.ts';
+export { PathFilter, parseIgnoreFile } from './patterns/index.ts';

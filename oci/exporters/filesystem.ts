@@ -3,6 +3,7 @@
 // links. Entries are visited in sorted order so equal trees give equal tars; with an epoch, times
 // later than it are clamped to it.
 import { createReadStream, createWriteStream } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -74,7 +75,18 @@ export async function writeDirectoryTar(rootfs: string, out: Writable, opts: Fil
   await done;
 }
 
-/** Copies the tree under `rootfs` into `dest` (created if needed; existing entries replaced). */
+function unchanged(src: Stats, dst: Stats, mtime: Date, asRoot: boolean): boolean {
+  if (src.isDirectory() || dst.isDirectory()) return false;
+  const sameType = (src.isFile() && dst.isFile()) || (src.isSymbolicLink() && dst.isSymbolicLink());
+  return sameType && src.size === dst.size && (src.mode & 0o7777) === (dst.mode & 0o7777) &&
+    Math.floor(mtime.getTime()) === Math.floor(dst.mtime.getTime()) && (!asRoot || (src.uid === dst.uid && src.gid === dst.gid));
+}
+
+/**
+ * Copies the tree under `rootfs` into `dest` (created if needed). Entries that differ are
+ * replaced; entries already equal (type, size, mode, owner, mtime) are skipped; entries only in
+ * `dest` are kept, as BuildKit's local exporter does.
+ */
 export async function copyDirectory(rootfs: string, dest: string, opts: FilesystemExportOptions = {}): Promise<void> {
   const asRoot = process.getuid?.() === 0;
   await mkdir(dest, { recursive: true });
@@ -87,6 +99,9 @@ export async function copyDirectory(rootfs: string, dest: string, opts: Filesyst
     const mtime = clamp(s.mtime, opts.sourceDateEpoch);
     const atime = clamp(s.atime, opts.sourceDateEpoch);
     const existing = await lstat(dst).catch(() => undefined);
+    // Unchanged entries are left alone, so re-exporting into the same directory (watch mode)
+    // writes only what changed.
+    if (existing && s.nlink === 1 && unchanged(s, existing, mtime, asRoot) && (!s.isSymbolicLink() || (await readlink(src)) === (await readlink(dst)))) continue;
     if (existing && !(existing.isDirectory() && s.isDirectory())) await rm(dst, { recursive: true, force: true });
     if (s.isDirectory()) {
       await mkdir(dst, { recursive: true });

@@ -1,0 +1,86 @@
+// `--watch`: build, then rebuild whenever a file the build reads changes. Each rebuild re-runs
+// the frontend and the solve; the cache makes unchanged steps free, and a change during a build
+// cancels it (containers killed, nothing half-written) before the next one starts.
+import { decodeDefinition } from '../../llb/index.ts';
+import type { BuildOptions } from '../commands/build-options.ts';
+import { buildOnce, summarize } from '../build/build-command.ts';
+import { writeBuildFiles } from '../build/export-result.ts';
+import type { BuildResult } from '../build/run-build.ts';
+import type { BuildRequest } from '../build/request.ts';
+import { FileWatch, type WatchSet } from './file-watch.ts';
+import { Watcher } from './watcher.ts';
+import { watchSetFor } from './watch-set.ts';
+
+/** Steps that ran: local sources are read afresh every build and are not counted as steps. */
+function rebuiltSteps(result: BuildResult): number {
+  if (!result.compiled || !result.outcome) return 0;
+  const ops = decodeDefinition(result.compiled.definition).byDigest;
+  let n = 0;
+  for (const [digest, v] of result.outcome.vertices) {
+    if (v.status === 'ran' && !ops.get(digest)?.op.source?.identifier?.startsWith('local://')) n++;
+  }
+  return n;
+}
+
+export function statusLine(watched: number, seconds: number, ok: boolean, steps: number): string {
+  return `watching ${watched} files · last build ${seconds.toFixed(1)}s ${ok ? '✔' : '✘'} · ${steps} step${steps === 1 ? '' : 's'} rebuilt`;
+}
+
+export async function watchBuild(req: BuildRequest, opts: BuildOptions): Promise<number> {
+  let current: WatchSet = { files: [req.file], contexts: [] };
+  let watcher: Watcher<BuildResult> | undefined;
+  const files = new FileWatch(() => watcher?.fileChanged());
+  let started = 0;
+
+  watcher = new Watcher<BuildResult>({
+    build: (signal) => {
+      started = performance.now();
+      return buildOnce(req, opts, signal);
+    },
+    async onBuildEnd(end) {
+      const seconds = (performance.now() - started) / 1000;
+      if (end.ok) {
+        const result = end.value;
+        if (result.compiled) current = watchSetFor(result.compiled, req);
+        if (result.ok) {
+          summarize(result, opts);
+          await writeBuildFiles(result.exported, { ...(opts.iidfile ? { iidfile: opts.iidfile } : {}), ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}) });
+        } else process.stderr.write(`ERROR: ${result.message}\n`);
+        await files.set(current);
+        process.stderr.write(`${statusLine(files.watchedCount(), seconds, result.ok, rebuiltSteps(result))}  (r: rebuild, q: quit)\n`);
+      } else if (end.aborted) {
+        process.stderr.write('build canceled: a watched file changed\n');
+      } else {
+        process.stderr.write(`ERROR: ${end.error instanceof Error ? end.error.message : String(end.error)}\n`);
+        await files.set(current);
+        process.stderr.write(`${statusLine(files.watchedCount(), seconds, false, 0)}  (r: rebuild, q: quit)\n`);
+      }
+    },
+  });
+
+  const stop = new Promise<void>((resolve) => {
+    const quit = () => resolve();
+    process.once('SIGINT', quit);
+    process.once('SIGTERM', quit);
+    const stdin = process.stdin;
+    if (stdin.isTTY) {
+      stdin.setRawMode(true);
+      stdin.resume();
+      stdin.on('data', (key: Buffer) => {
+        const k = key.toString();
+        if (k === 'r') watcher?.rebuild();
+        else if (k === 'q' || k === '\u0003') quit();
+      });
+    }
+  });
+
+  watcher.start();
+  await stop;
+  await watcher.stop();
+  await files.close();
+  if (process.stdin.isTTY) {
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+  }
+  return 0;
+}

@@ -1,0 +1,39 @@
+// Exactly what a build reads, as a WatchSet: the build description and the modules it imports,
+// the ignore files, and the parts of each local source that the definition selects.
+import { dirname, join } from 'node:path';
+import { decodeDefinition } from '../../llb/index.ts';
+import { PathFilter } from '../../executor/index.ts';
+import type { CompiledBuild } from '../build/run-build.ts';
+import type { BuildRequest } from '../build/request.ts';
+import type { WatchedContext, WatchSet } from './file-watch.ts';
+
+function patterns(attrs: Record<string, string>, key: string): string[] {
+  const raw = attrs[key];
+  if (!raw) return [];
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function watchSetFor(compiled: CompiledBuild, req: BuildRequest): WatchSet {
+  const dirs: Record<string, string> = { ...req.locals, context: req.contextDir };
+  const contexts: WatchedContext[] = [];
+  for (const { op } of decodeDefinition(compiled.definition).ops) {
+    const id = op.source?.identifier;
+    if (!id?.startsWith('local://')) continue;
+    const root = dirs[id.slice('local://'.length)];
+    if (!root) continue;
+    const attrs = op.source?.attrs ?? {};
+    const filter = new PathFilter({
+      include: patterns(attrs, attrs['local.includepatterns'] !== undefined ? 'local.includepatterns' : 'local.includepattern'),
+      exclude: patterns(attrs, 'local.excludepatterns'),
+    });
+    contexts.push({ root, ignores: (rel, isDir) => (isDir ? !filter.descend(rel) : !filter.selects(rel)) });
+  }
+  // The ignore files decide what the context holds, so an edit to them is a change too.
+  const ignoreFiles = [join(req.contextDir, '.dockerignore'), join(dirname(req.file), `${req.file.split('/').pop()}.dockerignore`)];
+  return { files: [...new Set([...compiled.dependencies, ...ignoreFiles])], contexts };
+}
