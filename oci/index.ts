@@ -43,3 +43,4 @@ export { writeDirectoryTar, copyDirectory, exportFilesystem, type FilesystemExpo
 export { clampTarTimes, clampedLayerSource } from './exporters/rewrite-timestamp.ts';
 export { resolveBaseImage, type PullPolicy, type ImageResolverContext } from './image-resolver.ts';
 export { resolveLayoutImage, type LayoutSelector } from './layout-image.ts';
+export * from './layer/index.ts';

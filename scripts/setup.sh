@@ -27,7 +27,7 @@ export PATH="$tools/bin:$PATH"
 
 # 2. Debian packages (root only): the OCI runtime, busybox for the base image, the registry and
 #    the tools that read our output.
-pkgs=(runc crun busybox-static docker-registry skopeo umoci pigz tmux iproute2)
+pkgs=(runc crun busybox-static docker-registry skopeo umoci pigz tmux iproute2 attr git xz-utils bzip2 zstd)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -1,0 +1,75 @@
+// mount(8)/umount(8) for overlay mounts, plus the overlay support probe.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SnapshotError } from './types.ts';
+
+function run(cmd: string, args: string[], cwd?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd }, (err, _stdout, stderr) => {
+      if (err) reject(new SnapshotError(`${cmd} ${args.join(' ')} failed: ${String(stderr).trim() || err.message}`));
+      else resolve();
+    });
+  });
+}
+
+/**
+ * Mounts an overlay. `lowers` are top first. Paths are passed relative to `cwd` when given,
+ * which keeps long chains under the one-page limit of mount options.
+ */
+export async function mountOverlay(target: string, o: { lowers: string[]; upper?: string; work?: string; readonly?: boolean; cwd?: string }): Promise<void> {
+  const opts = [`lowerdir=${o.lowers.join(':')}`];
+  if (o.upper && o.work) opts.push(`upperdir=${o.upper}`, `workdir=${o.work}`);
+  if (o.readonly) opts.push('ro');
+  const data = opts.join(',');
+  if (data.length > 4000) throw new SnapshotError(`overlay mount options too long (${o.lowers.length} layers); merge fewer layers`);
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', data, target], o.cwd);
+}
+
+export async function unmount(target: string): Promise<void> {
+  await run('umount', [target]).catch(async (e) => {
+    if (!(await isMountPoint(target))) return;
+    await run('umount', ['-l', target]).catch(() => {
+      throw e;
+    });
+  });
+}
+
+/** Mount points at or below `prefix`, deepest first. */
+export async function mountsUnder(prefix: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    const mp = f[4]?.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mp && (mp === prefix || mp.startsWith(prefix + '/'))) out.push(mp);
+  }
+  return out.sort((a, b) => b.length - a.length);
+}
+
+export async function isMountPoint(p: string): Promise<boolean> {
+  return (await mountsUnder(p)).includes(p);
+}
+
+let overlayProbe: Promise<string | null> | undefined;
+
+/** null when overlay mounts work under `dir` (as root); otherwise why not. Probed once per process. */
+export function probeOverlay(dir: string): Promise<string | null> {
+  overlayProbe ??= (async () => {
+    if (process.getuid?.() !== 0) return 'not running as root';
+    const p = join(dir, `.probe-${process.pid}`);
+    try {
+      await rm(p, { recursive: true, force: true });
+      for (const d of ['l1', 'l2', 'u', 'w', 'm']) await mkdir(join(p, d), { recursive: true });
+      await writeFile(join(p, 'l1', 'f'), 'x');
+      await mountOverlay(join(p, 'm'), { lowers: ['l2', 'l1'], upper: 'u', work: 'w', cwd: p });
+      await unmount(join(p, 'm'));
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    } finally {
+      await rm(p, { recursive: true, force: true }).catch(() => {});
+    }
+  })();
+  return overlayProbe;
+}

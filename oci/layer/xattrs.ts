@@ -1,0 +1,132 @@
+// Extended attributes. Node has no xattr API, so this module drives the `attr` package's
+// getfattr/setfattr, in batches: one getfattr process dumps a whole tree, one setfattr process
+// restores many files. When the tools are missing, reads return nothing and writes report how
+// many attributes were skipped; callers decide whether that matters.
+import { spawn, spawnSync } from 'node:child_process';
+
+export type Xattrs = Map<string, Buffer>;
+
+let available: boolean | undefined;
+
+/** Whether getfattr and setfattr are on PATH (Debian package `attr`). */
+export function xattrToolsAvailable(): boolean {
+  if (available === undefined) {
+    const r = spawnSync('sh', ['-c', 'command -v getfattr && command -v setfattr'], { stdio: 'ignore' });
+    available = r.status === 0;
+  }
+  return available;
+}
+
+function run(cmd: string, args: string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    if (input && child.stdin) {
+      // An early exit closes the pipe; the exit code reports the failure.
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+    }
+  });
+}
+
+// getfattr prints file names with control bytes, backslash and non-ASCII as \ooo escapes.
+function unquote(s: string): string {
+  if (!s.includes('\\')) return s;
+  const bytes: number[] = [];
+  const raw = Buffer.from(s, 'utf8');
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === 0x5c && i + 3 < raw.length && /^[0-7]{3}$/.test(raw.toString('latin1', i + 1, i + 4))) {
+      bytes.push(parseInt(raw.toString('latin1', i + 1, i + 4), 8));
+      i += 3;
+    } else bytes.push(c);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function quote(p: string): string {
+  const out: string[] = [];
+  for (const b of Buffer.from(p, 'utf8')) {
+    if (b < 0x20 || b >= 0x7f || b === 0x5c) out.push('\\' + b.toString(8).padStart(3, '0'));
+    else out.push(String.fromCharCode(b));
+  }
+  return out.join('');
+}
+
+function parseDump(text: string): Map<string, Xattrs> {
+  const out = new Map<string, Xattrs>();
+  let current: Xattrs | null = null;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# file: ')) {
+      current = new Map();
+      out.set(unquote(line.slice(8)), current);
+    } else if (current && line !== '') {
+      const eq = line.indexOf('=');
+      const name = eq === -1 ? line : line.slice(0, eq);
+      const value = eq === -1 ? '' : line.slice(eq + 1);
+      current.set(name, value.startsWith('0x') ? Buffer.from(value.slice(2), 'hex') : decodeQuoted(value));
+    }
+  }
+  return out;
+}
+
+function decodeQuoted(v: string): Buffer {
+  if (v.startsWith('"') && v.endsWith('"')) return Buffer.from(unquote(v.slice(1, -1)), 'utf8');
+  if (v.startsWith('0s')) return Buffer.from(v.slice(2), 'base64');
+  return Buffer.from(v, 'utf8');
+}
+
+/**
+ * Every extended attribute under `root` (symlinks excluded), keyed by absolute path. One
+ * process for the whole tree. `trusted.*` attributes are only visible to root.
+ */
+export async function readXattrTree(root: string): Promise<Map<string, Xattrs>> {
+  if (!xattrToolsAvailable()) return new Map();
+  const r = await run('getfattr', ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', '--', root]);
+  // getfattr exits 1 when some files cannot be read (vanished, unsupported fs); keep what it read.
+  return parseDump(r.stdout.toString('utf8'));
+}
+
+/** The extended attributes of one path (not following a final symlink). */
+export async function readXattrs(path: string): Promise<Xattrs> {
+  if (!xattrToolsAvailable()) return new Map();
+  const r = await run('getfattr', ['-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', '--', path]);
+  return parseDump(r.stdout.toString('utf8')).get(path) ?? new Map();
+}
+
+export interface XattrWriteResult {
+  /** Attributes not written because the tools are missing. */
+  skipped: number;
+}
+
+/**
+ * Sets attributes on many paths with one setfattr process. Paths must be absolute and must
+ * already be checked by the caller: setfattr does not follow a final symlink but does follow
+ * symlinked parents.
+ */
+export async function writeXattrs(items: ReadonlyArray<{ path: string; xattrs: Xattrs }>): Promise<XattrWriteResult> {
+  const nonEmpty = items.filter((i) => i.xattrs.size > 0);
+  if (nonEmpty.length === 0) return { skipped: 0 };
+  if (!xattrToolsAvailable()) return { skipped: nonEmpty.reduce((n, i) => n + i.xattrs.size, 0) };
+  const lines: string[] = [];
+  for (const { path, xattrs } of nonEmpty) {
+    lines.push(`# file: ${quote(path)}`);
+    for (const [name, value] of xattrs) lines.push(`${name}=0x${value.toString('hex')}`);
+    lines.push('');
+  }
+  const r = await run('setfattr', ['-h', '--restore=-'], Buffer.from(lines.join('\n') + '\n'));
+  if (r.code !== 0) throw new Error(`setting extended attributes failed: ${r.stderr.trim()}`);
+  return { skipped: 0 };
+}
+
+export const OVERLAY_OPAQUE = 'trusted.overlay.opaque';
+
+/** Attributes that describe overlayfs internals rather than the file; never put in a layer. */
+export function isOverlayInternal(name: string): boolean {
+  return name.startsWith('trusted.overlay.') || name.startsWith('user.overlay.');
+}

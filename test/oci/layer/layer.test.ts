@@ -1,0 +1,222 @@
+// Layer tar writing, reading, diffs and applying, checked against GNU tar where it helps.
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  TarFormatError,
+  UnsafeLayerError,
+  applyLayer,
+  encodeHeader,
+  overlayUpperChanges,
+  readTar,
+  readXattrs,
+  sortChanges,
+  treeAsChanges,
+  treeDiffChanges,
+  writeLayer,
+  type Change,
+  type TarHeader,
+} from '../../../oci/layer/index.ts';
+import { requirePrereqs } from '../../support/require-root.ts';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'tsbuild-layer-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function fresh(name: string): Promise<string> {
+  const d = join(tmp, name);
+  await mkdir(d, { recursive: true });
+  return d;
+}
+
+async function collect(changes: AsyncIterable<Change>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const c of changes) out.push(`${c.kind} ${c.path}`);
+  return out;
+}
+
+async function headers(src: AsyncIterable<Buffer>): Promise<TarHeader[]> {
+  const out: TarHeader[] = [];
+  for await (const m of readTar(src)) {
+    out.push(m.header);
+    for await (const _ of m.body()) void _;
+  }
+  return out;
+}
+
+async function bytes(src: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of src) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+const T = new Date('2022-02-02T02:02:02Z');
+
+describe('layer writer', () => {
+  it('writes a tree that GNU tar reads back identically', async () => {
+    const src = await fresh('w-src');
+    await mkdir(join(src, 'dir', 'sub'), { recursive: true });
+    await writeFile(join(src, 'dir', 'small.txt'), 'small\n');
+    await writeFile(join(src, 'dir', 'big.bin'), Buffer.alloc(3 * 1024 * 1024 + 17, 0xab));
+    await symlink('../dir/small.txt', join(src, 'dir', 'sub', 'ln'));
+    await link(join(src, 'dir', 'small.txt'), join(src, 'hard.txt'));
+    const long = 'n'.repeat(120) + '-é.txt';
+    await writeFile(join(src, long), 'long name');
+    await chmod(join(src, 'dir', 'small.txt'), 0o640);
+    const tarPath = join(tmp, 'w.tar');
+    await writeFile(tarPath, await bytes(writeLayer(treeAsChanges(src))));
+    const listing = execFileSync('tar', ['-tf', tarPath], { encoding: 'utf8' }).trim().split('\n');
+    expect(listing).toEqual(['dir/', 'dir/big.bin', 'dir/small.txt', 'dir/sub/', 'dir/sub/ln', 'hard.txt', long]);
+    const out = await fresh('w-out');
+    execFileSync('tar', ['-xpf', tarPath, '-C', out]);
+    expect(await readFile(join(out, long), 'utf8')).toBe('long name');
+    expect((await readFile(join(out, 'dir', 'big.bin'))).equals(await readFile(join(src, 'dir', 'big.bin')))).toBe(true);
+    expect((await lstat(join(out, 'hard.txt'))).ino).toBe((await lstat(join(out, 'dir', 'small.txt'))).ino);
+    expect((await lstat(join(out, 'dir', 'small.txt'))).mode & 0o7777).toBe(0o640);
+  });
+
+  it('writes whiteouts and opaque markers from a change list, in tree order', async () => {
+    const src = await fresh('wh-src');
+    await mkdir(join(src, 'd'));
+    const changes = sortChanges([
+      { kind: 'entry', path: 'd/x', source: join(src, 'd') },
+      { kind: 'opaque', path: 'd' },
+      { kind: 'delete', path: 'gone' },
+      { kind: 'entry', path: 'd', source: join(src, 'd') },
+      { kind: 'delete', path: 'a/b' },
+    ]);
+    const names = (await headers(writeLayer(changes))).map((h) => h.name);
+    expect(names).toEqual(['a/.wh.b', 'd/', 'd/.wh..wh..opq', 'd/x/', '.wh.gone']);
+    expect(names.indexOf('d/.wh..wh..opq')).toBe(names.indexOf('d/') + 1);
+  });
+
+  it('clamps mtimes and round-trips binary xattrs and large ids', async () => {
+    const src = await fresh('clamp');
+    await writeFile(join(src, 'new'), 'n');
+    await writeFile(join(src, 'old'), 'o');
+    await utimes(join(src, 'old'), new Date(1000_000), new Date(1000_000));
+    const hs = await headers(writeLayer(treeAsChanges(src), { clampMtime: 2000 }));
+    expect(hs.find((h) => h.name === 'new')!.mtime).toBe(2000);
+    expect(hs.find((h) => h.name === 'old')!.mtime).toBe(1000);
+
+    const value = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x3d]);
+    const h: TarHeader = { name: 'x', type: 'file', mode: 0o644, uid: 3_000_000, gid: 0o7777777 + 5, size: 0, mtime: 1, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map([['security.capability', value]]) };
+    const back = await headers(Readable.from([encodeHeader(h), Buffer.alloc(1024)]));
+    expect(back[0]!.xattrs.get('security.capability')!.equals(value)).toBe(true);
+    expect(back[0]!.uid).toBe(3_000_000);
+    expect(back[0]!.gid).toBe(0o7777777 + 5);
+  });
+});
+
+describe('layer reader', () => {
+  it('rejects corrupt and truncated streams', async () => {
+    const h = encodeHeader({ name: 'f', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 1000, mtime: 0, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map() });
+    const truncated = Buffer.concat([h, Buffer.alloc(600, 1)]);
+    await expect(headers(Readable.from([truncated]))).rejects.toThrow(TarFormatError);
+    const bad = Buffer.from(h);
+    bad[0] = 0x41;
+    await expect(headers(Readable.from([bad, Buffer.alloc(1024)]))).rejects.toThrow(/checksum/);
+  });
+
+  it('reads what GNU tar writes (pax, xattrs, long names)', async () => {
+    const src = await fresh('gnu-src');
+    await mkdir(join(src, 'p'.repeat(90)));
+    await writeFile(join(src, 'p'.repeat(90), 'q'.repeat(90)), 'deep');
+    execFileSync('setfattr', ['-n', 'user.k', '-v', 'v1', join(src, 'p'.repeat(90), 'q'.repeat(90))]);
+    const tarPath = join(tmp, 'gnu.tar');
+    execFileSync('tar', ['--format=pax', '--xattrs', '--xattrs-include=user.*', '-cf', tarPath, '-C', src, '.']);
+    const out = await fresh('gnu-out');
+    await applyLayer(out, createReadStream(tarPath));
+    const f = join(out, 'p'.repeat(90), 'q'.repeat(90));
+    expect(await readFile(f, 'utf8')).toBe('deep');
+    expect((await readXattrs(f)).get('user.k')?.toString()).toBe('v1');
+  });
+});
+
+describe('diffs', () => {
+  it('compares two trees', async () => {
+    const lower = await fresh('tl');
+    const upper = await fresh('tu');
+    for (const d of [lower, upper]) {
+      await mkdir(join(d, 'same'));
+      await writeFile(join(d, 'same', 'f'), 'f');
+      await utimes(join(d, 'same', 'f'), T, T);
+      await utimes(join(d, 'same'), T, T);
+    }
+    await writeFile(join(lower, 'deleted'), 'x');
+    await mkdir(join(lower, 'deldir'));
+    await writeFile(join(lower, 'deldir', 'inner'), 'x');
+    await writeFile(join(lower, 'was-file'), 'x');
+    await mkdir(join(upper, 'was-file'));
+    await writeFile(join(upper, 'was-file', 'c'), 'c');
+    await writeFile(join(upper, 'added'), 'a');
+    const changes = await collect(treeDiffChanges(lower, upper));
+    expect(changes).toEqual(['entry added', 'delete deldir', 'delete deleted', 'entry was-file', 'entry was-file/c']);
+  });
+
+  it('reads an overlay upper dir: char 0/0 → whiteout, opaque xattr → opaque marker', async () => {
+    if (!requirePrereqs({ root: true, commands: ['mknod', 'setfattr'] })) return;
+    const upper = await fresh('upper');
+    await mkdir(join(upper, 'd'));
+    await writeFile(join(upper, 'd', 'kept'), 'k');
+    execFileSync('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', join(upper, 'd')]);
+    execFileSync('mknod', [join(upper, 'gone'), 'c', '0', '0']);
+    expect(await collect(overlayUpperChanges(upper))).toEqual(['entry d', 'opaque d', 'entry d/kept', 'delete gone']);
+    const hs = await headers(writeLayer(overlayUpperChanges(upper)));
+    expect(hs.map((h) => h.name)).toEqual(['d/', 'd/.wh..wh..opq', 'd/kept', '.wh.gone']);
+    expect([...hs[0]!.xattrs.keys()]).toEqual([]); // overlay internals never leak into layers
+  });
+});
+
+describe('apply', () => {
+  it('in overlay mode writes whiteout devices and the opaque xattr', async () => {
+    if (!requirePrereqs({ root: true, commands: ['mknod', 'setfattr'] })) return;
+    const src = await fresh('ov-src');
+    await mkdir(join(src, 'd'));
+    await writeFile(join(src, 'd', 'n'), 'n');
+    const changes: Change[] = [
+      { kind: 'delete', path: 'a' },
+      { kind: 'entry', path: 'd', source: join(src, 'd') },
+      { kind: 'opaque', path: 'd' },
+      { kind: 'entry', path: 'd/n', source: join(src, 'd', 'n') },
+    ];
+    const upper = await fresh('ov-upper');
+    const r = await applyLayer(upper, writeLayer(changes), { mode: 'overlay' });
+    expect(r).toMatchObject({ whiteouts: 1, opaques: 1 });
+    const a = await lstat(join(upper, 'a'));
+    expect(a.isCharacterDevice() && a.rdev === 0).toBe(true);
+    expect((await readXattrs(join(upper, 'd'))).get('trusted.overlay.opaque')?.toString()).toBe('y');
+    expect((await readdir(upper)).sort()).toEqual(['a', 'd']);
+  });
+
+  it('refuses overlay xattrs smuggled in a layer and skips device nodes when asked', async () => {
+    const h = (name: string, extra: Partial<TarHeader>): Buffer =>
+      encodeHeader({ name, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map(), ...extra });
+    const tar = Buffer.concat([
+      h('dir', { type: 'dir', mode: 0o755, xattrs: new Map([['trusted.overlay.opaque', Buffer.from('y')]]) }),
+      h('null', { type: 'char', devmajor: 1, devminor: 3 }),
+      Buffer.alloc(1024),
+    ]);
+    const out = await fresh('smuggle');
+    const r = await applyLayer(out, Readable.from([tar]), { devices: 'skip' });
+    expect(r.skipped).toEqual(['null: device node (not running as root)']);
+    expect((await readXattrs(join(out, 'dir'))).has('trusted.overlay.opaque')).toBe(false);
+  });
+
+  it('refuses a hardlink to a directory and a whiteout of the root', async () => {
+    const h = (name: string, extra: Partial<TarHeader>): Buffer =>
+      encodeHeader({ name, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map(), ...extra });
+    const out = await fresh('refuse');
+    await expect(applyLayer(out, Readable.from([h('d', { type: 'dir' }), h('l', { type: 'hardlink', linkname: 'd' }), Buffer.alloc(1024)]))).rejects.toThrow(UnsafeLayerError);
+    await expect(applyLayer(out, Readable.from([h('.wh..', {}), Buffer.alloc(1024)]))).rejects.toThrow(UnsafeLayerError);
+    expect(await readdir(out)).toEqual(['d']);
+  });
+});
