@@ -11,6 +11,7 @@ import { UsageError, UserError } from '../errors.ts';
 import { selectRenderer } from '../progress/index.ts';
 import { runBuild, type BuildResult } from './run-build.ts';
 import { writeBuildFiles } from './export-result.ts';
+import { printExplanations } from './explain-build.ts';
 import type { BuildRequest, SecretSource } from './request.ts';
 
 /** Build files looked for in a directory, in order. */
@@ -143,10 +144,7 @@ export async function runBuildCommand(opts: BuildOptions, command: 'build' | 'so
     return watchBuild(req, opts);
   }
   const result = await buildOnce(req, opts);
-  if (opts.explain && result.outcome) {
-    const { explainBuild } = await import('./explain-build.ts');
-    await explainBuild(req, opts, result);
-  }
+  if (opts.explain) printExplanations(result.explanations, (s) => process.stderr.write(s));
   if (!result.ok) {
     process.stderr.write(`ERROR: ${result.message}\n`);
     return 1;

@@ -15,6 +15,7 @@ import { selectFrontend } from './frontend-select.ts';
 import { exportResult, type ExportSummary } from './export-result.ts';
 import type { BuildRequest } from './request.ts';
 import { sourceLinesFor } from './source-lines.ts';
+import { recordAndExplain } from './explain-build.ts';
 
 export interface BuildHooks {
   onEvent?(event: SolveEvent | SourceEvent): void;
@@ -32,9 +33,12 @@ export interface CompiledBuild {
   readonly dependencies: readonly string[];
 }
 
+/** Why each step that ran was not cached (`--explain`): vertex name and reason, in build order. */
+export type Explanations = readonly { readonly name: string; readonly reason: string }[];
+
 export type BuildResult =
-  | { readonly ok: true; readonly compiled: CompiledBuild; readonly outcome: SolveOutcome; readonly exported: ExportSummary }
-  | { readonly ok: false; readonly message: string; readonly compiled?: CompiledBuild; readonly outcome?: SolveOutcome };
+  | { readonly ok: true; readonly compiled: CompiledBuild; readonly outcome: SolveOutcome; readonly exported: ExportSummary; readonly explanations?: Explanations }
+  | { readonly ok: false; readonly message: string; readonly compiled?: CompiledBuild; readonly outcome?: SolveOutcome; readonly explanations?: Explanations };
 
 /** An LLB definition given as a file: `tsbuild solve def.pb` (what `debug build-llb` writes). */
 function tryDefinition(bytes: Uint8Array, file: string): Definition | undefined {
@@ -127,10 +131,11 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
         hooks.onEvent?.(event);
       },
     });
-    if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome };
+    const explanations = await recordAndExplain(req, compiled, outcome, executor);
+    if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
     const result = outcome.results[0];
     const exported = await exportResult(executor, result, compiled, req, hooks);
-    return { ok: true, compiled, outcome, exported };
+    return { ok: true, compiled, outcome, exported, explanations };
   } finally {
     store.close();
     await executor.close();

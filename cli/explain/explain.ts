@@ -6,8 +6,8 @@
 //      opts out of caching;
 //   2. the step has no counterpart in the previous build (matched by digest, then by name, then
 //      by name without its step counter, then by slot): `new step`;
-//   3. a local source: which of its files changed;
-//   4. its own definition changed (op-diff.ts): `command changed`, `ENV FOO changed`, …;
+//   3. its own definition changed (op-diff.ts): `command changed`, `ENV FOO changed`, …;
+//   4. a local source (read on every build): its directory, or which of its files changed;
 //   5. an input changed: for a local context, the changed files this step reads
 //      (`src/index.ts changed`); otherwise `input "<name>" changed` (its own line says why);
 //   6. the previous build stopped before this step finished;
@@ -24,10 +24,10 @@ export interface ExplainOptions {
   readonly noCache?: boolean | undefined;
 }
 
-/** One reason per vertex that ran in `current`. */
+/** One reason per vertex that ran in `current` (also those whose run failed). */
 export function explain(previous: BuildRecord | undefined, current: BuildRecord, options: ExplainOptions = {}): Map<Digest, string> {
   const out = new Map<Digest, string>();
-  const ran = current.vertices.filter((v) => v.status === 'ran');
+  const ran = current.vertices.filter((v) => v.status === 'ran' || v.status === 'failed');
   if (ran.length === 0) return out;
   const noCache = options.noCache ?? current.noCache;
   const matches = previous ? matchVertices(previous.vertices, current.vertices) : new Map<Digest, VertexRecord>();
@@ -46,6 +46,7 @@ function reasonFor(v: VertexRecord, matches: ReadonlyMap<Digest, VertexRecord>, 
   const own = diffOps(withoutInputs(p.op), withoutInputs(v.op));
   if (own !== undefined) return own;
 
+  if (v.local && p.local && v.local.dir !== p.local.dir) return `directory changed: ${p.local.dir ?? '(none)'} → ${v.local.dir ?? '(none)'}`;
   if (v.local) return filesReason(changedFiles(p.local, v.local, 'all')) ?? (v.local.dir === undefined ? 'read on every build' : 'read on every build; no file changed');
 
   if (p.inputs.length !== v.inputs.length) return v.inputs.length > p.inputs.length ? 'input added' : 'input removed';

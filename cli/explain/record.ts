@@ -2,8 +2,8 @@
 // per vertex its decoded op, how it ended and the keys that decided it, and for every local
 // source a manifest of the files it selected. Plain JSON, versioned: a record of another version
 // is ignored, never misread.
-import { CUSTOM_NAME, opKind, toJSONValue, type Digest, type JSONValue } from '../../llb/index.ts';
-import type { SolveGraph, Vertex, VertexReport } from '../../solver/index.ts';
+import { CUSTOM_NAME, opKind, toJSONValue, type Definition, type Digest, type JSONValue } from '../../llb/index.ts';
+import { loadDefinitions, type SolveGraph, type Vertex, type VertexReport } from '../../solver/index.ts';
 
 /** Bumped whenever the shape or meaning of a record changes. */
 export const BUILD_RECORD_VERSION = 1;
@@ -74,7 +74,8 @@ export interface ManifestSource {
 }
 
 export interface RecordBuildInput {
-  readonly graph: SolveGraph;
+  /** The solved graph, or the definition it was loaded from. */
+  readonly graph: SolveGraph | Definition;
   /** The solve's per-vertex reports (`SolveOutcome.vertices`). */
   readonly vertices: ReadonlyMap<Digest, VertexReport>;
   /** Directory of every local source, by name, as given to the executor. */
@@ -86,10 +87,11 @@ export interface RecordBuildInput {
 }
 
 export async function recordBuild(input: RecordBuildInput): Promise<BuildRecord> {
-  const slots = slotsOf(input.graph.order);
+  const graph = 'order' in input.graph ? input.graph : loadDefinitions(input.graph);
+  const slots = slotsOf(graph.order);
   const manifests = new Map<string, Promise<LocalRecord>>();
   const vertices = await Promise.all(
-    input.graph.order.map(async (v): Promise<VertexRecord> => {
+    graph.order.map(async (v): Promise<VertexRecord> => {
       const report = input.vertices.get(v.digest);
       const local = localSpec(v);
       let localRecord: LocalRecord | undefined;

@@ -5,6 +5,7 @@ import { decodeDefinition } from '../../llb/index.ts';
 import type { BuildOptions } from '../commands/build-options.ts';
 import { buildOnce, summarize } from '../build/build-command.ts';
 import { writeBuildFiles } from '../build/export-result.ts';
+import { printExplanations } from '../build/explain-build.ts';
 import type { BuildResult } from '../build/run-build.ts';
 import type { BuildRequest } from '../build/request.ts';
 import { FileWatch, type WatchSet } from './file-watch.ts';
@@ -42,6 +43,7 @@ export async function watchBuild(req: BuildRequest, opts: BuildOptions): Promise
       if (end.ok) {
         const result = end.value;
         if (result.compiled) current = watchSetFor(result.compiled, req);
+        if (opts.explain) printExplanations(result.explanations, (s) => process.stderr.write(s));
         if (result.ok) {
           summarize(result, opts);
           await writeBuildFiles(result.exported, { ...(opts.iidfile ? { iidfile: opts.iidfile } : {}), ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}) });

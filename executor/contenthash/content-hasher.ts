@@ -65,6 +65,41 @@ export class ContentHasher {
     return this.#selected(realRoot, path, followLinks, filter);
   }
 
+  /**
+   * Per-entry digests of what `options` selects under `root`, keyed by path relative to `root`
+   * (no leading slash; directories end with `/` and carry only their own header digest, so a
+   * changed file shows up once, under its own path). Same selection rules and the same file-hash
+   * cache as `checksum`: listing an unchanged tree reads no file. A missing `path` is an error,
+   * except with `wildcard`, where no match means an empty manifest.
+   */
+  async manifest(root: string, options: ChecksumOptions = {}): Promise<Map<string, Digest>> {
+    await this.#cache.load();
+    const realRoot = await realpath(root);
+    const path = options.path ?? '/';
+    const filter = new PathFilter({ include: options.include ?? [], exclude: options.exclude ?? [] });
+    const wildcard = options.wildcard === true && hasWildcard(path);
+    const paths = wildcard ? await this.#expand(realRoot, path) : [path];
+    const out: [string, MaybePromise<Digest>][] = [];
+    for (const p of paths) {
+      const host = await resolveInTree(realRoot, p, options.followLinks ?? false);
+      const st = host === undefined ? undefined : tryLstat(host);
+      if (host === undefined || st === undefined) {
+        if (wildcard) continue;
+        throw new ChecksumPathError(p, 'no such file or directory');
+      }
+      const prefix = posix.normalize(`/${p}`).replace(/^\/+|\/+$/g, '');
+      if (!st.isDirectory()) {
+        out.push([prefix, this.#entry(host, st)]);
+        continue;
+      }
+      if (prefix !== '') out.push([`${prefix}/`, headerDigest(st)]);
+      this.#walkManifest(host, '', prefix === '' ? '' : `${prefix}/`, filter, out);
+    }
+    const resolved = await Promise.all(out.map(async ([rel, d]) => [rel, await d] as const));
+    resolved.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return new Map(resolved);
+  }
+
   /** Persists the file-digest cache (atomically). */
   flush(): Promise<void> {
     return this.#cache.flush();
@@ -92,6 +127,21 @@ export class ContentHasher {
         if (selected || filter.descend(childRel)) this.#walkSelected(host, childRel, filter, out);
       } else if (selected) {
         out.push([childRel, this.#entry(host, st)]);
+      }
+    }
+  }
+
+  #walkManifest(dir: string, rel: string, prefix: string, filter: PathFilter, out: [string, MaybePromise<Digest>][]): void {
+    for (const name of readdirSync(dir)) {
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      const host = join(dir, name);
+      const st = lstatSync(host, { bigint: true });
+      const selected = filter.selects(childRel);
+      if (st.isDirectory()) {
+        if (selected) out.push([`${prefix}${childRel}/`, headerDigest(st)]);
+        if (selected || filter.descend(childRel)) this.#walkManifest(host, childRel, prefix, filter, out);
+      } else if (selected) {
+        out.push([`${prefix}${childRel}`, this.#entry(host, st)]);
       }
     }
   }
