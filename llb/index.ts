@@ -1,5 +1,7 @@
 // The public build API of tsbuild (`import { image, run, … } from 'tsbuild'`) and the LLB wire format.
 export type * from './pb/types.ts';
+// The State API's `FileAction` builder shadows the wire message of that name; this is the message.
+export type { FileAction as FileActionMessage } from './pb/types.ts';
 export { NetMode, SecurityMode, MountType, CacheSharingOpt, MountContentCache, EMPTY_INPUT, SKIP_OUTPUT, ROOT_MOUNT, CUSTOM_NAME } from './pb/types.ts';
 
 // Wire format: deterministic codec, digests, definition decoding.

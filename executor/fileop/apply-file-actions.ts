@@ -15,7 +15,7 @@
 // (its own base copied in, then its actions replayed), so every shape of graph gives the tree
 // BuildKit would, at the cost of a copy only for uncommon shapes.
 import type { BigIntStats } from 'node:fs';
-import type { FileAction } from '../../llb/pb/types.ts';
+import type { FileActionMessage as FileAction } from '../../llb/index.ts';
 import { FileOpError, fromFsError, type FileActionKind } from './errors.ts';
 import { resolveOwner, type Owner } from './owner.ts';
 import { mkdirAction } from './mkdir-action.ts';

@@ -5,7 +5,7 @@
 // selects never changes a key.
 import { lstat, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { FileActionCopy } from '../../llb/pb/types.ts';
+import type { FileActionCopy } from '../../llb/index.ts';
 import { resolveInRoot, pathInRoot } from './resolve-in-root.ts';
 import { resolveWildcards } from './wildcards.ts';
 import { createPathFilter, type PathFilter } from './path-filter.ts';

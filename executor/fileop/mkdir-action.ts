@@ -2,7 +2,7 @@
 // mode, owner and time. An existing directory is left untouched, as BuildKit does.
 import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { FileActionMkDir } from '../../llb/pb/types.ts';
+import type { FileActionMkDir } from '../../llb/index.ts';
 import { resolveInRoot } from './resolve-in-root.ts';
 import { applyMeta, mkdirAll, timestampSeconds } from './file-meta.ts';
 import type { Owner } from './owner.ts';

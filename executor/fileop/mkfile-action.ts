@@ -3,7 +3,7 @@
 // os.WriteFile in BuildKit.
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { FileActionMkFile } from '../../llb/pb/types.ts';
+import type { FileActionMkFile } from '../../llb/index.ts';
 import { resolveInRoot } from './resolve-in-root.ts';
 import { applyMeta, timestampSeconds } from './file-meta.ts';
 import type { Owner } from './owner.ts';

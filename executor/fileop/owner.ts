@@ -3,7 +3,7 @@
 // created by an earlier RUN is known). A name that the tree does not define is an error rather
 // than a silent root.
 import { open } from 'node:fs/promises';
-import type { ChownOpt, UserOpt } from '../../llb/pb/types.ts';
+import type { ChownOpt, UserOpt } from '../../llb/index.ts';
 import { resolveInRoot } from './resolve-in-root.ts';
 import { FileOpError } from './errors.ts';
 

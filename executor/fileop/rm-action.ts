@@ -3,7 +3,7 @@
 // not an error.
 import { lstat, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { FileActionRm } from '../../llb/pb/types.ts';
+import type { FileActionRm } from '../../llb/index.ts';
 import { resolveInRoot } from './resolve-in-root.ts';
 import { resolveWildcards } from './wildcards.ts';
 import { FileOpError } from './errors.ts';

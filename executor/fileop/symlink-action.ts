@@ -2,7 +2,7 @@
 // ever followed inside a root); the link's own parent is resolved inside the root.
 import { symlink } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { FileActionSymlink } from '../../llb/pb/types.ts';
+import type { FileActionSymlink } from '../../llb/index.ts';
 import { resolveInRoot } from './resolve-in-root.ts';
 import { applyMeta, timestampSeconds } from './file-meta.ts';
 import type { Owner } from './owner.ts';

@@ -12,7 +12,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
-import type { Digest, FileActionCopy, FileOp, UserOpt } from '../../llb/index.ts';
+import type { Digest, FileActionCopy, FileActionMessage, FileOp, UserOpt } from '../../llb/index.ts';
 import type { CacheMap, CacheMapDep, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
 import { ChecksumPathError } from '../contenthash/index.ts';
 import { applyFileActions, cleanCopyPath, planFileActions, type FileOpInput } from '../fileop/index.ts';
@@ -23,8 +23,7 @@ import { SourceError } from './errors.ts';
 
 export const FILE_KEY = 'tsbuild.file.v0';
 
-/** The wire FileAction (llb's index exports the builder class under the same name). */
-type FileAction = NonNullable<FileOp['actions']>[number];
+type FileAction = FileActionMessage;
 
 /** The actions as they enter the cache digest: copy sources reduced to their base names. */
 export function fileKeyPayload(actions: readonly FileAction[], inputCount: number): unknown {
