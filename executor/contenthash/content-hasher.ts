@@ -17,7 +17,7 @@ import { ChecksumPathError } from './errors.ts';
 import { HashCache } from './hash-cache.ts';
 import { HashPool } from './hash-pool.ts';
 import { dirDigest, EMPTY_DIGEST, fileDigest, headerDigest, selectionDigest } from './record.ts';
-import { resolveInTree, segments } from './resolve-path.ts';
+import { resolveExisting, splitPath } from '../rootpath/index.ts';
 import type { ChecksumOptions, HashStats } from './types.ts';
 
 const LARGE_FILE = 1024 * 1024;
@@ -81,7 +81,7 @@ export class ContentHasher {
     const paths = wildcard ? await this.#expand(realRoot, path) : [path];
     const out: [string, MaybePromise<Digest>][] = [];
     for (const p of paths) {
-      const host = await resolveInTree(realRoot, p, options.followLinks ?? false);
+      const host = await resolveExisting(realRoot, p, { followFinal: options.followLinks ?? false });
       const st = host === undefined ? undefined : tryLstat(host);
       if (host === undefined || st === undefined) {
         if (wildcard) continue;
@@ -106,7 +106,7 @@ export class ContentHasher {
   }
 
   async #selected(root: string, path: string, followLinks: boolean, filter: PathFilter): Promise<Digest> {
-    const host = await resolveInTree(root, path, followLinks);
+    const host = await resolveExisting(root, path, { followFinal: followLinks });
     const st = host === undefined ? undefined : tryLstat(host);
     if (host === undefined || st === undefined) throw new ChecksumPathError(path, 'no such file or directory');
     if (filter.empty || !st.isDirectory()) return this.#entry(host, st);
@@ -193,14 +193,14 @@ export class ContentHasher {
   /** Paths (relative to root, `/`-rooted) matching a wildcard path, sorted. */
   async #expand(root: string, path: string): Promise<string[]> {
     let current = ['/'];
-    for (const seg of segments(path)) {
+    for (const seg of splitPath(path)) {
       const next: string[] = [];
       if (!hasWildcard(seg)) {
         for (const c of current) next.push(posix.join(c, seg));
       } else {
         const pattern = new Pattern(seg, false);
         for (const c of current) {
-          const host = await resolveInTree(root, c, true);
+          const host = await resolveExisting(root, c, { followFinal: true });
           if (host === undefined) continue;
           let names: string[];
           try {
@@ -214,7 +214,7 @@ export class ContentHasher {
       current = next;
     }
     const existing: string[] = [];
-    for (const c of current) if ((await resolveInTree(root, c, false)) !== undefined) existing.push(c);
+    for (const c of current) if ((await resolveExisting(root, c, { followFinal: false })) !== undefined) existing.push(c);
     return existing.sort();
   }
 }

@@ -12,7 +12,7 @@ import { lstat, utimes } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import type { FileActionCopy } from '../../llb/index.ts';
-import { resolveInRoot } from './resolve-in-root.ts';
+import { resolveInRoot } from '../rootpath/index.ts';
 import { mkdirAll, timestampSeconds } from './file-meta.ts';
 import { TreeCopier, statOrUndefined } from './copy-tree.ts';
 import { cleanCopyPath, copyFilters, selectCopySources } from './copy-sources.ts';

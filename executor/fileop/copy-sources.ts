@@ -6,7 +6,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { FileActionCopy } from '../../llb/index.ts';
-import { resolveInRoot, pathInRoot } from './resolve-in-root.ts';
+import { resolveInRoot, pathInRoot } from '../rootpath/index.ts';
 import { resolveWildcards } from './wildcards.ts';
 import { createPathFilter, type PathFilter } from './path-filter.ts';
 import { FileOpError } from './errors.ts';

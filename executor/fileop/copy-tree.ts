@@ -13,7 +13,7 @@ import type { Owner } from './owner.ts';
 import type { ModeChange } from './symbolic-mode.ts';
 import type { PathFilter } from './path-filter.ts';
 import { FileOpError } from './errors.ts';
-import { pathInRoot } from './resolve-in-root.ts';
+import { pathInRoot } from '../rootpath/index.ts';
 import { setOwner } from './file-meta.ts';
 
 export interface CopyTreeOptions {

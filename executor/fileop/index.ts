@@ -7,8 +7,8 @@ export { applyFileActions, planFileActions, actionKind } from './apply-file-acti
 export type { ApplyFileActionsOptions, FileOpInput, FileOpPlan } from './apply-file-actions.ts';
 export { selectCopySources, cleanCopyPath } from './copy-sources.ts';
 export type { CopySource } from './copy-sources.ts';
-export { resolveInRoot, pathInRoot } from './resolve-in-root.ts';
-export type { ResolveOptions } from './resolve-in-root.ts';
+export { resolveInRoot, pathInRoot } from '../rootpath/index.ts';
+export type { ResolveOptions } from '../rootpath/index.ts';
 export { resolveOwner } from './owner.ts';
 export type { Owner } from './owner.ts';
 export { parseModeString } from './symbolic-mode.ts';

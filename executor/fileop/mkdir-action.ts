@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { FileActionMkDir } from '../../llb/index.ts';
-import { resolveInRoot } from './resolve-in-root.ts';
+import { resolveInRoot } from '../rootpath/index.ts';
 import { applyMeta, mkdirAll, timestampSeconds } from './file-meta.ts';
 import type { Owner } from './owner.ts';
 

@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { FileActionMkFile } from '../../llb/index.ts';
-import { resolveInRoot } from './resolve-in-root.ts';
+import { resolveInRoot } from '../rootpath/index.ts';
 import { applyMeta, timestampSeconds } from './file-meta.ts';
 import type { Owner } from './owner.ts';
 

@@ -4,7 +4,7 @@
 // than a silent root.
 import { open } from 'node:fs/promises';
 import type { ChownOpt, UserOpt } from '../../llb/index.ts';
-import { resolveInRoot } from './resolve-in-root.ts';
+import { resolveInRoot } from '../rootpath/index.ts';
 import { FileOpError } from './errors.ts';
 
 export interface Owner {

@@ -4,7 +4,7 @@
 import { lstat, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { FileActionRm } from '../../llb/index.ts';
-import { resolveInRoot } from './resolve-in-root.ts';
+import { resolveInRoot } from '../rootpath/index.ts';
 import { resolveWildcards } from './wildcards.ts';
 import { FileOpError } from './errors.ts';
 

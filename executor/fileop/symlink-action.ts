@@ -3,7 +3,7 @@
 import { symlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { FileActionSymlink } from '../../llb/index.ts';
-import { resolveInRoot } from './resolve-in-root.ts';
+import { resolveInRoot } from '../rootpath/index.ts';
 import { applyMeta, timestampSeconds } from './file-meta.ts';
 import type { Owner } from './owner.ts';
 import { FileOpError } from './errors.ts';

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import type { Owner } from './owner.ts';
-import { resolveInRoot } from './resolve-in-root.ts';
+import { resolveInRoot } from '../rootpath/index.ts';
 import { mkdirAll, setOwner } from './file-meta.ts';
 import { FileOpError } from './errors.ts';
 

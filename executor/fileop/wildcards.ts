@@ -4,7 +4,7 @@
 // directory is one match: nothing below it is matched separately.
 import { lstat, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { resolveInRoot } from './resolve-in-root.ts';
+import { resolveInRoot } from '../rootpath/index.ts';
 import { FileOpError } from './errors.ts';
 
 export function containsWildcards(name: string): boolean {

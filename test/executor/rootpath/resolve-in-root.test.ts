@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { resolveInRoot, pathInRoot, FileOpError } from '../../../executor/fileop/index.ts';
-import { cleanupTemp, makeTree, tempDir } from './helpers.ts';
+import { resolveInRoot, pathInRoot, RootPathError } from '../../../executor/rootpath/index.ts';
+import { cleanupTemp, makeTree, tempDir } from '../fileop/helpers.ts';
 
 afterAll(cleanupTemp);
 
@@ -79,7 +79,7 @@ describe('resolveInRoot', () => {
   it('fails on symlink loops with a clear error', async () => {
     const root = await fixture();
     const err = await resolveInRoot(root, '/loop1/x').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(FileOpError);
+    expect(err).toBeInstanceOf(RootPathError);
     expect((err as Error).message).toContain('too many levels of symbolic links');
   });
 

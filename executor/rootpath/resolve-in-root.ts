@@ -1,9 +1,17 @@
-// Paths inside a snapshot, resolved on the host the way a process chrooted into the snapshot would
-// see them. Symlinks are followed inside the root: an absolute target restarts at the root, and
+// Paths inside a root filesystem (a snapshot, a rootfs, a context), resolved on the host the way a
+// process chrooted there would see them; file ops, content hashing and the runner share it. Symlinks are followed inside the root: an absolute target restarts at the root, and
 // `..` never climbs above it, so no path given to a file action can reach outside its tree.
 import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileOpError } from './errors.ts';
+
+export class RootPathError extends Error {
+  override name = 'RootPathError';
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super(message);
+    this.path = path;
+  }
+}
 
 /** Linux's own limit on symlinks followed while resolving one path. */
 const MAX_LINKS = 40;
@@ -49,9 +57,7 @@ export async function resolveInRoot(root: string, path: string, options: Resolve
       done.push(name);
       continue;
     }
-    if (++links > MAX_LINKS) {
-      throw new FileOpError('invalid', `too many levels of symbolic links resolving "${path}"`, path);
-    }
+    if (++links > MAX_LINKS) throw new RootPathError(path, `too many levels of symbolic links resolving "${path}"`);
     const target = await readlink(host);
     if (target.startsWith('/')) done.length = 0;
     pending.unshift(...splitPath(target));
@@ -66,6 +72,17 @@ export function pathInRoot(root: string, host: string): string {
   return host;
 }
 
-function splitPath(p: string): string[] {
+/** Like resolveInRoot, but undefined when the resolved path does not exist. */
+export async function resolveExisting(root: string, path: string, options: ResolveOptions = {}): Promise<string | undefined> {
+  const host = await resolveInRoot(root, path, options);
+  try {
+    await lstat(host);
+    return host;
+  } catch {
+    return undefined;
+  }
+}
+
+export function splitPath(p: string): string[] {
   return p.split('/').filter((s) => s !== '' && s !== '.');
 }

@@ -1,0 +1,1 @@
+export { resolveInRoot, resolveExisting, pathInRoot, splitPath, RootPathError, type ResolveOptions } from './resolve-in-root.ts';
