@@ -11,3 +11,5 @@ export { RunnerUnavailableError, ProcessFailedError } from './runner/index.ts';
 export type { SnapshotterName, ReadableDir } from './snapshot/index.ts';
 export { runContainer, type ContainerProcess } from './run-container.ts';
 export { PathFilter, parseIgnoreFile } from './patterns/index.ts';
+export { usage, prune, untilCutoff, PruneFilterError, acquireBuildLock, liveBuilds, PruneLockedError, parseSize, parseDuration, parseUntil, formatBytes, UnitError } from './gc/index.ts';
+export type { DiskUsage, UsageCategory, ResultUsage, PruneOptions, PruneResult, LockHolder, BuildLockOptions } from './gc/index.ts';

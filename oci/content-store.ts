@@ -209,6 +209,21 @@ export class ContentStore {
     await rename(tmp, join(dir, safeName(key)));
   }
 
+  /** Every link record as `{ kind, key }` (names decoded), for inspection and garbage collection. */
+  async listLinks(): Promise<{ kind: string; key: string }[]> {
+    await this.#init();
+    const out: { kind: string; key: string }[] = [];
+    for (const kind of await readdir(this.#links)) {
+      const keys = await readdir(join(this.#links, kind)).catch(() => [] as string[]);
+      for (const key of keys) out.push({ kind: decodeName(kind), key: decodeName(key) });
+    }
+    return out;
+  }
+
+  async deleteLink(kind: string, key: string): Promise<void> {
+    await rm(join(this.#links, safeName(kind), safeName(key)), { force: true });
+  }
+
   /** The descriptor of a stored blob with the given media type. */
   async descriptor(digest: Digest, mediaType: string): Promise<Descriptor> {
     const info = await this.info(digest);
@@ -219,6 +234,10 @@ export class ContentStore {
 
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function decodeName(s: string): string {
+  return s.replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
 async function fsyncPath(path: string): Promise<void> {

@@ -9,6 +9,12 @@ export interface CacheRecord {
   readonly resultId: string;
   /** Epoch milliseconds of the write that set this record. */
   readonly createdAt: number;
+  /**
+   * Epoch milliseconds of the last lookup that found this record (or its write), when the store
+   * tracks it; garbage collection prunes the least recently used first. Coarse: a store may skip
+   * updating a value younger than a minute.
+   */
+  readonly lastUsed?: number;
 }
 
 export interface CacheStore {

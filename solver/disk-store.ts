@@ -12,9 +12,14 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { parseCacheKey, type CacheKey } from './cache-key.ts';
 import type { CacheRecord, CacheStore } from './cache-store.ts';
 
-/** Schema version of cache.db (PRAGMA user_version); distinct from the cache-key version. */
-const SCHEMA_VERSION = 1;
+/**
+ * Schema version of cache.db (PRAGMA user_version); distinct from the cache-key version.
+ * 1: records(key, result_id, created_at). 2: + last_used (NULL: never looked up since written).
+ */
+const SCHEMA_VERSION = 2;
 const BUSY_TIMEOUT_MS = 10_000;
+/** A hit younger than this is not written back: lookups stay read-only on a hot cache. */
+const TOUCH_GRANULARITY_MS = 60_000;
 
 export class CacheStoreError extends Error {
   override readonly name = 'CacheStoreError';
@@ -24,6 +29,7 @@ interface Row {
   key: string;
   result_id: string;
   created_at: number;
+  last_used: number | null;
 }
 
 export class DiskCacheStore implements CacheStore {
@@ -33,6 +39,7 @@ export class DiskCacheStore implements CacheStore {
   readonly #upsert: StatementSync;
   readonly #remove: StatementSync;
   readonly #all: StatementSync;
+  readonly #touch: StatementSync;
 
   /** Opens (creating if needed) `$root/cache.db`. */
   constructor(root: string) {
@@ -53,26 +60,38 @@ export class DiskCacheStore implements CacheStore {
       db.exec(`CREATE TABLE IF NOT EXISTS records (
         key TEXT PRIMARY KEY NOT NULL,
         result_id TEXT NOT NULL,
-        created_at INTEGER NOT NULL
+        created_at INTEGER NOT NULL,
+        last_used INTEGER
       ) WITHOUT ROWID`);
+      const columns = db.prepare('PRAGMA table_info(records)').all() as unknown as { name: string }[];
+      if (!columns.some((c) => c.name === 'last_used')) db.exec('ALTER TABLE records ADD COLUMN last_used INTEGER');
       if (version < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });
     // One statement answers a batch of any size: the keys travel as one JSON array.
-    this.#select = db.prepare('SELECT key, result_id, created_at FROM records WHERE key IN (SELECT value FROM json_each(?))');
+    this.#select = db.prepare('SELECT key, result_id, created_at, last_used FROM records WHERE key IN (SELECT value FROM json_each(?))');
     this.#upsert = db.prepare(
-      'INSERT INTO records (key, result_id, created_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET result_id = excluded.result_id, created_at = excluded.created_at',
+      'INSERT INTO records (key, result_id, created_at, last_used) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET result_id = excluded.result_id, created_at = excluded.created_at, last_used = excluded.last_used',
     );
     this.#remove = db.prepare('DELETE FROM records WHERE key = ?');
-    this.#all = db.prepare('SELECT key, result_id, created_at FROM records');
+    this.#all = db.prepare('SELECT key, result_id, created_at, last_used FROM records');
+    this.#touch = db.prepare('UPDATE records SET last_used = ? WHERE key IN (SELECT value FROM json_each(?))');
   }
 
   async get(keys: readonly CacheKey[]): Promise<Map<CacheKey, CacheRecord>> {
     const found = new Map<CacheKey, CacheRecord>();
     if (keys.length === 0) return found;
+    const now = Date.now();
+    const stale: CacheKey[] = [];
     for (const row of this.#select.all(JSON.stringify(keys)) as unknown as Row[]) {
-      const rec = toRecord(row);
-      if (rec) found.set(rec.key, rec);
+      let rec = toRecord(row);
+      if (!rec) continue;
+      if ((rec.lastUsed ?? rec.createdAt) < now - TOUCH_GRANULARITY_MS) {
+        stale.push(rec.key);
+        rec = { ...rec, lastUsed: now };
+      }
+      found.set(rec.key, rec);
     }
+    if (stale.length > 0) this.#transaction(() => this.#touch.run(now, JSON.stringify(stale)));
     return found;
   }
 
@@ -80,7 +99,7 @@ export class DiskCacheStore implements CacheStore {
     if (entries.length === 0) return;
     const now = Date.now();
     this.#transaction(() => {
-      for (const { key, resultId } of entries) this.#upsert.run(key, resultId, now);
+      for (const { key, resultId } of entries) this.#upsert.run(key, resultId, now, now);
     });
   }
 
@@ -98,6 +117,15 @@ export class DiskCacheStore implements CacheStore {
       if (rec) out.push(rec);
     }
     return out;
+  }
+
+  /**
+   * Gives the space of deleted records back to the filesystem (VACUUM, then truncates the WAL).
+   * Waits for other writers like any write; meant for garbage collection, not for builds.
+   */
+  compact(): void {
+    this.#db.exec('VACUUM');
+    this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
 
   close(): void {
@@ -120,5 +148,6 @@ export class DiskCacheStore implements CacheStore {
 /** Rows with a malformed key (written by something else) are ignored rather than trusted. */
 function toRecord(row: Row): CacheRecord | undefined {
   const key = parseCacheKey(row.key);
-  return key ? { key, resultId: row.result_id, createdAt: Number(row.created_at) } : undefined;
+  if (!key) return undefined;
+  return { key, resultId: row.result_id, createdAt: Number(row.created_at), ...(row.last_used !== null ? { lastUsed: Number(row.last_used) } : {}) };
 }

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { definitionFromBytes, type Definition, type Digest, type Platform } from '../../llb/index.ts';
 import { formatPlatform, type ImageConfig } from '../../oci/index.ts';
 import { DiskCacheStore, loadDefinitions, solve, type SolveEvent, type SolveOutcome } from '../../solver/index.ts';
-import { createExecutor, type Executor } from '../../executor/index.ts';
+import { acquireBuildLock, createExecutor, type Executor } from '../../executor/index.ts';
 import { callBuild } from '../../frontends/driver.ts';
 import type { FrontendResult } from '../../frontends/types.ts';
 import { UserError } from '../errors.ts';
@@ -108,8 +108,26 @@ export function openExecutor(req: BuildRequest): Promise<Executor> {
 
 /** The whole build. Build failures come back as `{ ok: false }`; only bugs throw. */
 export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promise<BuildResult> {
-  const executor = await openExecutor(req);
-  const store = new DiskCacheStore(req.root);
+  // While the lock is held `tsbuild prune` leaves the root alone; a prune already running is
+  // waited for, so this build never reads half-collected state.
+  const releaseLock = await acquireBuildLock(req.root, {
+    onWait: (p) => hooks.onWarning?.(`waiting for tsbuild prune (pid ${p.pid}) to finish on ${req.root}`),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  });
+  let executor: Executor;
+  let store: DiskCacheStore;
+  try {
+    executor = await openExecutor(req);
+    try {
+      store = new DiskCacheStore(req.root);
+    } catch (e) {
+      await executor.close();
+      throw e;
+    }
+  } catch (e) {
+    await releaseLock();
+    throw e;
+  }
   try {
     const compiled = await compileBuild(req, executor, hooks);
     await executor.checkDefinition(compiled.definition);
@@ -139,5 +157,6 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
   } finally {
     store.close();
     await executor.close();
+    await releaseLock();
   }
 }

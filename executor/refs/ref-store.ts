@@ -1,7 +1,7 @@
 // Ref records on disk: one JSON file per ref under `<root>/refs/`, written to a temp file, synced
 // and renamed, so a reader sees a whole record or none and a crash leaves at most a stray temp.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../../llb/index.ts';
 import { REF_RECORD_VERSION, type RefRecord } from './types.ts';
@@ -77,6 +77,47 @@ export class RefStore {
     } catch {
       return undefined;
     }
+  }
+
+  /** Ids of every ref record on disk (records being written are not listed). */
+  async list(): Promise<string[]> {
+    const names = await readdir(this.#dir).catch(() => [] as string[]);
+    return names.filter((n) => n.endsWith('.json') && isRefId(n.slice(0, -5))).map((n) => n.slice(0, -5));
+  }
+
+  /** Bytes of a ref's record file (0 when absent). */
+  async recordSize(id: string): Promise<number> {
+    if (!isRefId(id)) return 0;
+    return (await stat(join(this.#dir, `${id}.json`)).catch(() => undefined))?.size ?? 0;
+  }
+
+  /** Removes a ref's record; its data (snapshots, blobs) is collected separately. */
+  async delete(id: string): Promise<void> {
+    if (!isRefId(id)) return;
+    await rm(join(this.#dir, `${id}.json`), { force: true });
+  }
+
+  /** Layer keys with a remembered diff_id. */
+  async listDiffIDs(): Promise<string[]> {
+    return (await readdir(this.#diffIDs).catch(() => [] as string[])).filter((n) => !n.includes('.tmp-'));
+  }
+
+  async deleteDiffID(layerKey: string): Promise<void> {
+    await rm(join(this.#diffIDs, layerKey), { force: true });
+  }
+
+  /** Deletes temp files left by writers that died (`<name>.tmp-<pid>-<rand>`). */
+  async cleanTemps(isAlive: (pid: number) => boolean): Promise<number> {
+    let n = 0;
+    for (const dir of [this.#dir, this.#diffIDs]) {
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+        if (!m || isAlive(Number(m[1]))) continue;
+        await rm(join(dir, name), { force: true });
+        n++;
+      }
+    }
+    return n;
   }
 
   async saveDiffID(layerKey: string, diffID: Digest): Promise<void> {

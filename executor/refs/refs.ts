@@ -9,7 +9,6 @@
 //
 // Invariant: once materialised, a ref's snapshot has exactly as many layers as the ref has
 // entries, in the same order, so a child's new layers are those of its snapshot past the parent's.
-import { createHash } from 'node:crypto';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -27,7 +26,9 @@ import {
   type LayerSource,
 } from '../../oci/index.ts';
 import { SnapshotError, type LayerRef, type ReadableDir, type Snapshotter } from '../snapshot/index.ts';
+import { layerIdentity } from './layer-identity.ts';
 import { newRefId, RefStore } from './ref-store.ts';
+import { diffIDKey, diffSnapshotKey, EMPTY_SNAPSHOT_KEY, imageSnapshotKeys, mergeSnapshotKey } from './snapshot-keys.ts';
 import { REF_RECORD_VERSION, type BlobLayer, type LayerEntry, type LocalSource, type RefRecord, type RefSource } from './types.ts';
 
 /** Byte progress of a blob brought in to unpack a lazy image. */
@@ -62,32 +63,11 @@ export function isRef(r: Result | undefined): r is Ref {
   return r instanceof Ref;
 }
 
-function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** The identity of a layer: equal identities export the same bytes. */
-export function layerIdentity(e: LayerEntry): string {
-  if (e.blob) return `blob:${e.blob.descriptor.digest}`;
-  const l = e.snapshot;
-  if (!l) throw new Error('layer entry has neither a blob nor a snapshot layer');
-  return `snap:${l.id}:${l.base ?? ''}:${l.tar ? 1 : 0}`;
-}
 
 function isEntryPrefix(a: readonly LayerEntry[], b: readonly LayerEntry[]): boolean {
   return a.length <= b.length && a.every((e, i) => layerIdentity(e) === layerIdentity(b[i]!));
 }
 
-/** OCI chain IDs: the snapshot key of an unpacked image layer stack. */
-function chainIDs(diffIDs: readonly Digest[]): string[] {
-  const out: string[] = [];
-  let chain = '';
-  for (const d of diffIDs) {
-    chain = chain === '' ? d : `sha256:${sha(`${chain} ${d}`)}`;
-    out.push(chain);
-  }
-  return out;
-}
 
 export class RefManager {
   readonly #opts: RefManagerOptions;
@@ -228,7 +208,7 @@ export class RefManager {
   // ---- materialising --------------------------------------------------------------------------
 
   #imageKeys(rec: RefRecord): string[] {
-    return chainIDs(rec.layers.map((e) => e.blob!.diffID)).map((c) => `image-${c.slice('sha256:'.length)}`);
+    return imageSnapshotKeys(rec.layers.map((e) => e.blob!.diffID));
   }
 
   /**
@@ -254,13 +234,13 @@ export class RefManager {
         }
         if (keys.length === 0) return undefined;
         if (keys.length === 1) return keys[0];
-        return this.#once(`merge-${sha(keys.join('\0'))}`, (key) => this.#opts.snapshotter.merge(keys, key));
+        return this.#once(mergeSnapshotKey(keys), (key) => this.#opts.snapshotter.merge(keys, key));
       }
       case 'diff': {
         const lower = src.lower !== undefined ? await this.snapshotKey(await this.#mustLoad(src.lower), progress) : undefined;
         const upper = await this.snapshotKey(await this.#mustLoad(src.upper), progress);
         if (upper === undefined) return undefined;
-        return this.#once(`diff-${sha(`${lower ?? ''}\0${upper}`)}`, (key) => this.#opts.snapshotter.diffSnapshots(lower, upper, key));
+        return this.#once(diffSnapshotKey(lower, upper), (key) => this.#opts.snapshotter.diffSnapshots(lower, upper, key));
       }
     }
   }
@@ -331,7 +311,7 @@ export class RefManager {
   }
 
   async #emptySnapshot(): Promise<string> {
-    return this.#once('empty', async (key) => {
+    return this.#once(EMPTY_SNAPSHOT_KEY, async (key) => {
       const active = `empty-${newRefId()}`;
       await this.#opts.snapshotter.prepare(active);
       await this.#opts.snapshotter.commit(active, key);
@@ -421,7 +401,7 @@ export class RefManager {
       return blobLayerSource(content, { descriptor: b.descriptor, diffID: b.diffID, fetch: () => this.#ensureBlob(b), ...desc });
     }
     const layer: LayerRef = e.snapshot!;
-    const key = sha(id);
+    const key = diffIDKey(e);
     const known = await this.#store.diffID(key);
     const src = tarLayerSource(content, { openTar: () => this.#opts.snapshotter.layerTar(layer), ...(known ? { diffID: known } : {}), ...desc });
     if (known) return src;

@@ -1,0 +1,3 @@
+import { pruneSuite } from './prune-suite.ts';
+
+pruneSuite('native');
