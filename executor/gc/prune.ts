@@ -12,7 +12,7 @@ import { SnapshotError } from '../snapshot/index.ts';
 import { acquirePruneLock, type LockHolder } from './build-lock.ts';
 import { readInventory, type Inventory } from './inventory.ts';
 import { planPrune, type PrunePlan } from './plan.ts';
-import { isAlive } from './process.ts';
+import { isAlive } from '../process/index.ts';
 import { parseUntil, UnitError } from './units.ts';
 
 export interface PruneOptions {

@@ -19,6 +19,7 @@ import { mountOverlay, mountsUnder, unmount } from './host-mounts.ts';
 import { missingMountPaths, removeMountStubs } from './mount-stubs.ts';
 import { OutputTail } from './output-tail.ts';
 import { mkdirAllInRoot } from './root-path.ts';
+import { isAlive } from '../process/index.ts';
 import { allMounts, buildSpec, DEFAULT_HOSTNAME, processEnv } from './spec.ts';
 import type { RunOptions, RunResult, Runner } from './types.ts';
 import { resolveUser } from './user.ts';
@@ -225,14 +226,7 @@ async function unmountAll(dir: string): Promise<void> {
 function ownerAlive(id: string): boolean {
   const m = /^tsb-(\d+)-/.exec(id);
   if (!m) return false;
-  const pid = Number(m[1]);
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isAlive(Number(m[1]));
 }
 
 /** The runtime's own error (JSON log lines at level error), if it failed rather than the process. */

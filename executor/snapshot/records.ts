@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerRef, SnapshotKind } from './types.ts';
+import { isAlive } from '../process/index.ts';
 
 export const RECORD_VERSION = 1;
 
@@ -144,13 +145,3 @@ export class RecordStore {
   }
 }
 
-export function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -16,7 +16,8 @@ import { treeDiffChanges, writeLayer, type ApplyResult } from './layer-format.ts
 import { mountsUnder, unmount } from './mount.ts';
 import { NativeDriver } from './native-driver.ts';
 import { OverlayDriver } from './overlay-driver.ts';
-import { RECORD_VERSION, RecordExistsError, RecordStore, isAlive, newId, type SnapshotRecord } from './records.ts';
+import { RECORD_VERSION, RecordExistsError, RecordStore, newId, type SnapshotRecord } from './records.ts';
+import { isAlive } from '../process/index.ts';
 import { SnapshotError, type LayerRef, type Mount, type ReadableDir, type SnapshotInfo, type Snapshotter, type SnapshotterName, type Usage } from './types.ts';
 import { measure } from './usage.ts';
 

@@ -1,0 +1,1 @@
+export { isAlive } from './alive.ts';
