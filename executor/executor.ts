@@ -8,7 +8,6 @@
 //   <root>/cache-mounts/   RUN --mount=type=cache <root>/locals/      filtered context link farms
 //   <root>/contenthash.json  remembered file digests   <root>/runner/  container bundles
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Definition } from '../llb/index.ts';
 import { decodeDefinition } from '../llb/index.ts';
@@ -28,7 +27,7 @@ import {
   type OciStores,
   type RegistryClientOptions,
 } from '../oci/index.ts';
-import type { OpResolver, Result } from '../solver/index.ts';
+import { defaultParallelism, type OpResolver, type Result } from '../solver/index.ts';
 import { ContentHasher } from './contenthash/index.ts';
 import { CacheMounts, Semaphore, type ImageResolveMode, type OpsContext, type ResolvedBase, type SecretSource } from './ops/index.ts';
 import { isRef, RefManager, type Ref } from './refs/index.ts';
@@ -57,7 +56,7 @@ export interface ExecutorOptions {
   readonly registry?: RegistryClientOptions;
   /** Always ask the registry for base images (`--pull`). */
   readonly pull?: boolean;
-  /** Containers running at once (default: CPUs). */
+  /** Containers running at once (default: the solver's default, twice the CPUs and at least 16). */
   readonly maxParallelism?: number;
   /** Share the CLI's stores instead of opening new ones on `root`. */
   readonly stores?: OciStores;
@@ -152,7 +151,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     platform,
     pull: options.pull ?? false,
     nonce: randomBytes(16).toString('hex'),
-    execSlots: new Semaphore(options.maxParallelism ?? availableParallelism()),
+    execSlots: new Semaphore(options.maxParallelism ?? defaultParallelism()),
     cacheMounts: new CacheMounts(root),
     resolveImage,
   };

@@ -11,6 +11,6 @@ export type { GraphErrorReason } from './graph-error.ts';
 export { loadGraph } from './load.ts';
 export type { LoadInput, LoadOp, SolveGraph } from './load.ts';
 export { loadDefinitions } from './load-definition.ts';
-export { solve } from './solve.ts';
+export { solve, defaultParallelism } from './solve.ts';
 export type { SolveOptions, SolveOutcome, SolveFailure, VertexReport, InputReport } from './solve.ts';
 export type { VertexStatus } from './vertex-state.ts';

@@ -24,7 +24,11 @@ import { advance, isFinal, type VertexStatus } from './vertex-state.ts';
 export interface SolveOptions {
   readonly resolver: OpResolver;
   readonly store: CacheStore;
-  /** How many ops may exec at once. Default: os.availableParallelism(). */
+  /**
+   * How many ops may exec at once. Default: twice the CPUs, at least 16. Steps mostly wait on a
+   * single-threaded process or on I/O, so capping them at the CPU count leaves cores idle (three
+   * independent stages on two cores take one stage longer); BuildKit sets no cap by default.
+   */
   readonly maxParallelism?: number | undefined;
   /** Run every vertex, as if each were ignoreCache. Results are still recorded. */
   readonly noCache?: boolean | undefined;
@@ -129,6 +133,11 @@ export async function solve(graph: SolveGraph, options: SolveOptions): Promise<S
   return new Solve(graph, options).run();
 }
 
+/** See `SolveOptions.maxParallelism`. */
+export function defaultParallelism(): number {
+  return Math.max(16, 2 * availableParallelism());
+}
+
 class Solve {
   readonly #graph: SolveGraph;
   readonly #opts: SolveOptions;
@@ -142,7 +151,7 @@ class Solve {
   constructor(graph: SolveGraph, opts: SolveOptions) {
     this.#graph = graph;
     this.#opts = opts;
-    this.#queue = new PQueue({ concurrency: Math.max(1, opts.maxParallelism ?? availableParallelism()) });
+    this.#queue = new PQueue({ concurrency: Math.max(1, opts.maxParallelism ?? defaultParallelism()) });
     this.#lookups = new LookupBatcher(opts.store);
   }
 
