@@ -99,6 +99,7 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     outputs: outputsOf(opts),
     tags: opts.tags,
     ...(opts.maxParallelism !== undefined ? { maxParallelism: opts.maxParallelism } : {}),
+    explain: opts.explain,
     root: defaultRoot(),
   };
 }

@@ -30,6 +30,11 @@ export interface BuildRequest {
   /** `-t` names: the image exporter's names (and the local store's, by default). */
   readonly tags: readonly string[];
   readonly maxParallelism?: number;
+  /**
+   * `--explain`: record this build's steps, keys and context manifests, and compare with the
+   * previous recorded build of the same target. Off by default: the manifest walk costs time.
+   */
+  readonly explain?: boolean;
   /** `$TSBUILD_ROOT`. */
   readonly root: string;
 }

@@ -149,7 +149,7 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
         hooks.onEvent?.(event);
       },
     });
-    const explanations = await recordAndExplain(req, compiled, outcome, executor);
+    const explanations = req.explain ? await recordAndExplain(req, compiled, outcome, executor) : undefined;
     if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
     const result = outcome.results[0];
     const exported = await exportResult(executor, result, compiled, req, hooks);
