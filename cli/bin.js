@@ -9,5 +9,11 @@ if (major < 24) {
   process.exit(1);
 }
 module.enableCompileCache?.();
+// A reader that goes away (`tsbuild build -o - | head`) ends the run quietly, as SIGPIPE ends
+// other tools, instead of crashing with an unhandled EPIPE and a stack.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(141);
+  throw err;
+});
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,25 +1,32 @@
 // `tsbuild debug build-llb FILE`: the LLB definition of a build, as pb.Definition bytes on
 // stdout (what `buildctl build` reads, and `tsbuild debug dump-llb` prints).
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { definitionToBytes, hostPlatform, parsePlatform } from '../../llb/index.ts';
-import { typescriptFrontend } from '../../frontends/typescript/index.ts';
-import type { FrontendContext } from '../../frontends/types.ts';
+import { defaultRoot } from '../../oci/index.ts';
+import { compileBuild, openExecutor } from '../build/run-build.ts';
+import type { BuildRequest } from '../build/request.ts';
 import { UsageError, UserError } from '../errors.ts';
 import type { Command } from '../command.ts';
 
 const usage = `Usage: tsbuild debug build-llb [OPTIONS] FILE
 
-Marshal a build program (build.ts) to an LLB definition and write its bytes to stdout.
+Compile a build program (build.ts), a Dockerfile or a plugin's input to an LLB definition and
+write its bytes to stdout. A Dockerfile's base images are resolved (local image store, then
+registry) unless --no-resolve is given.
 
 Options:
   --target NAME          build the named export instead of the default one
   --build-arg KEY=VALUE  pass a build argument (repeatable)
   --platform OS/ARCH     target platform (default: this machine's)
+  --no-resolve           do not resolve base images (an empty config stands in): offline
+  --frontend NAME|PATH   the frontend to use (default: by # syntax=, else by the file)
+  --context DIR          the build context (default: the file's directory)
   -h, --help             show this help
 
-Example: tsbuild debug build-llb build.ts | tsbuild debug dump-llb`;
+Examples: tsbuild debug build-llb build.ts | tsbuild debug dump-llb
+          tsbuild debug build-llb --no-resolve Dockerfile | tsbuild debug dump-llb`;
 
 export const command: Command = {
   async run(argv) {
@@ -32,6 +39,9 @@ export const command: Command = {
           target: { type: 'string' },
           'build-arg': { type: 'string', multiple: true },
           platform: { type: 'string' },
+          'no-resolve': { type: 'boolean' },
+          frontend: { type: 'string' },
+          context: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
       });
@@ -53,35 +63,39 @@ export const command: Command = {
     }
     const platform = values.platform ? parsePlatform(values.platform) : hostPlatform();
 
-    if (!typescriptFrontend.detect!({ filename: file, source: new Uint8Array() })) {
-      // Dockerfile support: not wired yet — the Dockerfile frontend plugs in here.
-      throw new UserError('Dockerfile support: not wired yet');
-    }
-    let source: Uint8Array;
-    try {
-      source = await readFile(file);
-    } catch {
-      throw new UserError(`cannot read ${positionals[0]}: no such file`);
-    }
-    const contextDir = dirname(file);
-    const ctx: FrontendContext = {
-      async readContextFile(p) {
-        try {
-          return await readFile(resolve(contextDir, p));
-        } catch {
-          return undefined;
-        }
-      },
-      async resolveImageConfig() {
-        throw new UserError('debug build-llb does not resolve images');
-      },
-      warn(message, location) {
-        process.stderr.write(`warning: ${location ? `${location.file}:${location.line}: ` : ''}${message}\n`);
-      },
-      signal: new AbortController().signal,
+    if (!existsSync(file)) throw new UserError(`cannot read ${positionals[0]}: no such file`);
+    const req: BuildRequest = {
+      file,
+      contextDir: values.context ? resolve(values.context) : dirname(file),
+      locals: {},
+      ...(values.frontend ? { frontend: values.frontend } : {}),
+      ...(values.target !== undefined ? { target: values.target } : {}),
+      buildArgs,
+      platform,
+      // A build program names its bases itself; only a Dockerfile reads their configs (ENV,
+      // WORKDIR, ONBUILD…) while compiling, from the local image store or a registry.
+      noResolve: values['no-resolve'] === true || /\.(m?ts|m?js)$/.test(file),
+      noCache: false,
+      pull: false,
+      secrets: {},
+      ssh: {},
+      labels: {},
+      outputs: [],
+      tags: [],
+      root: defaultRoot(),
     };
-    const result = await typescriptFrontend.build(ctx, { filename: file, source, target: values.target, buildArgs, platform, noResolve: true });
-    const bytes = definitionToBytes(result.definition);
+    const hooks = { onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`) };
+    let compiled;
+    if (req.noResolve) compiled = await compileBuild(req, undefined, hooks);
+    else {
+      const executor = await openExecutor(req);
+      try {
+        compiled = await compileBuild(req, executor, hooks);
+      } finally {
+        await executor.close();
+      }
+    }
+    const bytes = definitionToBytes(compiled.definition);
     await new Promise<void>((res, rej) => process.stdout.write(bytes, (err) => (err ? rej(err) : res())));
     return 0;
   },

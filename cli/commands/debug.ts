@@ -5,7 +5,28 @@ import type { Command, GlobalOptions } from '../command.ts';
 const subcommands: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   'build-llb': { summary: 'Marshal a build program to an LLB definition on stdout', load: () => import('./debug-build-llb.ts') },
   'dump-llb': { summary: 'Print an LLB definition (file or stdin) as JSON, one op per line', load: () => import('./debug-dump-llb.ts') },
+  'dump-dockerfile': { summary: "Print a Dockerfile's parse tree in BuildKit's AST dump format", load: loadDumpDockerfile },
 };
+
+const dumpDockerfileUsage = `Usage: tsbuild debug dump-dockerfile FILE|-
+
+Parse a Dockerfile (or stdin) and print its syntax tree in BuildKit's dump format, one
+S-expression per instruction. A parse error exits 1 with the file and line.`;
+
+async function loadDumpDockerfile(): Promise<{ command: Command }> {
+  const { dumpDockerfile } = await import('./debug-dump-dockerfile.ts');
+  return {
+    command: {
+      async run(argv) {
+        if (argv.includes('-h') || argv.includes('--help')) {
+          process.stdout.write(dumpDockerfileUsage + '\n');
+          return 0;
+        }
+        return dumpDockerfile(argv);
+      },
+    },
+  };
+}
 
 const usage = [
   'Usage: tsbuild debug SUBCOMMAND [OPTIONS]',

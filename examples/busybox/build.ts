@@ -10,10 +10,15 @@ const group = 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n';
 
 export default (ctx: BuildContext) => {
   const host = ctx.local('busybox', { include: ['busybox'] });
-  // The applets this busybox provides, each a symlink to it (what `busybox --install -s` does).
-  const applets = execFileSync('/usr/bin/busybox', ['--list'], { encoding: 'utf8' })
-    .split('\n').filter((name) => name && name !== 'busybox');
+  // The applets this busybox provides, each a symlink to it where busybox says it belongs
+  // (`/usr/bin/env`, `/sbin/ip`…: what `busybox --install -s` does), so scripts with
+  // `#!/usr/bin/env sh` work.
+  const applets = execFileSync('/usr/bin/busybox', ['--list-full'], { encoding: 'utf8' })
+    .split('\n').filter((path) => path && path !== 'bin/busybox');
   let files = mkdir('/bin', 0o755)
+    .mkdir('/sbin', 0o755)
+    .mkdir('/usr/bin', 0o755, { makeParents: true })
+    .mkdir('/usr/sbin', 0o755)
     .copy(host, '/busybox', '/bin/busybox')
     .mkdir('/etc', 0o755)
     .mkfile('/etc/passwd', 0o644, passwd)
@@ -21,7 +26,7 @@ export default (ctx: BuildContext) => {
     .mkdir('/tmp', 0o1777)
     .mkdir('/root', 0o700)
     .mkdir('/home/app', 0o755, { makeParents: true, chown: { user: 1000, group: 1000 } });
-  for (const applet of applets) files = files.symlink('/bin/busybox', `/bin/${applet}`);
+  for (const applet of applets) files = files.symlink('/bin/busybox', `/${applet}`);
   const state = scratch().file(files, { customName: 'busybox rootfs' });
   const image: ImageSpec = { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }, cmd: ['sh'] };
   return { state, image };

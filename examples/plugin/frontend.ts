@@ -1,6 +1,7 @@
 // A third-party frontend: builds described as JSON (`*.build.json`). It is a module exporting a
 // `{ name, detect, build }` object; tsbuild loads it with `--frontend ./frontend.ts`, or from a
-// Dockerfile-style first line `# syntax=./frontend.ts`. It only uses the public 'tsbuild' API.
+// Dockerfile-style first line `# syntax=./frontend.ts` (see hello.build). It only uses the public
+// 'tsbuild' API.
 //
 //   { "from": "busybox",
 //     "steps": [ { "run": "echo hi > /hello" }, { "copy": "files/", "to": "/srv/" }, { "env": { "MODE": "demo" } } ],
@@ -21,9 +22,13 @@ function fail(file: string, message: string): never {
 }
 
 function parse(file: string, text: string): JsonBuild {
+  // Leading `#` lines are directives (`# syntax=./frontend.ts` picks this frontend), not JSON;
+  // they are blanked rather than removed so JSON errors keep their line numbers.
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length && /^\s*(#.*)?$/.test(lines[i]!); i++) lines[i] = '';
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(lines.join('\n'));
   } catch (err) {
     fail(file, `not valid JSON (${(err as Error).message})`);
   }

@@ -61,12 +61,16 @@ export async function selectCopySources(srcRoot: string, action: FileActionCopy)
     if (action.allowEmptyWildcard) return [];
     throw new FileOpError('not-found', `"${src}": not found: no file matches the wildcard`, src);
   }
+  // Required paths are relative to the copied source (`COPY --parents src/./lib/a.ts` copies
+  // /src with the pattern and required path lib/a.ts), as include patterns are.
   for (const required of action.requiredPaths ?? []) {
-    const p = posix.join('/', required);
-    try {
-      await lstat(await resolveInRoot(srcRoot, p, { followFinal: false }));
-    } catch {
-      throw new FileOpError('not-found', `"${p}": not found`, p);
+    for (const match of matches) {
+      const p = posix.join('/', match, required);
+      try {
+        await lstat(await resolveInRoot(srcRoot, p, { followFinal: false }));
+      } catch {
+        throw new FileOpError('not-found', `"${p}": not found`, p);
+      }
     }
   }
   const filters = copyFilters(action);

@@ -5,7 +5,7 @@
 // recopied when their size or mtime changes.
 import { copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink, chmod, lutimes, chown } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PathFilter } from '../patterns/index.ts';
 
 async function tryLstat(p: string): Promise<BigIntStats | undefined> {
@@ -35,8 +35,12 @@ async function placeFile(src: string, dst: string, st: BigIntStats): Promise<voi
   }
 }
 
-/** Makes `dst` hold exactly the entries of `src` that `filter` selects. Returns whether it has any. */
-export async function syncLinkFarm(src: string, dst: string, filter: PathFilter, rel = ''): Promise<boolean> {
+/**
+ * Makes `dst` hold exactly the entries of `src` that `filter` selects. Returns whether it has any.
+ * Directories listed in `skip` (absolute paths: the state root, which holds the farm itself when
+ * the context is a parent of it) are never entered, or the farm would link itself forever.
+ */
+export async function syncLinkFarm(src: string, dst: string, filter: PathFilter, rel = '', skip: ReadonlySet<string> = new Set([resolve(dst)])): Promise<boolean> {
   const srcDir = rel === '' ? src : join(src, rel);
   const dstDir = rel === '' ? dst : join(dst, rel);
   await mkdir(dstDir, { recursive: true });
@@ -47,10 +51,11 @@ export async function syncLinkFarm(src: string, dst: string, filter: PathFilter,
     const s = join(srcDir, ent.name);
     const d = join(dstDir, ent.name);
     if (ent.isDirectory()) {
+      if (skip.has(resolve(s))) continue;
       if (!filter.descend(childRel) && !filter.selects(childRel)) continue;
       const existing = await tryLstat(d);
       if (existing && !existing.isDirectory()) await rm(d, { recursive: true, force: true });
-      const any = await syncLinkFarm(src, dst, filter, childRel);
+      const any = await syncLinkFarm(src, dst, filter, childRel, skip);
       if (any || filter.selects(childRel)) {
         keep.add(ent.name);
         const st = await lstat(s, { bigint: true });

@@ -2,7 +2,7 @@
 // read in place (never copied into the cache). Its cache digest is unique per build, like
 // BuildKit's session-local sources: the source itself never hits, so every consumer misses on
 // its definition key and matches on the content digest of exactly the paths it reads.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.ts';
 import { PathFilter } from '../patterns/index.ts';
 import type { OpsContext } from './context.ts';
@@ -54,7 +54,7 @@ export class LocalSourceOp implements Op {
     }
     if (this.#include.length === 0 && this.#exclude.length === 0) return [this.#ctx.refs.local(this.#name, dir)];
     const farm = join(this.#ctx.root, 'locals', sha256Hex(JSON.stringify([dir, this.#include, this.#exclude])).slice(0, 32));
-    await syncLinkFarm(dir, farm, new PathFilter({ include: this.#include, exclude: this.#exclude }));
+    await syncLinkFarm(dir, farm, new PathFilter({ include: this.#include, exclude: this.#exclude }), '', new Set([resolve(this.#ctx.root), resolve(farm)]));
     return [this.#ctx.refs.local(this.#name, farm)];
   }
 }

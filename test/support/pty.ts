@@ -37,7 +37,12 @@ export async function runInPty(argv: readonly string[], options: PtyOptions = {}
   // Keep the pane (and its screen) after the command exits, and keep all of its output.
   await writeFile(conf, 'set -g remain-on-exit on\nset -g history-limit 10000\nset -g status off\n');
   const env: Record<string, string | undefined> = { CI: undefined, ...options.env };
-  const envArgs = Object.entries(env).map(([k, v]) => (v === undefined ? `-u ${quote(k)}` : quote(`${k}=${v}`)));
+  // env(1) reads options before assignments: every `-u NAME` must come before the first NAME=VALUE.
+  const entries = Object.entries(env);
+  const envArgs = [
+    ...entries.filter(([, v]) => v === undefined).map(([k]) => `-u ${quote(k)}`),
+    ...entries.filter(([, v]) => v !== undefined).map(([k, v]) => quote(`${k}=${v}`)),
+  ];
   const command = `cd ${quote(options.cwd ?? process.cwd())} && env ${envArgs.join(' ')} ${argv.map(quote).join(' ')}; echo $? > ${quote(exitFile)}; tmux -S ${quote(socket)} wait-for -S exited`;
   const tmux = (...args: string[]) => run('tmux', ['-S', socket, '-f', conf, ...args], { timeout: options.timeoutMs ?? 30_000 });
   try {

@@ -130,6 +130,14 @@ describe('copy sources', () => {
     expect(await snapshotTree(w)).toEqual({ x: 'star' });
   });
 
+  it('checks requiredPaths relative to the copied source (COPY --parents src/./lib/a.ts)', async () => {
+    const { w, inputs } = await setup({ 'src/lib/a.ts': 'a', 'src/lib/c.ts': 'c' });
+    await run(w, [copyAction('/src', '/app/', { dirCopyContents: true, createDestPath: true, includePatterns: ['lib/a.ts'], requiredPaths: ['lib/a.ts'] })], inputs);
+    expect(await snapshotTree(w)).toEqual({ app: '/', 'app/lib': '/', 'app/lib/a.ts': 'a' });
+    const err = await failure(run(w, [copyAction('/src', '/app/', { dirCopyContents: true, includePatterns: ['lib/b.ts'], requiredPaths: ['lib/b.ts'] })], inputs));
+    expect(err.message).toBe('"/src/lib/b.ts": not found');
+  });
+
   it('checks requiredPaths', async () => {
     const { w, inputs } = await setup({ 'a/b': '1' });
     const err = await failure(run(w, [copyAction('/', '/o/', { requiredPaths: ['/a/c'], createDestPath: true })], inputs));

@@ -53,17 +53,21 @@ describe('tsbuild debug', () => {
     expect(t.stderr.toString()).toMatch(/^error: invalid LLB definition/);
   });
 
-  it('build-llb reports program errors at the user\'s line, and refuses Dockerfiles for now', () => {
+  it('build-llb reports program errors at the user\'s line, and compiles Dockerfiles too', () => {
     const r = tsbuild(['debug', 'build-llb', 'test/frontends/typescript/fixtures/throws-in-function.ts']);
     expect(r.status).toBe(1);
     expect(r.stderr.toString()).toBe('error: test/frontends/typescript/fixtures/throws-in-function.ts:5:15: dir("relative/path"): relative path, but the state has no working directory to resolve it against; use an absolute path such as "/relative/path"\n');
-    const d = tsbuild(['debug', 'build-llb', 'Dockerfile']);
-    expect(d.status).toBe(1);
-    expect(d.stderr.toString()).toBe('error: Dockerfile support: not wired yet\n');
+    const missing = tsbuild(['debug', 'build-llb', 'Dockerfile']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.toString()).toBe('error: cannot read Dockerfile: no such file\n');
+    // Offline: --no-resolve compiles a Dockerfile without looking its base image up.
+    const d = tsbuild(['debug', 'build-llb', '--no-resolve', 'examples/app/Dockerfile']);
+    expect(d.status).toBe(0);
+    expect(decodeDefinition(definitionFromBytes(d.stdout)).ops.length).toBeGreaterThan(3);
   });
 
   it('has --help for each subcommand', () => {
-    for (const args of [['debug', '--help'], ['debug', 'build-llb', '--help'], ['debug', 'dump-llb', '--help']]) {
+    for (const args of [['debug', '--help'], ['debug', 'build-llb', '--help'], ['debug', 'dump-llb', '--help'], ['debug', 'dump-dockerfile', '--help']]) {
       const r = tsbuild(args);
       expect(r.status).toBe(0);
       expect(r.stdout.toString()).toMatch(/^Usage: tsbuild debug/);
