@@ -6,6 +6,11 @@ import type { ImageConfig } from '../oci/index.ts';
 export interface FrontendInput {
   /** Path of the build description (Dockerfile, build.ts, …) as the user named it. */
   readonly filename: string;
+  /**
+   * The build file's path relative to the build context when it lies inside it (`Dockerfile`,
+   * `docker/Dockerfile`): what messages show and what `<name>.dockerignore` is looked up as.
+   */
+  readonly contextName?: string;
   /** Its bytes. */
   readonly source: Uint8Array;
   /** `--target`. */

@@ -1,7 +1,7 @@
 // One build, end to end: frontend → definition → solve on the executor → exporters. The only
 // place where the concrete parts meet; `solve`, `build` and watch mode all come through here.
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, isAbsolute, relative } from 'node:path';
 import { definitionFromBytes, type Definition, type Digest, type Platform } from '../../llb/index.ts';
 import { formatPlatform, type ImageConfig } from '../../oci/index.ts';
 import { DiskCacheStore, loadDefinitions, solve, type SolveEvent, type SolveOutcome } from '../../solver/index.ts';
@@ -77,8 +77,10 @@ export async function compileBuild(req: BuildRequest, executor: Pick<Executor, '
     },
     signal: hooks.signal ?? new AbortController().signal,
   });
+  const inContext = relative(req.contextDir, req.file);
   const result: FrontendResult = await callBuild(frontend, ctx, {
     filename: req.file,
+    ...(inContext.startsWith('..') || isAbsolute(inContext) ? {} : { contextName: inContext }),
     source,
     buildArgs: req.buildArgs,
     platform: req.platform,

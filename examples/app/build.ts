@@ -19,9 +19,19 @@ export default (ctx: BuildContext) => {
     )
     .root();
 
-  // The sources, copied onto the dependency layer.
-  const app = deps.file(copy(context, 'src/', '/app/', { copyDirContents: true, createDestPath: true }).copy(context, 'NAME', '/app/NAME'), {
-    customName: 'copy sources',
+  // Stage "build", independent of "deps" (the solver runs both at once): turns the sources into
+  // what ships, here a checked script and its checksum.
+  const built = image('busybox')
+    .dir('/src')
+    .file(copy(context, 'src/', '/src/', { copyDirContents: true, createDestPath: true }), { customName: 'copy sources' })
+    .run('mkdir -p /out && cp greet.sh /out/greet.sh && chmod 755 /out/greet.sh && sha256sum greet.sh > /out/CHECKSUM', {
+      customName: 'compile',
+    })
+    .root();
+
+  // The final image: dependencies, then only the build's output and the app's name.
+  const app = deps.file(copy(built, '/out/', '/app/', { copyDirContents: true }).copy(context, 'NAME', '/app/NAME'), {
+    customName: 'copy build output',
   });
 
   // An independent layer, built from scratch and stacked with merge (like COPY --link): changing

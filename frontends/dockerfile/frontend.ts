@@ -39,10 +39,12 @@ export const dockerfileFrontend: Frontend = {
   },
 
   async build(ctx: FrontendContext, input: FrontendInput): Promise<FrontendResult> {
-    const excludes = await contextExcludes(ctx, input.filename);
+    // Messages name the Dockerfile as the context sees it (`Dockerfile:3: …`), as BuildKit does.
+    const filename = input.contextName ?? input.filename;
+    const excludes = await contextExcludes(ctx, filename);
     const result = await convertDockerfile(
       {
-        filename: input.filename,
+        filename,
         source: new TextDecoder().decode(input.source),
         ...(input.target !== undefined ? { target: input.target } : {}),
         buildArgs: input.buildArgs,
@@ -54,7 +56,7 @@ export const dockerfileFrontend: Frontend = {
       },
       () => buildContextSource(excludes),
     );
-    for (const w of result.ast.warnings) ctx.warn(w.message, { file: input.filename, line: w.line });
+    for (const w of result.ast.warnings) ctx.warn(w.message, { file: filename, line: w.line });
     return { state: result.state, definition: result.definition, image: result.image };
   },
 };

@@ -81,6 +81,7 @@ describe.runIf(run)('example app', () => {
     expect(step(steps, 'install dependencies').logs).toEqual([]);
     expect(step(steps, 'write config').cached).toBe(true);
     expect(step(steps, 'copy sources')).toMatchObject({ cached: false, done: true });
+    expect(step(steps, 'compile')).toMatchObject({ cached: false, done: true });
     expect(step(steps, 'assemble')).toMatchObject({ cached: false, done: true });
     const r = await cli.ok(['run', 'app-copy']);
     expect(r.stdout.trimEnd()).toBe(`${APP_OUTPUT}\nedited`);
@@ -89,7 +90,8 @@ describe.runIf(run)('example app', () => {
     const dfSteps = parsePlain(df.stderr);
     expect(step(dfSteps, '[deps 4/4] RUN').cached).toBe(true);
     expect(step(dfSteps, '[deps 3/4] COPY deps.txt').cached).toBe(true);
-    expect(step(dfSteps, 'COPY src/ /app/')).toMatchObject({ cached: false, done: true });
+    expect(step(dfSteps, 'COPY src/ /src/')).toMatchObject({ cached: false, done: true });
+    expect(step(dfSteps, '[build 4/4] RUN')).toMatchObject({ cached: false, done: true });
     // NAME did not change: its copy runs again on the new parent layer (its input changed).
     expect(step(dfSteps, 'COPY NAME /app/NAME').done).toBe(true);
     const rdf = await cli.ok(['run', 'app-copy-df']);
