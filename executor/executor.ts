@@ -6,7 +6,7 @@
 //   <root>/refs/           ref records (results the cache store points at)
 //   <root>/content/        blobs (oci)            <root>/images.json  local image names
 //   <root>/cache-mounts/   RUN --mount=type=cache <root>/locals/      filtered context link farms
-//   <root>/contenthash.json  remembered file digests   <root>/runner/  container bundles
+//   <root>/contenthash.bin   remembered file digests   <root>/runner/  container bundles
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Definition } from '../llb/index.ts';
@@ -58,6 +58,8 @@ export interface ExecutorOptions {
   readonly pull?: boolean;
   /** Containers running at once (default: the solver's default, twice the CPUs and at least 16). */
   readonly maxParallelism?: number;
+  /** Network of RUN steps that do not set one: `host` (default; there is no bridge) or `none`. */
+  readonly defaultNetwork?: 'host' | 'none';
   /** Share the CLI's stores instead of opening new ones on `root`. */
   readonly stores?: OciStores;
 }
@@ -97,7 +99,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
   const snapshotter = await openSnapshotter({ root, ...(options.snapshotter ? { snapshotter: options.snapshotter } : {}) });
   const registry = new RegistryClient(options.registry ?? {});
   const runner = createRunner(options.runtime ?? 'runc', { stateDir: join(root, 'runner') });
-  const hasher = new ContentHasher({ cacheFile: join(root, 'contenthash.json') });
+  const hasher = new ContentHasher({ cacheFile: join(root, 'contenthash.bin') });
   const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : (options.platform ?? hostPlatform());
   const refs = new RefManager({
     root,
@@ -154,6 +156,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     execSlots: new Semaphore(options.maxParallelism ?? defaultParallelism()),
     cacheMounts: new CacheMounts(root),
     resolveImage,
+    defaultNetwork: options.defaultNetwork ?? 'host',
   };
 
   return {

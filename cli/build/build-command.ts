@@ -96,6 +96,7 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     secrets: secretsOf(opts),
     ssh: sshOf(opts),
     labels: opts.labels,
+    network: opts.network,
     outputs: outputsOf(opts),
     tags: opts.tags,
     ...(opts.maxParallelism !== undefined ? { maxParallelism: opts.maxParallelism } : {}),

@@ -26,6 +26,8 @@ export interface BuildRequest {
   /** ssh id → agent socket path. */
   readonly ssh: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
+  /** `--network`: for RUN steps that do not choose one. */
+  readonly network?: 'default' | 'none' | 'host';
   readonly outputs: readonly OutputSpec[];
   /** `-t` names: the image exporter's names (and the local store's, by default). */
   readonly tags: readonly string[];

@@ -103,6 +103,7 @@ export function openExecutor(req: BuildRequest): Promise<Executor> {
     ssh: req.ssh,
     platform: formatPlatform({ architecture: req.platform.architecture ?? '', os: req.platform.os ?? 'linux', ...(req.platform.variant ? { variant: req.platform.variant } : {}) }),
     pull: req.pull,
+    defaultNetwork: req.network === 'none' ? 'none' : 'host',
     ...(req.maxParallelism !== undefined ? { maxParallelism: req.maxParallelism } : {}),
     ...(process.env.TSBUILD_SNAPSHOTTER ? { snapshotter: process.env.TSBUILD_SNAPSHOTTER as 'overlayfs' | 'native' } : {}),
   });

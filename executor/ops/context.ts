@@ -47,6 +47,8 @@ export interface OpsContext {
   readonly cacheMounts: CacheMounts;
   /** Resolves an image reference (memoised per build). */
   resolveImage(ref: string, platform: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase>;
+  /** Network of RUN steps that do not set one (`tsbuild build --network`). */
+  readonly defaultNetwork: 'host' | 'none';
 }
 
 /** A fresh private directory under `<root>/tmp/`; the caller removes it. */

@@ -25,8 +25,11 @@ function isRoot(m: Mount): boolean {
   return (m.mountType ?? MountType.BIND) === MountType.BIND && m.dest === ROOT;
 }
 
-/** The ExecOp as it enters the cache digest. */
-export function execKeyPayload(exec: ExecOp): unknown {
+/**
+ * The ExecOp as it enters the cache digest. An unset network takes the build's default, so a
+ * step built with `--network=none` is not mistaken for one built with the host's network.
+ */
+export function execKeyPayload(exec: ExecOp, defaultNetwork: 'host' | 'none' = 'host'): unknown {
   const { proxyEnv: _proxy, ...meta } = exec.meta ?? {};
   return {
     meta,
@@ -40,7 +43,7 @@ export function execKeyPayload(exec: ExecOp): unknown {
       ...(m.secretOpt ? { secret: m.secretOpt } : {}),
       ...(m.sshOpt ? { ssh: m.sshOpt } : {}),
     })),
-    network: exec.network ?? NetMode.UNSET,
+    network: (exec.network ?? NetMode.UNSET) === NetMode.UNSET && defaultNetwork === 'none' ? NetMode.NONE : (exec.network ?? NetMode.UNSET),
     security: exec.security ?? SecurityMode.SANDBOX,
     secretenv: exec.secretenv ?? [],
   };
@@ -85,7 +88,7 @@ export class ExecOpImpl implements Op {
     }
     this.#checkSecrets();
     const platform = formatPlatform(opPlatform(this.#vertex.op.platform, this.#ctx.platform));
-    const digest = opDigest(EXEC_KEY, { platform, exec: execKeyPayload(this.#exec) });
+    const digest = opDigest(EXEC_KEY, { platform, exec: execKeyPayload(this.#exec, this.#ctx.defaultNetwork) });
     const deps: CacheMapDep[] = this.#vertex.inputs.map((_, i) => this.#dep(i));
     return { digest, deps };
   }
@@ -251,7 +254,10 @@ export class ExecOpImpl implements Op {
       // Parents before children, so a mount inside another lands on top of it.
       runnerMounts.sort((a, b) => depth(a.destination) - depth(b.destination));
 
-      const network = this.#exec.network === NetMode.NONE ? 'none' : 'host';
+      // An unset network is the build's default (`--network`); there is no bridge network, so
+      // "default" means the host's.
+      const mode = this.#exec.network ?? NetMode.UNSET;
+      const network = mode === NetMode.NONE || (mode === NetMode.UNSET && this.#ctx.defaultNetwork === 'none') ? 'none' : 'host';
       try {
         await this.#ctx.runner.run({
           rootfs,

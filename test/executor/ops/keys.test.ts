@@ -1,6 +1,6 @@
 // Cache-key payloads of exec and file ops: what goes in, what never does.
-import { describe, expect, test } from 'vitest';
-import { MountType } from '../../../llb/index.ts';
+import { describe, expect, it, test } from 'vitest';
+import { MountType, NetMode } from '../../../llb/index.ts';
 import { execKeyPayload, fileKeyPayload } from '../../../executor/index.ts';
 import { Semaphore } from '../../../executor/ops/index.ts';
 
@@ -74,5 +74,13 @@ describe('Semaphore', () => {
     const waiting = s.acquire(ac.signal);
     ac.abort(new Error('stop'));
     await expect(waiting).rejects.toThrow('stop');
+  });
+});
+
+describe('default network in the exec key', () => {
+  it('an unset network keys as none when the build default is none', () => {
+    const exec = { meta: { args: ['true'] } };
+    expect(JSON.stringify(execKeyPayload(exec, 'none'))).toBe(JSON.stringify(execKeyPayload({ ...exec, network: NetMode.NONE })));
+    expect(JSON.stringify(execKeyPayload(exec, 'host'))).not.toBe(JSON.stringify(execKeyPayload(exec, 'none')));
   });
 });
