@@ -61,11 +61,13 @@ async function expected(seed: number): Promise<number> {
 }
 
 describe('disk store under SIGKILL', () => {
-  it('survives 24 kills at random moments, then a rerun completes', { timeout: 180_000 }, async () => {
-    const runs = 24;
+  it('survives 20 kills at random moments mid-solve, then a rerun completes', { timeout: 180_000 }, async () => {
+    // Runs go on until 20 kills have landed during a solve (a run that finished before its kill
+    // does not count), so a fast or a loaded machine tests the same thing.
+    const wanted = 20;
     let killed = 0;
     const counts: number[] = [];
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; killed < wanted && i < 120; i++) {
       // Seeds repeat, so some runs resume a killed one and some start fresh work.
       const seed = i % 12;
       const run = await runChild(seed, Math.floor(Math.random() * 250));
@@ -73,8 +75,7 @@ describe('disk store under SIGKILL', () => {
       else expect(run.code).toBe(0);
       counts.push(await checkStore());
     }
-    // The kills must have landed during solves, not only before or after them.
-    expect(killed).toBeGreaterThanOrEqual(runs / 2);
+    expect(killed).toBe(wanted);
     expect(counts[counts.length - 1]).toBeGreaterThan(0);
 
     for (const seed of [0, 5, 11]) {
