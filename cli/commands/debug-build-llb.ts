@@ -2,13 +2,13 @@
 // stdout (what `buildctl build` reads, and `tsbuild debug dump-llb` prints).
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { definitionToBytes, hostPlatform, parsePlatform } from '../../llb/index.ts';
 import { defaultRoot } from '../../oci/index.ts';
 import { compileBuild, openExecutor } from '../build/run-build.ts';
 import type { BuildRequest } from '../build/request.ts';
 import { UsageError, UserError } from '../errors.ts';
 import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../command-args.ts';
 
 const usage = `Usage: tsbuild debug build-llb [OPTIONS] FILE
 
@@ -30,9 +30,8 @@ Examples: tsbuild debug build-llb build.ts | tsbuild debug dump-llb
 
 export const command: Command = {
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseCommandArgs(
+      {
         args: argv,
         allowPositionals: true,
         options: {
@@ -44,15 +43,11 @@ export const command: Command = {
           context: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+      },
+      usage,
+    );
+    if (!parsed) return 0;
     const { values, positionals } = parsed;
-    if (values.help) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
     if (positionals.length !== 1) throw new UsageError(`expected one FILE\n\n${usage}`);
     const file = resolve(positionals[0]!);
     const buildArgs: Record<string, string> = {};

@@ -1,10 +1,9 @@
 // `tsbuild du`: disk usage of the state directory, by kind, and what `tsbuild prune --all`
 // would free; `--verbose` lists every cached result.
-import { parseArgs } from 'node:util';
 import { formatBytes, usage as diskUsage, type DiskUsage } from '../../executor/index.ts';
 import { defaultRoot } from '../../oci/index.ts';
-import { UsageError } from '../errors.ts';
 import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../command-args.ts';
 
 const help = `Usage: tsbuild du [OPTIONS]
 
@@ -60,20 +59,11 @@ export function formatUsage(u: DiskUsage, verbose: boolean, now = Date.now()): s
 
 export const command: Command = {
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: false,
-        options: { verbose: { type: 'boolean', short: 'v' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${help}`);
-    }
-    if (parsed.values.help) {
-      process.stdout.write(help + '\n');
-      return 0;
-    }
+    const parsed = parseCommandArgs(
+      { args: argv, allowPositionals: false, options: { verbose: { type: 'boolean', short: 'v' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
+      help,
+    );
+    if (!parsed) return 0;
     const u = await diskUsage(defaultRoot());
     process.stdout.write(parsed.values.json ? JSON.stringify(u, null, 2) + '\n' : formatUsage(u, Boolean(parsed.values.verbose)));
     return 0;

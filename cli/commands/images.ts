@@ -1,8 +1,7 @@
 // `tsbuild images`: what the local image store holds.
-import { parseArgs } from 'node:util';
 import { defaultRoot, openStores } from '../../oci/index.ts';
-import { UsageError } from '../errors.ts';
 import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../command-args.ts';
 
 const usage = `Usage: tsbuild images [OPTIONS]
 
@@ -15,16 +14,9 @@ Options:
 
 export const command: Command = {
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args: argv, options: { quiet: { type: 'boolean', short: 'q' }, digests: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
-    if (values.help) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    const parsed = parseCommandArgs({ args: argv, options: { quiet: { type: 'boolean', short: 'q' }, digests: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, usage);
+    if (!parsed) return 0;
+    const { values } = parsed;
     const { images } = openStores(defaultRoot());
     const list = await images.list();
     if (values.quiet) {

@@ -1,9 +1,9 @@
 // `tsbuild prune`: garbage-collects the state directory with `docker builder prune`'s flags.
-import { parseArgs } from 'node:util';
 import { formatBytes, parseSize, prune, PruneFilterError, PruneLockedError, UnitError, type PruneResult } from '../../executor/index.ts';
 import { defaultRoot } from '../../oci/index.ts';
 import { UsageError, UserError } from '../errors.ts';
 import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../command-args.ts';
 
 const help = `Usage: tsbuild prune [OPTIONS]
 
@@ -45,9 +45,8 @@ export function formatPrune(r: PruneResult): string {
 
 export const command: Command = {
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseCommandArgs(
+      {
         args: argv,
         allowPositionals: false,
         options: {
@@ -58,15 +57,11 @@ export const command: Command = {
           force: { type: 'boolean', short: 'f' },
           help: { type: 'boolean', short: 'h' },
         },
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${help}`);
-    }
+      },
+      help,
+    );
+    if (!parsed) return 0;
     const v = parsed.values;
-    if (v.help) {
-      process.stdout.write(help + '\n');
-      return 0;
-    }
     let keepStorage: number | undefined;
     try {
       if (v['keep-storage'] !== undefined) keepStorage = parseSize(v['keep-storage']);

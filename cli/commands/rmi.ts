@@ -1,8 +1,8 @@
 // `tsbuild rmi NAME…`: forget names in the local image store (blobs go with `tsbuild prune`).
-import { parseArgs } from 'node:util';
 import { defaultRoot, openStores } from '../../oci/index.ts';
 import { UsageError, UserError } from '../errors.ts';
 import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../command-args.ts';
 
 const usage = `Usage: tsbuild rmi NAME [NAME...]
 
@@ -14,16 +14,8 @@ Options:
 
 export const command: Command = {
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
-    if (parsed.values.help) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+    const parsed = parseCommandArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } }, usage);
+    if (!parsed) return 0;
     if (parsed.positionals.length === 0) throw new UsageError(`expected at least one image name\n\n${usage}`);
     const { images } = openStores(defaultRoot());
     const missing: string[] = [];

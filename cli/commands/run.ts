@@ -1,12 +1,12 @@
 // `tsbuild run IMAGE [COMMAND...]`: runs an image from the local store once, in runc, with its
 // entrypoint, command, env, working directory and user, on a throwaway copy of its filesystem.
-import { parseArgs } from 'node:util';
 import { image, marshal } from '../../llb/index.ts';
 import { defaultRoot } from '../../oci/index.ts';
 import { MemoryCacheStore, loadDefinitions, solve } from '../../solver/index.ts';
 import { createExecutor, runContainer } from '../../executor/index.ts';
 import { UsageError, UserError } from '../errors.ts';
 import type { Command } from '../command.ts';
+import { parseCommandArgs } from '../command-args.ts';
 
 const usage = `Usage: tsbuild run [OPTIONS] IMAGE [COMMAND [ARG...]]
 
@@ -20,24 +20,18 @@ Options:
 
 export const command: Command = {
   async run(argv) {
-    let parsed;
-    try {
-      // Everything after the image belongs to the command, flags included.
-      const first = argv.findIndex((a, i) => !a.startsWith('-') && !['--network', '-e', '--env'].includes(argv[i - 1] ?? ''));
-      const own = first < 0 ? argv : argv.slice(0, first);
-      parsed = parseArgs({
-        args: own,
+    // Everything after the image belongs to the command, flags included.
+    const first = argv.findIndex((a, i) => !a.startsWith('-') && !['--network', '-e', '--env'].includes(argv[i - 1] ?? ''));
+    const parsed = parseCommandArgs(
+      {
+        args: first < 0 ? argv : argv.slice(0, first),
         allowPositionals: true,
         options: { network: { type: 'string' }, env: { type: 'string', short: 'e', multiple: true }, help: { type: 'boolean', short: 'h' } },
-      });
-      if (first >= 0) parsed.positionals.push(...argv.slice(first));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
-    if (parsed.values.help) {
-      process.stdout.write(usage + '\n');
-      return 0;
-    }
+      },
+      usage,
+    );
+    if (!parsed) return 0;
+    if (first >= 0) parsed.positionals.push(...argv.slice(first));
     const [name, ...cmd] = parsed.positionals;
     if (!name) throw new UsageError(`expected an IMAGE\n\n${usage}`);
     const network = parsed.values.network ?? 'none';
