@@ -3,8 +3,8 @@
 // the ops as recorded (llb's JSON form: pb field names, bytes as base64); the ops' inputs are left
 // out, because a changed input is explained by the input itself.
 import type { JSONValue } from '../../llb/index.ts';
+import { obj, array, strings, str, type Obj } from './json.ts';
 
-type Obj = { readonly [key: string]: JSONValue };
 
 /** Most change lists are cut here, ending in `and N more`. */
 const SHOWN = 3;
@@ -219,22 +219,6 @@ const FIELDS: Record<(typeof ACTIONS)[number], readonly (readonly [string, strin
 export function list(items: readonly string[], shown = SHOWN): string {
   if (items.length <= shown) return items.join(', ');
   return `${items.slice(0, shown).join(', ')} and ${items.length - shown} more`;
-}
-
-function obj(v: JSONValue | undefined): Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
-}
-
-function array(v: JSONValue | undefined): JSONValue[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function strings(v: JSONValue | undefined): string[] {
-  return array(v).filter((x): x is string => typeof x === 'string');
-}
-
-function str(v: JSONValue | undefined): string {
-  return typeof v === 'string' ? v : '';
 }
 
 /** Deep equality where a missing field, null and the protobuf default are alike. */

@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import type { JSONValue } from '../../llb/index.ts';
 import { PathFilter, Pattern } from '../../executor/patterns/index.ts';
+import { obj, array, strings, str, num, type Obj } from './json.ts';
 
 export interface Selection {
   /** Absolute, cleaned path inside the input. */
@@ -13,7 +14,6 @@ export interface Selection {
   readonly exclude: readonly string[];
 }
 
-type Obj = { readonly [key: string]: JSONValue };
 
 /** What `op` reads of its input `index`: the selections, or 'all'. */
 export function readsOf(op: JSONValue, index: number): Selection[] | 'all' {
@@ -72,23 +72,3 @@ function clean(p: string): string {
   return posix.join('/', p).replace(/\/\.?$/, '') || '/';
 }
 
-function obj(v: JSONValue | undefined): Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
-}
-
-function array(v: JSONValue | undefined): JSONValue[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function strings(v: JSONValue | undefined): string[] {
-  return array(v).filter((x): x is string => typeof x === 'string');
-}
-
-function str(v: JSONValue | undefined): string {
-  return typeof v === 'string' ? v : '';
-}
-
-/** A protobuf int whose default (absent) is 0. */
-function num(v: JSONValue | undefined): number {
-  return typeof v === 'number' ? v : 0;
-}
