@@ -76,6 +76,11 @@ export interface Executor {
   layersOf(result: Result): Promise<LayerSource[]>;
   /** The image config of a result that is an image source as is (undefined otherwise). */
   imageConfigOf(result: Result): Promise<ImageConfig | undefined>;
+  /**
+   * When the result was first built: its ref's creation time, the same on every cached rebuild
+   * (undefined for a local context, which is not recorded).
+   */
+  createdAt(result: Result): Date | undefined;
   /** A directory holding a result's filesystem; release it when done. */
   readableDir(result: Result | undefined): Promise<ReadableDir>;
   /** Rejects with a message saying what to install or how to run when containers cannot run. */
@@ -169,6 +174,10 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     runner,
     layersOf: (result) => refs.layers(asRef(result)),
     imageConfigOf: (result) => refs.imageConfig(asRef(result)),
+    createdAt(result) {
+      const created = asRef(result).record?.created;
+      return created === undefined ? undefined : new Date(created);
+    },
     readableDir: (result) => refs.readable(result ? asRef(result) : undefined),
     checkRunner,
     resolveImage,

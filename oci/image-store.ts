@@ -73,7 +73,11 @@ export class ImageStore {
     const key = normalizeName(name);
     if (!(await this.content.has(target.digest))) throw new Error(`cannot tag ${key}: manifest ${target.digest} is not in the content store`);
     await this.#update((idx) => {
+      // A cached rebuild exports the same manifest: leave the index (and its fsync) alone.
+      const cur = idx.images[key]?.target;
+      if (cur?.digest === target.digest && cur.mediaType === target.mediaType && cur.size === target.size) return false;
       idx.images[key] = { target: { mediaType: target.mediaType, digest: target.digest, size: target.size }, updatedAt: new Date().toISOString() };
+      return true;
     });
   }
 
@@ -112,12 +116,13 @@ export class ImageStore {
     }
   }
 
-  async #update(change: (idx: IndexFile) => void): Promise<void> {
+  /** Applies `change` under the lock; a change that returns false wrote nothing. */
+  async #update(change: (idx: IndexFile) => boolean | void): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
     await this.#acquire();
     try {
       const idx = await this.#read();
-      change(idx);
+      if (change(idx) === false) return;
       const tmp = `${this.#file}.${randomBytes(6).toString('hex')}.tmp`;
       const sorted: IndexFile = { version: 1, images: {} };
       for (const k of Object.keys(idx.images).sort()) sorted.images[k] = idx.images[k]!;

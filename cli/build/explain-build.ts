@@ -1,13 +1,14 @@
-// Every build leaves a record of its steps and keys in the state dir (cli/explain); the next
+// With --explain a build leaves a record of its steps and keys in the state dir (cli/explain); the next
 // build of the same target compares against it to say why each step that ran was not cached.
 import { formatPlatform } from '../../llb/index.ts';
 import type { SolveOutcome } from '../../solver/index.ts';
 import type { Executor } from '../../executor/index.ts';
-import { explain, loadRecord, recordBuild, saveRecord, targetIdentity } from '../explain/index.ts';
 import type { BuildRequest } from './request.ts';
 import type { CompiledBuild, Explanations } from './run-build.ts';
 
 export async function recordAndExplain(req: BuildRequest, compiled: CompiledBuild, outcome: SolveOutcome, executor: Executor): Promise<Explanations> {
+  // Loaded only with --explain: builds without it do not pay for the module graph.
+  const { explain, loadRecord, recordBuild, saveRecord, targetIdentity } = await import('../explain/index.ts');
   const identity = targetIdentity({ buildFile: req.file, ...(req.target ? { target: req.target } : {}), platform: formatPlatform(req.platform) });
   const [previous, current] = await Promise.all([
     loadRecord(req.root, identity),

@@ -47,6 +47,10 @@ async function exportable(executor: Executor, result: Result | undefined, compil
   const config: ContainerConfig = { ...(asIs?.config ?? {}), ...(compiled.image?.config ?? {}) };
   if (Object.keys(req.labels).length > 0) config.Labels = { ...(config.Labels ?? {}), ...req.labels };
   const epoch = parseSourceDateEpoch(req.buildArgs['SOURCE_DATE_EPOCH'] ?? process.env['SOURCE_DATE_EPOCH']);
+  // Without an epoch the image's time is when its result was built, not now: a rebuild that hits
+  // the cache then writes the same config and manifest, so the image keeps its digest (as
+  // BuildKit keeps the image ID of a cached rebuild) instead of a new one per run.
+  const created = result ? executor.createdAt(result) : undefined;
   return {
     layers,
     config: {
@@ -54,6 +58,7 @@ async function exportable(executor: Executor, result: Result | undefined, compil
       config,
       history: compiled.image?.history ?? asIs?.history ?? [],
       ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+      ...(created !== undefined ? { created } : {}),
     },
   };
 }

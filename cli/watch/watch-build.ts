@@ -23,6 +23,8 @@ function rebuiltSteps(result: BuildResult): number {
   return n;
 }
 
+type BuildEnd = { ok: true; value: BuildResult } | { ok: false; error: unknown; aborted: boolean };
+
 export function statusLine(watched: number, seconds: number, ok: boolean, steps: number): string {
   return `watching ${watched} files · last build ${seconds.toFixed(1)}s ${ok ? '✔' : '✘'} · ${steps} step${steps === 1 ? '' : 's'} rebuilt`;
 }
@@ -32,33 +34,43 @@ export async function watchBuild(req: BuildRequest, opts: BuildOptions): Promise
   let watcher: Watcher<BuildResult> | undefined;
   const files = new FileWatch(() => watcher?.fileChanged());
   let started = 0;
+  // Set on SIGINT/SIGTERM/q. The end of a build canceled by the stop is still reported, but must
+  // not re-arm the file watch: a watcher made after the final close keeps the process alive.
+  let stopping = false;
+  let lastEnd: Promise<void> = Promise.resolve();
 
   watcher = new Watcher<BuildResult>({
     build: (signal) => {
       started = performance.now();
       return buildOnce(req, opts, signal);
     },
-    async onBuildEnd(end) {
-      const seconds = (performance.now() - started) / 1000;
-      if (end.ok) {
-        const result = end.value;
-        if (result.compiled) current = watchSetFor(result.compiled, req);
-        if (opts.explain) printExplanations(result.explanations, (s) => process.stderr.write(s));
-        if (result.ok) {
-          summarize(result, opts);
-          await writeBuildFiles(result.exported, { ...(opts.iidfile ? { iidfile: opts.iidfile } : {}), ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}) });
-        } else process.stderr.write(`ERROR: ${result.message}\n`);
-        await files.set(current);
-        process.stderr.write(`${statusLine(files.watchedCount(), seconds, result.ok, rebuiltSteps(result))}  (r: rebuild, q: quit)\n`);
-      } else if (end.aborted) {
-        process.stderr.write('build canceled: a watched file changed\n');
-      } else {
-        process.stderr.write(`ERROR: ${end.error instanceof Error ? end.error.message : String(end.error)}\n`);
-        await files.set(current);
-        process.stderr.write(`${statusLine(files.watchedCount(), seconds, false, 0)}  (r: rebuild, q: quit)\n`);
-      }
+    onBuildEnd(end) {
+      lastEnd = reportEnd(end);
     },
   });
+
+  async function reportEnd(end: BuildEnd): Promise<void> {
+    const seconds = (performance.now() - started) / 1000;
+    if (end.ok) {
+      const result = end.value;
+      if (result.compiled) current = watchSetFor(result.compiled, req);
+      if (opts.explain) printExplanations(result.explanations, (s) => process.stderr.write(s));
+      if (result.ok) {
+        summarize(result, opts);
+        await writeBuildFiles(result.exported, { ...(opts.iidfile ? { iidfile: opts.iidfile } : {}), ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}) });
+      } else process.stderr.write(`ERROR: ${result.message}\n`);
+      if (stopping) return;
+      await files.set(current);
+      process.stderr.write(`${statusLine(files.watchedCount(), seconds, result.ok, rebuiltSteps(result))}  (r: rebuild, q: quit)\n`);
+    } else if (end.aborted) {
+      process.stderr.write('build canceled: a watched file changed\n');
+    } else {
+      process.stderr.write(`ERROR: ${end.error instanceof Error ? end.error.message : String(end.error)}\n`);
+      if (stopping) return;
+      await files.set(current);
+      process.stderr.write(`${statusLine(files.watchedCount(), seconds, false, 0)}  (r: rebuild, q: quit)\n`);
+    }
+  }
 
   const stop = new Promise<void>((resolve) => {
     const quit = () => resolve();
@@ -78,7 +90,9 @@ export async function watchBuild(req: BuildRequest, opts: BuildOptions): Promise
 
   watcher.start();
   await stop;
+  stopping = true;
   await watcher.stop();
+  await lastEnd;
   await files.close();
   if (process.stdin.isTTY) {
     process.stdin.setRawMode(false);

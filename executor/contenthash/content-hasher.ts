@@ -147,10 +147,7 @@ export class ContentHasher {
   }
 
   #entry(host: string, st: BigIntStats): MaybePromise<Digest> {
-    if (st.isFile()) {
-      const content = this.#content(host, st);
-      return typeof content === 'string' ? fileDigest(st, content) : content.then((c) => fileDigest(st, c));
-    }
+    if (st.isFile()) return this.#file(host, st);
     if (st.isSymbolicLink()) return headerDigest(st, readlinkSync(host));
     if (!st.isDirectory()) return headerDigest(st);
     const names = readdirSync(host).sort();
@@ -163,12 +160,12 @@ export class ContentHasher {
     return Promise.all(children).then((ds) => dirDigest(header, names.map((n, i) => [n, ds[i]!] as const)));
   }
 
-  /** sha256 hex of a regular file's bytes, from the cache when its stat is unchanged. */
-  #content(host: string, st: BigIntStats, attempt = 0): MaybePromise<string> {
+  /** A regular file's entry digest, from the cache when its stat is unchanged. */
+  #file(host: string, st: BigIntStats, attempt = 0): MaybePromise<Digest> {
     const cached = this.#cache.get(host, st);
     if (cached !== undefined) {
       this.stats.cacheHits++;
-      return cached;
+      return cached.digest;
     }
     // Taken before reading, so a change during the read makes the entry racy.
     const hashedAt = BigInt(Date.now()) * 1_000_000n;
@@ -177,17 +174,18 @@ export class ContentHasher {
     return this.#verified(host, st, { sha: createHash('sha256').update(buf).digest('hex'), bytes: buf.length }, hashedAt, attempt);
   }
 
-  /** Records a file's hash if it did not change while being read; else hashes it again. */
-  #verified(host: string, st: BigIntStats, r: { sha: string; bytes: number }, hashedAt: bigint, attempt: number): MaybePromise<string> {
+  /** Records a file's digest if it did not change while being read; else hashes it again. */
+  #verified(host: string, st: BigIntStats, r: { sha: string; bytes: number }, hashedAt: bigint, attempt: number): MaybePromise<Digest> {
     this.stats.filesRead++;
     this.stats.bytesRead += r.bytes;
     const after = tryLstat(host);
     if (after && BigInt(r.bytes) === st.size && sameFile(after, st)) {
-      this.#cache.set(host, st, r.sha, hashedAt);
-      return r.sha;
+      const digest = fileDigest(st, r.sha);
+      this.#cache.set(host, st, { sha: r.sha, digest }, hashedAt);
+      return digest;
     }
     if (!after || attempt >= 2) throw new ChecksumPathError(host, 'the file changed while it was being hashed');
-    return this.#content(host, after, attempt + 1);
+    return this.#file(host, after, attempt + 1);
   }
 
   /** Paths (relative to root, `/`-rooted) matching a wildcard path, sorted. */

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { extract as tarExtract, type Header } from 'tar-stream';
+import type { Header } from 'tar-stream';
 import type { Owner } from './owner.ts';
 import { resolveInRoot } from '../rootpath/index.ts';
 import { mkdirAll, setOwner } from './file-meta.ts';
@@ -117,6 +117,8 @@ export async function archiveCompression(file: string): Promise<Compression | un
 
 /** Extracts `archive` (host path) into `destDir` (host path of an existing directory). */
 export async function extractArchive(archive: string, compression: Compression, destDir: string, owner: Owner | undefined): Promise<void> {
+  // tar-stream (and its dependencies) load only when a tar is written: most builds never do.
+  const { extract: tarExtract } = await import('tar-stream');
   const ex = tarExtract();
   const feeding = pipeline(decompressed(archive, compression), ex);
   const dirTimes: Array<[string, Date]> = [];

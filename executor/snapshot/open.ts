@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { xattrToolsAvailable } from './layer-format.ts';
 import { probeOverlay } from './mount.ts';
+import { overlayKnownToWork, rememberOverlayWorks } from './overlay-verdict.ts';
 import { SnapshotTree, type SnapshotTreeOptions } from './snapshot-tree.ts';
 import { SnapshotError, type SnapshotterName } from './types.ts';
 
@@ -18,9 +19,12 @@ export interface OpenSnapshotterOptions extends SnapshotTreeOptions {
 export async function overlayUnavailable(root: string): Promise<string | null> {
   const dir = join(root, 'snapshots');
   await mkdir(dir, { recursive: true });
+  if (!xattrToolsAvailable()) return 'getfattr/setfattr not found (install the "attr" package)';
+  if (process.getuid?.() !== 0) return 'not running as root';
+  if (await overlayKnownToWork(dir)) return null;
   const why = await probeOverlay(dir);
   if (why) return why;
-  if (!xattrToolsAvailable()) return 'getfattr/setfattr not found (install the "attr" package)';
+  await rememberOverlayWorks(dir);
   return null;
 }
 

@@ -170,7 +170,9 @@ export class SnapshotTree implements Snapshotter {
     if (await this.#store.get(committedKey)) throw new SnapshotError(`snapshot ${JSON.stringify(committedKey)} already exists`);
     await this.#driver.freeze(rec);
     await this.#opts.onCommitStep?.('frozen');
-    const m = await measure(this.paths.fs(rec.id));
+    // Usage and whiteouts are measured on first need (#measured), not here: walking a fresh
+    // 20,000-file COPY again costs about as much CPU as committing it, for numbers only
+    // `du`, gc and reads of a parentless layer ever look at.
     await this.#opts.onCommitStep?.('measured');
     const parent = rec.parent !== undefined ? await this.#get(rec.parent, 'committed') : undefined;
     const layer: LayerRef = this.name === 'native' && parent ? { id: rec.id, base: parent.id } : { id: rec.id };
@@ -182,8 +184,6 @@ export class SnapshotTree implements Snapshotter {
       ...(rec.parent !== undefined ? { parent: rec.parent } : {}),
       layers: [...rec.layers, layer],
       created: new Date().toISOString(),
-      usage: { size: m.size, inodes: m.inodes },
-      whiteouts: m.whiteouts,
     };
     await this.#create(committed);
     await this.#opts.onCommitStep?.('recorded');
@@ -209,7 +209,7 @@ export class SnapshotTree implements Snapshotter {
 
   async usage(key: string): Promise<Usage> {
     const rec = await this.#get(key);
-    if (rec.kind === 'committed') return rec.usage ?? { size: 0, inodes: 0 };
+    if (rec.kind === 'committed') return (await this.#measured(rec)).usage ?? { size: 0, inodes: 0 };
     if (rec.kind === 'view') return { size: 0, inodes: 0 };
     const m = await measure(this.paths.fs(rec.id));
     return { size: m.size, inodes: m.inodes };
@@ -229,7 +229,22 @@ export class SnapshotTree implements Snapshotter {
   }
 
   async readable(key: string): Promise<ReadableDir> {
-    return this.#driver.readable(await this.#get(key));
+    let rec = await this.#get(key);
+    // A parentless layer with no whiteouts is read in place (no mount): count them once.
+    if (rec.kind === 'committed' && rec.layers.length === 1 && rec.whiteouts === undefined) rec = await this.#measured(rec);
+    return this.#driver.readable(rec);
+  }
+
+  /**
+   * The committed record with its usage and whiteout count, measured now and remembered in the
+   * record when a commit left them out. A record deleted meanwhile is not brought back.
+   */
+  async #measured(rec: SnapshotRecord): Promise<SnapshotRecord> {
+    if ((rec.usage !== undefined && rec.whiteouts !== undefined) || rec.id === '') return rec;
+    const m = await measure(this.paths.fs(rec.id));
+    const full: SnapshotRecord = { ...rec, usage: { size: m.size, inodes: m.inodes }, whiteouts: m.whiteouts };
+    if (await this.#store.get(rec.key)) await this.#store.replace(full).catch(() => {});
+    return full;
   }
 
   diff(key: string): Readable {

@@ -10,7 +10,8 @@
 //   - negative int32/int64 values are 10-byte two's-complement varints.
 // protobufjs's own encoder is not used: it writes explicitly set defaults and maps in object
 // key order (which puts integer-like keys first), and either would change digests.
-import protobuf from 'protobufjs';
+// The light build: reflection and codec without the .proto text parser, which is never used.
+import protobuf from 'protobufjs/light.js';
 import { messageType, type MessageName } from './schema.ts';
 import { compareUtf8 } from '../bytes.ts';
 

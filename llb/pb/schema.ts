@@ -4,7 +4,8 @@
 // what the codec reads and writes. The codec (codec.ts) walks these reflected types itself rather
 // than using protobufjs's generated encoders, because Go's deterministic marshaling (sorted maps,
 // explicit defaults omitted, oneof members always written) is what digests depend on.
-import protobuf from 'protobufjs';
+// The light build: reflection and codec without the .proto text parser, which is never used.
+import protobuf from 'protobufjs/light.js';
 
 type FieldJSON = { id: number; type: string; rule?: 'repeated'; keyType?: string };
 type TypeJSON = { fields: Record<string, FieldJSON>; oneofs?: Record<string, { oneof: string[] }> };

@@ -8,7 +8,7 @@ import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack as tarPack, type Header } from 'tar-stream';
+import type { Header } from 'tar-stream';
 
 export interface FilesystemExportOptions {
   /** Clamp file times to this (seconds since 1970). */
@@ -33,6 +33,8 @@ function clamp(mtime: Date, epoch: number | undefined): Date {
 
 /** Writes the tree under `rootfs` as a tar into `out` (ended when done). */
 export async function writeDirectoryTar(rootfs: string, out: Writable, opts: FilesystemExportOptions = {}): Promise<void> {
+  // tar-stream (and its dependencies) load only when a tar is written: most builds never do.
+  const { pack: tarPack } = await import('tar-stream');
   const pack = tarPack();
   const done = pipeline(pack, out);
   const seen = new Map<string, string>();

@@ -5,7 +5,6 @@ import { copyFile, link, mkdir, readFile, rename, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack as tarPack } from 'tar-stream';
 import type { Digest } from '../../llb/index.ts';
 import type { ContentStore } from '../content-store.ts';
 import { digestHex } from '../digest.ts';
@@ -79,6 +78,8 @@ function indexFile(manifests: Descriptor[]): string {
 
 /** Streams the layout as a tar into `out` (which is ended). */
 export async function writeLayoutTar(store: ContentStore, images: readonly LayoutImage[], out: Writable, opts: LayoutOptions = {}): Promise<void> {
+  // tar-stream (and its dependencies) load only when a tar is written: most builds never do.
+  const { pack: tarPack } = await import('tar-stream');
   const pack = tarPack();
   const mtime = new Date((opts.mtime ?? 0) * 1000);
   const done = pipeline(pack, out);

@@ -2,16 +2,23 @@
 // so that a rebuild at another time gives the same layer bytes. Base image layers are left alone
 // (their blobs keep their digests).
 import { PassThrough, type Readable } from 'node:stream';
-import { extract as tarExtract, pack as tarPack, type Header } from 'tar-stream';
+import type { Extract, Header, Pack } from 'tar-stream';
 import type { ContentStore } from '../content-store.ts';
 import { tarLayerSource, type LayerSource } from '../layer-source.ts';
 
 /** The same tar with every mtime later than `epoch` (seconds) set to `epoch`. */
 export function clampTarTimes(tar: Readable, epoch: number): Readable {
-  const limit = epoch * 1000;
-  const extract = tarExtract();
-  const pack = tarPack();
   const out = new PassThrough();
+  // tar-stream loads only when a tar is rewritten (rewrite-timestamp): most builds never do.
+  import('tar-stream').then(
+    ({ extract, pack }) => clampInto(tar, epoch, extract(), pack(), out),
+    (err: unknown) => out.destroy(err as Error),
+  );
+  return out;
+}
+
+function clampInto(tar: Readable, epoch: number, extract: Extract, pack: Pack, out: PassThrough): void {
+  const limit = epoch * 1000;
   pack.pipe(out);
   extract.on('entry', (header, stream, next) => {
     const h: Header = { ...header };
@@ -31,7 +38,6 @@ export function clampTarTimes(tar: Readable, epoch: number): Readable {
   extract.on('error', (err) => out.destroy(err));
   tar.on('error', (err) => out.destroy(err));
   tar.pipe(extract);
-  return out;
 }
 
 export function clampedLayerSource(store: ContentStore, layer: LayerSource, epoch: number): LayerSource {

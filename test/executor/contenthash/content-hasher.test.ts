@@ -164,6 +164,15 @@ describe('ContentHasher cache', () => {
     expect(hasher.stats).toMatchObject({ filesRead: 2, cacheHits: 0 });
   });
 
+  it('gives a cached file a new digest when only its mode changes', async () => {
+    const hasher = new ContentHasher({ racyWindowMs: 0 });
+    const before = await hasher.checksum(root, { path: 'top.txt' });
+    await chmod(join(root, 'top.txt'), 0o600);
+    const after = await hasher.checksum(root, { path: 'top.txt' });
+    expect(after).not.toBe(before);
+    expect(after).toBe(await checksum(root, { path: 'top.txt' }));
+  });
+
   it('survives a corrupt cache file', async () => {
     const cacheFile = join(root, '..', `${root.split('/').at(-1)}-bad.json`);
     await writeFile(cacheFile, '{not json');
