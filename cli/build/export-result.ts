@@ -17,6 +17,7 @@ import {
   type OutputSpec,
 } from '../../oci/index.ts';
 import type { BuildHooks, CompiledBuild } from './run-build.ts';
+import { exportStep } from './export-step.ts';
 import type { BuildRequest } from './request.ts';
 
 export interface ExportSummary {
@@ -75,7 +76,20 @@ export async function exportResult(executor: Executor, result: Result | undefine
     switch (spec.type) {
       case 'image': {
         image ??= await exportable(executor, result, compiled, req);
-        const r = await exportToImageStore({ content: executor.stores.content, images: executor.stores.images, registry: executor.registry }, image, spec, req.tags);
+        const toStore = image;
+        const r = await exportStep(hooks, 'exporting to image', (status) =>
+          exportToImageStore(
+            {
+              content: executor.stores.content,
+              images: executor.stores.images,
+              registry: executor.registry,
+              onPushProgress: (p) => status(`pushing ${p.digest}`, p.current, p.total, p.done),
+            },
+            toStore,
+            spec,
+            req.tags,
+          ),
+        );
         if (r.local) {
           summary.imageDigest = r.local.manifestDescriptor.digest;
           summary.configDigest = r.local.configDescriptor.digest;
@@ -91,10 +105,13 @@ export async function exportResult(executor: Executor, result: Result | undefine
       case 'oci':
       case 'docker': {
         image ??= await exportable(executor, result, compiled, req);
-        const written = await exportArchive(executor.stores.content, image, spec, {
-          extraNames: req.tags,
-          ...(hooks.stdout ? { stdout: hooks.stdout as never } : {}),
-        });
+        const toArchive = image;
+        const written = await exportStep(hooks, `exporting to ${spec.type === 'oci' ? 'oci' : 'docker'} image format`, () =>
+          exportArchive(executor.stores.content, toArchive, spec, {
+            extraNames: req.tags,
+            ...(hooks.stdout ? { stdout: hooks.stdout as never } : {}),
+          }),
+        );
         summary.imageDigest ??= written.manifestDescriptor.digest;
         summary.configDigest ??= written.configDescriptor.digest;
         summary.written.push(`${spec.type} ${spec.tar ? 'archive' : 'layout'} ${spec.dest}`);
@@ -102,12 +119,14 @@ export async function exportResult(executor: Executor, result: Result | undefine
       }
       case 'local':
       case 'tar': {
-        const dir = await executor.readableDir(result);
-        try {
-          await exportFilesystem(dir.path, spec, hooks.stdout ? { stdout: hooks.stdout as never } : {});
-        } finally {
-          await dir.release();
-        }
+        await exportStep(hooks, spec.type === 'local' ? 'copying files' : 'sending tarball', async () => {
+          const dir = await executor.readableDir(result);
+          try {
+            await exportFilesystem(dir.path, spec, hooks.stdout ? { stdout: hooks.stdout as never } : {});
+          } finally {
+            await dir.release();
+          }
+        });
         summary.written.push(`${spec.type} ${spec.dest}`);
         break;
       }
