@@ -16,9 +16,3 @@ export function compareUtf8(a: Uint8Array, b: Uint8Array): number {
 export function compareStrings(a: string, b: string): number {
   return compareUtf8(utf8.encode(a), utf8.encode(b));
 }
-
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}

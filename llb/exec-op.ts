@@ -5,7 +5,7 @@
 // when the state has none.
 import { compareStrings } from './bytes.ts';
 import { StateError } from './errors.ts';
-import { opMetadata, pbPlatform, type MarshalContext, type MarshaledOp, type Node, type OpOptions, type Output, type StateProps } from './node.ts';
+import { opInputs, opMetadata, pbPlatform, type MarshalContext, type MarshaledOp, type Node, type OpOptions, type Output, type StateProps } from './node.ts';
 import {
   EMPTY_INPUT,
   MountType,
@@ -14,7 +14,6 @@ import {
   type CacheSharingOpt,
   type ExecOp,
   type HostIP,
-  type Input,
   type Meta,
   type Mount,
   type MountContentCache,
@@ -122,19 +121,12 @@ export class ExecNode implements Node {
 
   marshal(ctx: MarshalContext): MarshaledOp {
     const { spec } = this;
-    const inputs: Input[] = [];
-    const inputIndex = (o: Output): number => {
-      const inp = ctx.input(o);
-      const found = inputs.findIndex((x) => x.digest === inp.digest && (x.index ?? 0) === (inp.index ?? 0));
-      if (found !== -1) return found;
-      inputs.push(inp);
-      return inputs.length - 1;
-    };
+    const { inputs, indexOf: inputIndex } = opInputs(ctx);
     const caps = new Set<string>(['exec.meta.base']);
 
     const mounts: Mount[] = this.mounts.map((m) => {
       const pm: { -readonly [K in keyof Mount]: Mount[K] } = {
-        input: m.source ? inputIndex(m.source) : EMPTY_INPUT,
+        input: inputIndex(m.source),
         dest: m.target,
         output: this.#outputIndex.get(m) ?? SKIP_OUTPUT,
       };
@@ -186,8 +178,8 @@ export class ExecNode implements Node {
     }
     if (spec.ssh.length) caps.add('exec.mount.ssh');
 
-    let env = [...spec.env];
-    if (spec.ssh.length && !env.some(([k]) => k === 'SSH_AUTH_SOCK')) env = [...env.filter(([k]) => k !== 'SSH_AUTH_SOCK'), ['SSH_AUTH_SOCK', spec.ssh[0]!.target]];
+    const env = [...spec.env];
+    if (spec.ssh[0] && !env.some(([k]) => k === 'SSH_AUTH_SOCK')) env.push(['SSH_AUTH_SOCK', spec.ssh[0].target]);
     const platform = spec.base.platform ?? ctx.platform;
     if (platform.os !== 'windows' && !env.some(([k]) => k === 'PATH')) env.push(['PATH', DEFAULT_PATH]);
 

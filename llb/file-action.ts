@@ -11,7 +11,7 @@
 // the chain is bound to a state. Relative paths resolve against the state's `dir` (copy sources
 // against the source state's `dir`), as BuildKit does.
 import { StateError } from './errors.ts';
-import { STATE_PROPS, type Output } from './node.ts';
+import { propsOf, type Output } from './node.ts';
 import type { State } from './state.ts';
 
 /** `"user"`, `"user:group"`, `"1000:1000"`, a uid, or an object. Names resolve against /etc/passwd and /etc/group of the target. */
@@ -209,10 +209,11 @@ function symlinkSpec(oldpath: string, newpath: string, opts?: SymlinkOptions): A
 }
 
 function copySpec(from: State, src: string, dest: string, opts?: CopyOptions): ActionSpec {
-  const props = (from as Partial<State> | undefined | null)?.[STATE_PROPS];
-  if (!props) {
-    throw new StateError('undefined-state', `copy(${String(from)}, ${JSON.stringify(src)}, ${JSON.stringify(dest)}): the source is not a State; pass one made by image(), local(), scratch(), run()…`);
-  }
+  const props = propsOf(
+    from,
+    `copy(${String(from)}, ${JSON.stringify(src)}, ${JSON.stringify(dest)})`,
+    'the source is not a State; pass one made by image(), local(), scratch(), run()…',
+  );
   if (opts?.chmod !== undefined && typeof opts.chmod !== 'string') checkMode('copy chmod', opts.chmod);
   return {
     kind: 'copy',

@@ -4,8 +4,8 @@
 // absolute against the state's dir here, at marshal time, exactly as BuildKit's client does.
 import { posix } from 'node:path';
 import type { ActionSpec, ChownSpec, UserRef } from './file-action.ts';
-import { opMetadata, type MarshalContext, type MarshaledOp, type Node, type OpOptions, type Output } from './node.ts';
-import { EMPTY_INPUT, SKIP_OUTPUT, type ChownOpt, type FileAction, type FileActionCopy, type Input, type UserOpt } from './pb/types.ts';
+import { opInputs, opMetadata, type MarshalContext, type MarshaledOp, type Node, type OpOptions, type Output } from './node.ts';
+import { EMPTY_INPUT, SKIP_OUTPUT, type ChownOpt, type FileAction, type FileActionCopy, type UserOpt } from './pb/types.ts';
 
 /** Makes `p` absolute against `parent`; with keepSlash a trailing `/` or `/.` survives (it means "into"). */
 export function normalizePath(parent: string | undefined, p: string, keepSlash: boolean): string {
@@ -56,15 +56,7 @@ export class FileNode implements Node {
   }
 
   marshal(ctx: MarshalContext): MarshaledOp {
-    const inputs: Input[] = [];
-    const inputIndex = (o: Output | undefined): number => {
-      if (!o) return EMPTY_INPUT;
-      const inp = ctx.input(o);
-      const found = inputs.findIndex((x) => x.digest === inp.digest && (x.index ?? 0) === (inp.index ?? 0));
-      if (found !== -1) return found;
-      inputs.push(inp);
-      return inputs.length - 1;
-    };
+    const { inputs, indexOf: inputIndex } = opInputs(ctx);
     const caps = new Set<string>(['file.base']);
     // First pass collects inputs in action order; relative indexes need the final count.
     const resolved = this.#actions.map((a) => ({ a, base: inputIndex(this.#base), secondary: a.kind === 'copy' ? inputIndex(a.from.output) : EMPTY_INPUT }));

@@ -4,9 +4,8 @@
 // Per-op metadata (names, ignoreCache, caps) goes into Definition.metadata, outside the digests.
 import { encodeOp } from './pb/messages.ts';
 import { digestOf } from './digest.ts';
-import { STATE_PROPS, type MarshalContext, type Node, type Output } from './node.ts';
+import { propsOf, type MarshalContext, type Node, type Output } from './node.ts';
 import { hostPlatform, normalizePlatform, parsePlatform } from './platform.ts';
-import { StateError } from './errors.ts';
 import type { Definition, Digest, Input, OpMetadata, Platform } from './pb/types.ts';
 import type { State } from './state.ts';
 
@@ -28,8 +27,7 @@ function mergeMetadata(a: OpMetadata | undefined, b: OpMetadata): OpMetadata {
 }
 
 export function marshal(state: State, opts: MarshalOptions = {}): Definition {
-  const props = (state as Partial<State> | undefined | null)?.[STATE_PROPS];
-  if (!props) throw new StateError('undefined-state', `marshal: expected a State, got ${String(state)}`);
+  const props = propsOf(state, 'marshal');
   const platform = opts.platform === undefined ? hostPlatform() : typeof opts.platform === 'string' ? parsePlatform(opts.platform) : normalizePlatform(opts.platform);
   if (!props.output) return { def: [] };
 

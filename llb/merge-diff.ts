@@ -3,7 +3,7 @@
 // rebaseable (DESIGN.md, "COPY --link and merged layers").
 import { StateError } from './errors.ts';
 import { EMPTY_INPUT, type DiffOp, type Input, type MergeInput } from './pb/types.ts';
-import { STATE_PROPS, opMetadata, type MarshalContext, type MarshaledOp, type Node, type OpOptions, type Output } from './node.ts';
+import { opMetadata, propsOf, type MarshalContext, type MarshaledOp, type Node, type OpOptions, type Output } from './node.ts';
 import { scratch } from './sources.ts';
 import { State } from './state.ts';
 
@@ -43,11 +43,6 @@ class DiffNode implements Node {
   }
 }
 
-function props(s: State, what: string) {
-  const p = (s as Partial<State> | undefined | null)?.[STATE_PROPS];
-  if (!p) throw new StateError('undefined-state', `${what}: expected a State, got ${String(s)}`);
-  return p;
-}
 
 /**
  * Stacks the filesystems of `states`, later ones on top. Scratch inputs are dropped; one
@@ -55,18 +50,18 @@ function props(s: State, what: string) {
  */
 export function merge(states: readonly State[], opts?: OpOptions): State {
   if (!Array.isArray(states)) throw new StateError('invalid-option', 'merge: expected an array of states');
-  const nonEmpty = states.filter((s, i) => props(s, `merge input ${i}`).output !== undefined);
+  const nonEmpty = states.filter((s, i) => propsOf(s, `merge input ${i}`).output !== undefined);
   if (nonEmpty.length === 0) return scratch();
   if (nonEmpty.length === 1) return nonEmpty[0]!;
-  const first = props(nonEmpty[0]!, 'merge');
-  const node = new MergeNode(nonEmpty.map((s) => props(s, 'merge').output!), opts);
+  const first = propsOf(nonEmpty[0]!, 'merge');
+  const node = new MergeNode(nonEmpty.map((s) => propsOf(s, 'merge').output!), opts);
   return new State({ ...first, output: { node, index: 0 } });
 }
 
 /** The changes that turn `lower` into `upper`, as a filesystem of its own. Keeps `lower`'s env, dir and user. */
 export function diff(lower: State, upper: State, opts?: OpOptions): State {
-  const l = props(lower, 'diff (lower)');
-  const u = props(upper, 'diff (upper)');
+  const l = propsOf(lower, 'diff (lower)');
+  const u = propsOf(upper, 'diff (upper)');
   if (l.output === undefined) return u.output === undefined ? scratch() : upper;
   return new State({ ...l, output: { node: new DiffNode(l.output, u.output, opts), index: 0 } });
 }

@@ -1,7 +1,9 @@
 // The graph behind States: op nodes and their outputs. A State points at one Output; marshal.ts
 // walks nodes depth-first, asks each to build its pb.Op with its inputs already digested, and
 // names it by the digest of the bytes. Nodes are immutable once built.
-import type { HostIP, Input, NetMode, Op, OpMetadata, Platform, SecurityMode } from './pb/types.ts';
+import { StateError } from './errors.ts';
+import type { State } from './state.ts';
+import { EMPTY_INPUT, type HostIP, type Input, type NetMode, type Op, type OpMetadata, type Platform, type SecurityMode } from './pb/types.ts';
 
 export interface Output {
   readonly node: Node;
@@ -14,6 +16,23 @@ export interface MarshalContext {
   readonly platform: Platform;
   /** The pb.Input for an output whose node has already been marshaled. */
   input(output: Output): Input;
+}
+
+/**
+ * The pb.Inputs of one op, built as its fields are marshaled. An output read twice (two mounts of
+ * one state, a copy from the op's own base) gets one index, so equal graphs give equal op bytes.
+ */
+export function opInputs(ctx: MarshalContext): { readonly inputs: Input[]; indexOf(output: Output | undefined): number } {
+  const inputs: Input[] = [];
+  const indexOf = (output: Output | undefined): number => {
+    if (!output) return EMPTY_INPUT;
+    const inp = ctx.input(output);
+    const found = inputs.findIndex((x) => x.digest === inp.digest && (x.index ?? 0) === (inp.index ?? 0));
+    if (found !== -1) return found;
+    inputs.push(inp);
+    return inputs.length - 1;
+  };
+  return { inputs, indexOf };
 }
 
 export interface MarshaledOp {
@@ -55,6 +74,16 @@ export const EMPTY_PROPS: StateProps = Object.freeze({
 /** Key of a State's props, for code inside llb/ (kept off the public surface). */
 // A registered symbol: a build program that loaded its own copy of tsbuild still hands over States we can read.
 export const STATE_PROPS: unique symbol = Symbol.for('tsbuild.stateProps');
+
+/**
+ * The props of a value that should be a State. Build programs are plain JavaScript too, so a
+ * missing or wrong argument is reported as a user error naming the call (`what`).
+ */
+export function propsOf(s: State, what: string, problem = `expected a State, got ${String(s)}`): StateProps {
+  const props = (s as Partial<State> | undefined | null)?.[STATE_PROPS];
+  if (!props) throw new StateError('undefined-state', `${what}: ${problem}`);
+  return props;
+}
 
 /** Options every op accepts. They go to OpMetadata, which is not part of the op's digest. */
 export interface OpOptions {

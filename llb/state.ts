@@ -7,7 +7,7 @@ import { StateError } from './errors.ts';
 import { ExecNode, type FsMount, type SecretMount, type SSHMount } from './exec-op.ts';
 import type { FileAction } from './file-action.ts';
 import { FileNode } from './file-op.ts';
-import { STATE_PROPS, type OpOptions, type Output, type StateProps } from './node.ts';
+import { STATE_PROPS, propsOf, type OpOptions, type Output, type StateProps } from './node.ts';
 import { normalizePlatform, parsePlatform } from './platform.ts';
 import { CacheSharingOpt, MountContentCache, NetMode, SecurityMode, type HostIP, type Platform, type ProxyEnv } from './pb/types.ts';
 
@@ -99,12 +99,6 @@ function setEnv(env: StateProps['env'], key: string, value: string): StateProps[
   if (key === '' || key.includes('=')) throw new StateError('invalid-option', `env: invalid variable name ${JSON.stringify(key)}`);
   // Replacing a variable moves it to the end, as BuildKit's env list does.
   return [...env.filter(([k]) => k !== key), [key, value]];
-}
-
-function propsOf(s: State, what: string): StateProps {
-  const props = (s as Partial<State> | undefined | null)?.[STATE_PROPS];
-  if (!props) throw new StateError('undefined-state', `${what}: expected a State, got ${String(s)}`);
-  return props;
 }
 
 export class State {

@@ -2,6 +2,7 @@
 // soon as it arrives, so CI logs show a step's output while it runs. Blocks are numbered `#N` in
 // order of first appearance; when output switches to another step, a still-running step is
 // closed with `#N ...` and the new one is announced with its name.
+import type { Digest } from '../../llb/index.ts';
 import type { SolveEvent } from '../../solver/index.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
@@ -19,13 +20,13 @@ const minTimeDelta = 5000;
 
 /** The line-producing core: feed (previous state, next state, event), get the lines to print. */
 export class PlainPrinter {
-  #current: string | undefined;
+  #current: Digest | undefined;
   #printedAny = false;
   #lastStatus = new Map<string, { current: number; timestamp: number; completed: boolean }>();
 
   lines(prev: ProgressState, next: ProgressState, event: ProgressEvent): string[] {
     const out: string[] = [];
-    const vertexOf = (d: string) => next.vertices.get(d as VertexState['digest']);
+    const vertexOf = (d: Digest) => next.vertices.get(d);
     switch (event.type) {
       case 'vertex': {
         // Announce a step when it starts; finishing is handled below with the other outcomes.
@@ -77,7 +78,7 @@ export class PlainPrinter {
   #switchTo(v: VertexState, state: ProgressState, out: string[]): void {
     if (this.#current === v.digest) return;
     if (this.#current !== undefined) {
-      const old = state.vertices.get(this.#current as VertexState['digest']);
+      const old = state.vertices.get(this.#current);
       if (old !== undefined && isRunning(old)) out.push(`#${old.index} ...`);
     }
     if (this.#printedAny) out.push('');

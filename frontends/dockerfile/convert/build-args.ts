@@ -1,17 +1,11 @@
-// The variables of a build: predefined platform ARGs, proxy ARGs (which reach RUN through
-// ProxyEnv, never through the environment, so they do not change cache keys), and the
-// frontend options that travel as build args.
+// The variables of a build: predefined platform ARGs, and proxy ARGs (which reach RUN through
+// ProxyEnv, never through the environment, so they do not change cache keys). Frontend options
+// that travel as build args (BUILDKIT_CACHE_MOUNT_NS, …) are read where they apply.
 import type { Platform, ProxyEnv } from '../../../llb/index.ts';
 
 export const proxyArgNames = new Set([
   'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy',
   'ALL_PROXY', 'all_proxy',
-]);
-
-/** Build args that configure the frontend rather than the build. */
-export const frontendArgNames = new Set([
-  'BUILDKIT_SYNTAX', 'BUILDKIT_CACHE_MOUNT_NS', 'BUILDKIT_MULTI_PLATFORM', 'BUILDKIT_SANDBOX_HOSTNAME',
-  'BUILDKIT_DOCKERFILE_CHECK', 'BUILDKIT_CONTEXT_KEEP_GIT_DIR', 'BUILDKIT_INLINE_CACHE',
 ]);
 
 export function formatPlatformArg(p: Platform): string {

@@ -27,9 +27,3 @@ export function parseDuration(text: string): number {
   }
   return Math.round(sign * total);
 }
-
-export function formatDuration(ns: number): string {
-  if (ns % 1e9 === 0) return `${ns / 1e9}s`;
-  if (ns % 1e6 === 0) return `${ns / 1e6}ms`;
-  return `${ns}ns`;
-}

@@ -11,9 +11,10 @@ const allKeys = [
   'src', 'dst', 'destination', 'ro', 'rw', 'readwrite', 'env',
 ];
 
-const fail = (m: string): never => {
+// A declaration, not an arrow: only then does TypeScript treat a call as ending the path.
+function fail(m: string): never {
   throw new InstructionError(m);
-};
+}
 
 /** Splits one CSV record (RFC 4180 quoting, as Go's encoding/csv reads it). */
 export function csvFields(text: string): string[] {
@@ -52,10 +53,11 @@ export function csvFields(text: string): string[] {
   }
 }
 
-function parseBool(v: string): boolean | undefined {
+/** Go's strconv.ParseBool spellings. */
+function parseBool(key: string, v: string): boolean {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  return undefined;
+  return fail(`invalid value for ${key}: ${v}`);
 }
 
 /** docker/go-units RAMInBytes: `64m`, `1g`, `512kb`, plain bytes. */
@@ -126,28 +128,19 @@ export function parseMount(value: string, expand: (word: string) => string): Run
         target = v;
         break;
       case 'readonly':
-      case 'ro': {
-        const b = parseBool(v);
-        if (b === undefined) fail(`invalid value for ${key}: ${v}`);
-        readOnly = b as boolean;
+      case 'ro':
+        readOnly = parseBool(key, v);
         roAuto = false;
         break;
-      }
       case 'readwrite':
-      case 'rw': {
-        const b = parseBool(v);
-        if (b === undefined) fail(`invalid value for ${key}: ${v}`);
-        readOnly = !b;
+      case 'rw':
+        readOnly = !parseBool(key, v);
         roAuto = false;
         break;
-      }
-      case 'required': {
+      case 'required':
         if (type !== 'secret' && type !== 'ssh') fail(`unexpected key '${key}' for mount type '${type}'`);
-        const b = parseBool(v);
-        if (b === undefined) fail(`invalid value for ${key}: ${v}`);
-        required = b as boolean;
+        required = parseBool(key, v);
         break;
-      }
       case 'size':
         if (type !== 'tmpfs') fail(`unexpected key '${key}' for mount type '${type}'`);
         size = ramInBytes(v);

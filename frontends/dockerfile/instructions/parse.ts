@@ -13,13 +13,20 @@ export const instructionNames = [
   'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
 ] as const;
 
-const fail = (message: string): never => {
+// A declaration, not an arrow: only then does TypeScript treat a call as ending the path.
+function fail(message: string): never {
   throw new InstructionError(message);
-};
+}
 const atLeastOne = (cmd: string) => fail(`${cmd} requires at least one argument`);
 const exactlyOne = (cmd: string) => fail(`${cmd} requires exactly one argument`);
 const noDest = (cmd: string) =>
   fail(`${cmd} requires at least two arguments, but only one was provided. Destination could not be determined`);
+
+const networkModes = ['default', 'none', 'host'] as const;
+const securityModes = ['sandbox', 'insecure'] as const;
+function oneOf<T extends string>(value: string, allowed: readonly T[]): value is T {
+  return (allowed as readonly string[]).includes(value);
+}
 
 /** The argument list of a node, ONBUILD's wrapped instruction flattened (keyword then args). */
 function nodeArgs(node: Instruction): string[] {
@@ -157,18 +164,16 @@ function parseCommand(node: Instruction): Command | Stage {
       const security = flags.string('security', 'sandbox');
       const device = flags.strings('device');
       flags.parse();
-      if (!['default', 'none', 'host'].includes(network.value)) fail(`network mode ${JSON.stringify(network.value)} not supported`);
-      if (!['sandbox', 'insecure'].includes(security.value)) {
-        fail(`security mode ${JSON.stringify(security.value)} not supported (use sandbox or insecure)`);
-      }
+      if (!oneOf(network.value, networkModes)) fail(`network mode ${JSON.stringify(network.value)} not supported (use default, none or host)`);
+      if (!oneOf(security.value, securityModes)) fail(`security mode ${JSON.stringify(security.value)} not supported (use sandbox or insecure)`);
       if (args.length === 0 && node.heredocs.length === 0) atLeastOne('RUN');
       const run: RunCommand = {
         kind: 'run',
         node,
         ...commandLine(node, args),
         mounts: mount.values,
-        network: network.used ? (network.value as RunCommand['network']) : undefined,
-        security: security.used ? (security.value as RunCommand['security']) : undefined,
+        network: network.used ? network.value : undefined,
+        security: security.used ? security.value : undefined,
         devices: device.values,
       };
       return run;
