@@ -131,7 +131,9 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('RUN on %s', (snapsho
   test('cancellation kills the container', async () => {
     const ac = new AbortController();
     const started = Date.now();
-    const b = await build(h, image(BASE).run(['/bin/sh', '-c', 'echo started-now; sleep 60']).root(), {
+    // A duration of its own, so that other builds' sleeps on the machine are not mistaken for it.
+    const sleep = `sleep ${600 + Math.floor(Math.random() * 9000)}`;
+    const b = await build(h, image(BASE).run(['/bin/sh', '-c', `echo started-now; ${sleep}`]).root(), {
       signal: ac.signal,
       onEvent: (e) => {
         if (e.type === 'log' && Buffer.from(e.data).toString().includes('started-now')) ac.abort(new Error('stop'));
@@ -141,6 +143,6 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('RUN on %s', (snapsho
     if (!b.outcome.ok) expect(b.outcome.failure.reason).toBe('canceled');
     expect(Date.now() - started).toBeLessThan(30_000);
     const ps = execFileSync('ps', ['-eo', 'args']).toString();
-    expect(ps).not.toContain('sleep 60');
+    expect(ps).not.toContain(sleep);
   });
 });
