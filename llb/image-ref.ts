@@ -37,7 +37,7 @@ export function parseImageRef(ref: string, opts: { defaultTag?: boolean } = {}):
   const fail = (why: string): never => {
     throw new ImageRefError(`invalid image reference "${ref}": ${why}`);
   };
-  if (ref === '') fail('it is empty');
+  if (ref === '') fail('empty reference');
   if (ref.length > 255 + 200) fail('it is too long');
 
   let rest = ref;
@@ -46,7 +46,12 @@ export function parseImageRef(ref: string, opts: { defaultTag?: boolean } = {}):
   if (at !== -1) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!digestRe.test(digest)) fail(`"${digest}" is not a valid digest (expected sha256:<hex>)`);
+    if (!digestRe.test(digest)) {
+      const algorithm = /^([^:]*):/.exec(digest)?.[1];
+      fail(algorithm && !/^sha(256|384|512)$/.test(algorithm)
+        ? `unsupported digest algorithm in "${digest}" (use sha256)`
+        : `invalid digest "${digest}" (expected sha256: and 64 lowercase hex characters)`);
+    }
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -54,7 +59,7 @@ export function parseImageRef(ref: string, opts: { defaultTag?: boolean } = {}):
   if (colon !== -1) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!tagRe.test(tag)) fail(`"${tag}" is not a valid tag`);
+    if (!tagRe.test(tag)) fail(`invalid tag "${tag}" (letters, digits, "_", "." and "-", at most 128, not starting with "." or "-")`);
   }
 
   let domain: string;
@@ -67,18 +72,21 @@ export function parseImageRef(ref: string, opts: { defaultTag?: boolean } = {}):
   } else {
     domain = first;
     path = rest.slice(slash + 1);
-    if (!domainRe.test(domain)) fail(`"${domain}" is not a valid registry host`);
+    if (!domainRe.test(domain)) fail(`invalid registry host "${domain}"`);
   }
   if (domain === LEGACY_DOMAIN) domain = DEFAULT_DOMAIN;
   if (domain === DEFAULT_DOMAIN && !path.includes('/')) path = OFFICIAL_PREFIX + path;
 
   if (path !== path.toLowerCase()) fail(`repository name "${path}" must be lowercase`);
-  if (path === '' || !path.split('/').every((c) => pathComponent.test(c))) fail(`"${path}" is not a valid repository name`);
+  if (rest === '') fail('missing repository name');
+  for (const c of path.split('/')) {
+    if (!pathComponent.test(c)) fail(`invalid repository path component "${c}" (lowercase letters, digits and single separators "." "_" "__" "-")`);
+  }
   if (domain === DEFAULT_DOMAIN && hex64.test(path.slice(OFFICIAL_PREFIX.length)) && path.startsWith(OFFICIAL_PREFIX) && !rest.includes('/')) {
     fail('a 64-character hexadecimal string is an image ID, not a repository name');
   }
   const name = `${domain}/${path}`;
-  if (name.length > 255) fail('the repository name is longer than 255 characters');
+  if (name.length > 255) fail('repository name longer than 255 characters');
 
   if (tag === undefined && digest === undefined && opts.defaultTag !== false) tag = 'latest';
   const string = name + (tag !== undefined ? `:${tag}` : '') + (digest !== undefined ? `@${digest}` : '');
