@@ -4,11 +4,11 @@
 //   localhost:5000/app@sha256:…    → localhost:5000/app@sha256:…
 // The grammar is llb's (parseImageRef, shared with frontends); here references gain what the
 // registry side needs: sha256-only digests, the familiar form, tag/digest swaps.
-import { ImageRefError, parseImageRef, type Digest, type ImageRef } from '../llb/index.ts';
+import { DEFAULT_DOMAIN, ImageRefError, parseImageRef, type Digest, type ImageRef } from '../llb/index.ts';
 import { isDigest } from './digest.ts';
 import { InvalidReferenceError } from './errors.ts';
 
-export const DEFAULT_DOMAIN = 'docker.io';
+export { DEFAULT_DOMAIN };
 export const DEFAULT_TAG = 'latest';
 const OFFICIAL_REPO_PREFIX = 'library/';
 
