@@ -19,8 +19,7 @@ import {
   parseReference,
   fetchBlob,
   RegistryClient,
-  resolveRemoteImage,
-  ImageNotFoundError,
+  resolveBaseImage,
   type ImageConfig,
   type LayerSource,
   type OciPlatform,
@@ -126,14 +125,11 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     let r = resolved.get(key);
     if (!r) {
       r = (async (): Promise<ResolvedBase> => {
-        const parsed = parseReference(ref);
-        if (mode !== 'pull') {
-          const local = await stores.images.resolve(parsed.string, p);
-          if (local) return { image: local };
-          if (mode === 'local') throw new ImageNotFoundError(parsed.string, 'the local image store (see `tsbuild images`)');
-        }
-        const image = await resolveRemoteImage(registry, stores.content, parsed, { platform: p });
-        return { image, source: parsed.string };
+        // The local store first (a pulled base is recorded there, as docker does), the registry
+        // otherwise; the reference stays the source of any layer blob fetched later.
+        const pull = mode === 'pull' ? 'always' : mode === 'local' ? 'never' : 'missing';
+        const image = await resolveBaseImage({ content: stores.content, images: stores.images, registry }, ref, { platform: p, pull });
+        return { image, source: parseReference(ref).string };
       })();
       resolved.set(key, r);
       r.catch(() => resolved.delete(key));
