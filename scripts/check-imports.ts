@@ -1,8 +1,7 @@
 // Fails when a source file imports across the arrows of the layout (docs/design.md):
 //   llb → nothing · oci → llb · solver → llb · frontends → llb (type-only oci)
 //   executor → llb, solver, oci · cli → everything · nothing imports cli/ or test/
-// Also refuses reaching into a sibling folder's internals from another top-level folder:
-// cross-folder imports must go through that folder's index.ts or a documented public file.
+// Static imports, re-exports and dynamic `import()` with a literal path are all checked.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 
