@@ -28,7 +28,10 @@ import {
 } from '../oci/index.ts';
 import { defaultParallelism, type OpResolver, type Result } from '../solver/index.ts';
 import { ContentHasher } from './contenthash/index.ts';
-import { CacheMounts, Semaphore, type ImageResolveMode, type OpsContext, type ResolvedBase, type SecretSource } from './ops/index.ts';
+// The op modules themselves, not ops/index.ts: the resolver loads each op kind on first use.
+import { CacheMounts } from './ops/cache-mounts.ts';
+import { Semaphore } from './ops/semaphore.ts';
+import type { ImageResolveMode, OpsContext, ResolvedBase, SecretSource } from './ops/context.ts';
 import { isRef, RefManager, type Ref } from './refs/index.ts';
 import { createResolver } from './resolver.ts';
 import { createRunner, type OciRuntimeName, type Runner } from './runner/index.ts';

@@ -1,7 +1,10 @@
-// The one place that maps an LLB op kind to its implementation.
+// The one place that maps an LLB op kind to its implementation. Implementations are loaded on
+// first use of their kind, so a build only loads the op kinds its graph holds (a file op's
+// engine, the exec op's runner) and a Dockerfile without COPY never loads the file-op code.
 import { opKind } from '../llb/index.ts';
-import type { CacheMap, Op, OpResolver, Result, Vertex } from '../solver/index.ts';
-import { DiffOpImpl, ExecOpImpl, FileOpImpl, MergeOpImpl, sourceOp, UnsupportedOpError, type OpsContext } from './ops/index.ts';
+import type { CacheMap, Op, OpContext, OpResolver, Result, Vertex } from '../solver/index.ts';
+import type { OpsContext } from './ops/context.ts';
+import { UnsupportedOpError } from './ops/errors.ts';
 
 class UnsupportedOp implements Op {
   readonly #message: string;
@@ -16,21 +19,44 @@ class UnsupportedOp implements Op {
   }
 }
 
+/** An op whose implementation module is imported when the solver first asks it anything. */
+class LazyOp implements Op {
+  readonly #load: () => Promise<Op>;
+  #op: Promise<Op> | undefined;
+  constructor(load: () => Promise<Op>) {
+    this.#load = load;
+  }
+  #get(): Promise<Op> {
+    return (this.#op ??= this.#load());
+  }
+  async cacheMap(ctx: OpContext): Promise<CacheMap> {
+    return (await this.#get()).cacheMap(ctx);
+  }
+  async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
+    return (await this.#get()).exec(ctx, inputs);
+  }
+  // The solver only acquires an op it is about to run, after cacheMap: the op is loaded by then.
+  async acquire(signal: AbortSignal): Promise<() => void> {
+    const op = await this.#get();
+    return op.acquire ? op.acquire(signal) : () => {};
+  }
+}
+
 export function createResolver(ctx: OpsContext): OpResolver {
   return {
     resolve(vertex: Vertex): Op {
       const kind = opKind(vertex.op);
       switch (kind) {
         case 'source':
-          return sourceOp(ctx, vertex);
+          return new LazyOp(async () => (await import('./ops/source.ts')).sourceOp(ctx, vertex));
         case 'exec':
-          return new ExecOpImpl(ctx, vertex);
+          return new LazyOp(async () => new (await import('./ops/exec.ts')).ExecOpImpl(ctx, vertex));
         case 'file':
-          return new FileOpImpl(ctx, vertex);
+          return new LazyOp(async () => new (await import('./ops/file.ts')).FileOpImpl(ctx, vertex));
         case 'merge':
-          return new MergeOpImpl(ctx, vertex);
+          return new LazyOp(async () => new (await import('./ops/merge.ts')).MergeOpImpl(ctx, vertex));
         case 'diff':
-          return new DiffOpImpl(ctx, vertex);
+          return new LazyOp(async () => new (await import('./ops/diff.ts')).DiffOpImpl(ctx, vertex));
         case 'build':
         case 'passthrough':
         default:

@@ -38,12 +38,20 @@ export interface FrontendChoice {
   readonly via: 'flag' | 'syntax' | 'detect' | 'default';
 }
 
+function mayBeProgram(file: string): boolean {
+  return /\.m?ts$/.test(file);
+}
+
 export async function selectFrontend(opts: { file: string; source: Uint8Array; flag?: string; cwd: string }): Promise<FrontendChoice> {
   if (opts.flag) return { frontend: await byName(opts.flag, opts.cwd), via: 'flag' };
   const syntax = syntaxDirective(opts.source);
   if (syntax) return { frontend: await byName(syntax, dirname(opts.file)), via: 'syntax' };
-  const typescript = await builtins.typescript!();
-  const detected = detectFrontend([typescript], { filename: opts.file, source: opts.source });
-  if (detected) return { frontend: detected, via: 'detect' };
+  // Only a .ts/.mts file can be a build program (the TypeScript frontend's detect says the same);
+  // deciding by name first keeps that frontend unloaded for Dockerfiles.
+  if (mayBeProgram(opts.file)) {
+    const typescript = await builtins.typescript!();
+    const detected = detectFrontend([typescript], { filename: opts.file, source: opts.source });
+    if (detected) return { frontend: detected, via: 'detect' };
+  }
   return { frontend: await builtins.dockerfile!(), via: 'default' };
 }

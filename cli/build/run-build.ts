@@ -5,7 +5,7 @@ import { basename, isAbsolute, relative } from 'node:path';
 import { definitionFromBytes, type Definition, type Digest, type Platform } from '../../llb/index.ts';
 import { formatPlatform, type ImageConfig } from '../../oci/index.ts';
 import { DiskCacheStore, loadDefinitions, solve, type SolveEvent, type SolveOutcome } from '../../solver/index.ts';
-import { acquireBuildLock, createExecutor, type Executor } from '../../executor/index.ts';
+import { acquireBuildLock, createExecutor, type Executor } from '../../executor/build.ts';
 import { callBuild } from '../../frontends/driver.ts';
 import type { FrontendResult } from '../../frontends/types.ts';
 import { UserError } from '../errors.ts';

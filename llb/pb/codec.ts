@@ -1,5 +1,6 @@
 // Deterministic protobuf encoding and strict decoding of the LLB messages, driven by the
-// reflected schema (schema.ts). The bytes match what Go writes with
+// schema's plain data (schema-data.ts) over protobufjs's wire Reader and Writer. The bytes match
+// what Go writes with
 // `proto.MarshalOptions{Deterministic: true}`, because op digests are sha256 of these bytes:
 //   - fields in field-number order;
 //   - proto3 scalars equal to their default (0, '', false, empty bytes) are omitted, even when set;
@@ -8,11 +9,12 @@
 //   - repeated numeric fields are packed; repeated strings/bytes/messages are written one by one;
 //   - map entries are sorted bytewise by key (UTF-8), each entry writes both key and value;
 //   - negative int32/int64 values are 10-byte two's-complement varints.
-// protobufjs's own encoder is not used: it writes explicitly set defaults and maps in object
-// key order (which puts integer-like keys first), and either would change digests.
-// The light build: reflection and codec without the .proto text parser, which is never used.
-import protobuf from 'protobufjs/light.js';
-import { messageType, type MessageName } from './schema.ts';
+// protobufjs's generated encoder is not used: it writes explicitly set defaults and maps in object
+// key order (integer-like keys first), and either would change digests. Only its minimal build
+// (wire Reader/Writer, no reflection) is loaded: every build decodes its definition on startup,
+// and building a reflected schema there cost more than the whole decode.
+import protobuf from 'protobufjs/minimal.js';
+import { types, type FieldJSON, type MessageName, type TypeJSON } from './schema-data.ts';
 import { compareUtf8 } from '../bytes.ts';
 
 /** Input bytes that are not a valid encoding of the expected message. */
@@ -43,11 +45,13 @@ interface TypePlan {
   readonly byId: ReadonlyMap<number, FieldPlan>;
 }
 
-const plans = new Map<protobuf.Type, TypePlan>();
+// Plans are made on first use of each message type and kept for the process.
+const plans = new Map<string, TypePlan>();
+const schema = types as Record<string, TypeJSON | { values: Record<string, number> }>;
 
-function kindOf(type: string, resolved: protobuf.ReflectionObject | null): Kind {
-  if (resolved instanceof protobuf.Enum) return 'enum';
-  if (resolved instanceof protobuf.Type) return 'message';
+function kindOf(type: string): Kind {
+  const named = schema[type];
+  if (named) return 'fields' in named ? 'message' : 'enum';
   switch (type) {
     case 'int32':
     case 'int64':
@@ -62,32 +66,26 @@ function kindOf(type: string, resolved: protobuf.ReflectionObject | null): Kind 
   }
 }
 
-function planFor(type: protobuf.Type): TypePlan {
-  const cached = plans.get(type);
+function planFor(name: string): TypePlan {
+  const cached = plans.get(name);
   if (cached) return cached;
+  const def = schema[name];
+  if (!def || !('fields' in def)) throw new Error(`llb schema: no message ${name}`);
   const fields: FieldPlan[] = [];
-  const plan: TypePlan = { name: type.name, fields, byId: new Map() };
-  plans.set(type, plan);
-  for (const field of [...type.fieldsArray].sort((a, b) => a.id - b.id)) {
-    const resolved = field.resolvedType;
-    const base = {
-      name: field.name,
-      id: field.id,
-      repeated: field.repeated,
-      inOneof: field.partOf ? field.partOf.oneof : undefined,
-    };
+  const plan: TypePlan = { name, fields, byId: new Map() };
+  plans.set(name, plan);
+  const oneofOf = new Map<string, readonly string[]>();
+  for (const { oneof } of Object.values(def.oneofs ?? {})) for (const member of oneof) oneofOf.set(member, oneof);
+  const entries = Object.entries(def.fields as Record<string, FieldJSON>).sort((a, b) => a[1].id - b[1].id);
+  for (const [fieldName, field] of entries) {
+    const base = { name: fieldName, id: field.id, repeated: field.rule === 'repeated', inOneof: oneofOf.get(fieldName) };
+    const kind = kindOf(field.type);
     let fp: FieldPlan;
-    if (field instanceof protobuf.MapField) {
-      const valueKind = kindOf(field.type, resolved);
-      fp = {
-        ...base,
-        repeated: false,
-        kind: 'message',
-        map: resolved instanceof protobuf.Type ? { valueKind, valueType: planFor(resolved) } : { valueKind },
-      };
+    if (field.keyType !== undefined) {
+      fp = { ...base, repeated: false, kind: 'message', map: kind === 'message' ? { valueKind: kind, valueType: planFor(field.type) } : { valueKind: kind } };
     } else {
-      fp = { ...base, kind: kindOf(field.type, resolved) };
-      if (resolved instanceof protobuf.Type) fp.type = planFor(resolved);
+      fp = { ...base, kind };
+      if (kind === 'message') fp.type = planFor(field.type);
     }
     fields.push(fp);
     (plan.byId as Map<number, FieldPlan>).set(fp.id, fp);
@@ -169,7 +167,7 @@ function writeScalar(w: protobuf.Writer, kind: Kind, v: unknown): void {
       w.int32(v as number);
       return;
     case 'int64':
-      w.int64(typeof v === 'bigint' ? v.toString() : (v as number)); // protobufjs parses decimal strings exactly
+      w.int64(typeof v === 'bigint' ? v.toString() : (v as number)); // decimal strings are read exactly
       return;
     case 'uint64':
       w.uint64(typeof v === 'bigint' ? v.toString() : (v as number));
@@ -246,7 +244,7 @@ function plain(bytes: Uint8Array): Uint8Array {
 /** Encodes `value` as message `name` with Go-deterministic bytes. */
 export function encodeMessage(name: MessageName, value: object): Uint8Array {
   const w = protobuf.Writer.create();
-  writeFields(w, planFor(messageType(name)), value as Record<string, unknown>, name);
+  writeFields(w, planFor(name), value as Record<string, unknown>, name);
   return plain(w.finish());
 }
 
@@ -380,7 +378,7 @@ export function decodeMessage<T>(name: MessageName, bytes: Uint8Array, onUnknown
   const prev = hooks;
   hooks = onUnknown;
   try {
-    return readFields(r, planFor(messageType(name)), bytes.length, name) as T;
+    return readFields(r, planFor(name), bytes.length, name) as T;
   } catch (err) {
     if (err instanceof DecodeError) throw err;
     // protobufjs reports reading past the end as a RangeError ("index out of range").
