@@ -6,7 +6,7 @@ export { NetMode, SecurityMode, MountType, CacheSharingOpt, MountContentCache, E
 
 // Wire format: deterministic codec, digests, definition decoding.
 export { DecodeError, EncodeError, encodeMessage, decodeMessage } from './pb/codec.ts';
-export type { MessageName } from './pb/schema.ts';
+export type { MessageName } from './pb/schema-data.ts';
 export { encodeOp, decodeOp, encodeOpMetadata, definitionToBytes, definitionFromBytes } from './pb/messages.ts';
 export { digestOf, isDigest } from './digest.ts';
 export { decodeDefinition, opKind, checkAcyclic, DefinitionError } from './definition.ts';
