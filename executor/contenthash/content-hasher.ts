@@ -23,6 +23,7 @@ import type { ChecksumOptions, HashStats } from './types.ts';
 const LARGE_FILE = 1024 * 1024;
 
 type MaybePromise<T> = T | Promise<T>;
+type OnFile = NonNullable<ChecksumOptions['onFile']>;
 
 export interface ContentHasherOptions {
   /** File that remembers content digests across processes; memory only when absent. */
@@ -54,15 +55,16 @@ export class ContentHasher {
     const filter = new PathFilter({ include: options.include ?? [], exclude: options.exclude ?? [] });
     const followLinks = options.followLinks ?? false;
 
+    const onFile = options.onFile;
     if (options.wildcard && hasWildcard(path)) {
       const matches = await this.#expand(realRoot, path);
       if (matches.length === 0) return EMPTY_DIGEST;
       const digests: Digest[] = [];
-      for (const m of matches) digests.push(await this.#selected(realRoot, m, followLinks, filter));
+      for (const m of matches) digests.push(await this.#selected(realRoot, m, followLinks, filter, onFile));
       if (digests.length === 1) return digests[0]!;
       return selectionDigest(matches.map((m, i) => [m, digests[i]!] as const));
     }
-    return this.#selected(realRoot, path, followLinks, filter);
+    return this.#selected(realRoot, path, followLinks, filter, onFile);
   }
 
   /**
@@ -105,18 +107,18 @@ export class ContentHasher {
     return this.#cache.flush();
   }
 
-  async #selected(root: string, path: string, followLinks: boolean, filter: PathFilter): Promise<Digest> {
+  async #selected(root: string, path: string, followLinks: boolean, filter: PathFilter, onFile: OnFile | undefined): Promise<Digest> {
     const host = await resolveExisting(root, path, { followFinal: followLinks });
     const st = host === undefined ? undefined : tryLstat(host);
     if (host === undefined || st === undefined) throw new ChecksumPathError(path, 'no such file or directory');
-    if (filter.empty || !st.isDirectory()) return this.#entry(host, st);
+    if (filter.empty || !st.isDirectory()) return this.#entry(host, st, onFile);
     const out: [string, MaybePromise<Digest>][] = [['.', headerDigest(st)]];
-    this.#walkSelected(host, '', filter, out);
+    this.#walkSelected(host, '', filter, out, onFile);
     const resolved = await Promise.all(out.map(async ([rel, d]) => [rel, await d] as const));
     return selectionDigest(resolved.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   }
 
-  #walkSelected(dir: string, rel: string, filter: PathFilter, out: [string, MaybePromise<Digest>][]): void {
+  #walkSelected(dir: string, rel: string, filter: PathFilter, out: [string, MaybePromise<Digest>][], onFile: OnFile | undefined): void {
     for (const name of readdirSync(dir)) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
       const host = join(dir, name);
@@ -124,9 +126,9 @@ export class ContentHasher {
       const selected = filter.selects(childRel);
       if (st.isDirectory()) {
         if (selected) out.push([childRel, headerDigest(st)]);
-        if (selected || filter.descend(childRel)) this.#walkSelected(host, childRel, filter, out);
+        if (selected || filter.descend(childRel)) this.#walkSelected(host, childRel, filter, out, onFile);
       } else if (selected) {
-        out.push([childRel, this.#entry(host, st)]);
+        out.push([childRel, this.#entry(host, st, onFile)]);
       }
     }
   }
@@ -146,14 +148,14 @@ export class ContentHasher {
     }
   }
 
-  #entry(host: string, st: BigIntStats): MaybePromise<Digest> {
-    if (st.isFile()) return this.#file(host, st);
+  #entry(host: string, st: BigIntStats, onFile?: OnFile): MaybePromise<Digest> {
+    if (st.isFile()) return this.#file(host, st, onFile);
     if (st.isSymbolicLink()) return headerDigest(st, readlinkSync(host));
     if (!st.isDirectory()) return headerDigest(st);
     const names = readdirSync(host).sort();
     const children = names.map((name) => {
       const child = join(host, name);
-      return this.#entry(child, lstatSync(child, { bigint: true }));
+      return this.#entry(child, lstatSync(child, { bigint: true }), onFile);
     });
     const header = headerDigest(st);
     if (children.every((c) => typeof c === 'string')) return dirDigest(header, names.map((n, i) => [n, children[i] as Digest] as const));
@@ -161,31 +163,33 @@ export class ContentHasher {
   }
 
   /** A regular file's entry digest, from the cache when its stat is unchanged. */
-  #file(host: string, st: BigIntStats, attempt = 0): MaybePromise<Digest> {
+  #file(host: string, st: BigIntStats, onFile: OnFile | undefined, attempt = 0): MaybePromise<Digest> {
     const cached = this.#cache.get(host, st);
     if (cached !== undefined) {
       this.stats.cacheHits++;
+      onFile?.(host, st, cached.digest);
       return cached.digest;
     }
     // Taken before reading, so a change during the read makes the entry racy.
     const hashedAt = BigInt(Date.now()) * 1_000_000n;
-    if (st.size > BigInt(LARGE_FILE)) return this.#pool.hash(host).then((r) => this.#verified(host, st, r, hashedAt, attempt));
+    if (st.size > BigInt(LARGE_FILE)) return this.#pool.hash(host).then((r) => this.#verified(host, st, r, hashedAt, onFile, attempt));
     const buf = readFileSync(host);
-    return this.#verified(host, st, { sha: createHash('sha256').update(buf).digest('hex'), bytes: buf.length }, hashedAt, attempt);
+    return this.#verified(host, st, { sha: createHash('sha256').update(buf).digest('hex'), bytes: buf.length }, hashedAt, onFile, attempt);
   }
 
   /** Records a file's digest if it did not change while being read; else hashes it again. */
-  #verified(host: string, st: BigIntStats, r: { sha: string; bytes: number }, hashedAt: bigint, attempt: number): MaybePromise<Digest> {
+  #verified(host: string, st: BigIntStats, r: { sha: string; bytes: number }, hashedAt: bigint, onFile: OnFile | undefined, attempt: number): MaybePromise<Digest> {
     this.stats.filesRead++;
     this.stats.bytesRead += r.bytes;
     const after = tryLstat(host);
     if (after && BigInt(r.bytes) === st.size && sameFile(after, st)) {
       const digest = fileDigest(st, r.sha);
       this.#cache.set(host, st, { sha: r.sha, digest }, hashedAt);
+      onFile?.(host, st, digest);
       return digest;
     }
     if (!after || attempt >= 2) throw new ChecksumPathError(host, 'the file changed while it was being hashed');
-    return this.#file(host, after, attempt + 1);
+    return this.#file(host, after, onFile, attempt + 1);
   }
 
   /** Paths (relative to root, `/`-rooted) matching a wildcard path, sorted. */

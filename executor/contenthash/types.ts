@@ -1,3 +1,5 @@
+import type { BigIntStats } from 'node:fs';
+import type { Digest } from '../../llb/index.ts';
 export interface ChecksumOptions {
   /** Path inside the root to hash; default `/` (the whole tree). */
   readonly path?: string;
@@ -9,6 +11,12 @@ export interface ChecksumOptions {
   readonly include?: readonly string[];
   /** `.dockerignore`-style patterns relative to `path`: matching entries do not count. */
   readonly exclude?: readonly string[];
+  /**
+   * Called with every regular file that went into the digest: its host path, the stat it was
+   * hashed (or found in the cache) with, and its entry digest. Lets a caller check later that
+   * what it reads is what the digest covered. Not part of the digest.
+   */
+  readonly onFile?: (host: string, st: BigIntStats, digest: Digest) => void;
 }
 
 /** Work done since the hasher was made: what reuse saved, for tests and benchmarks. */

@@ -23,7 +23,7 @@ import { mkfileAction } from './mkfile-action.ts';
 import { rmAction } from './rm-action.ts';
 import { symlinkAction } from './symlink-action.ts';
 import { copyAction } from './copy-action.ts';
-import { TreeCopier } from './copy-tree.ts';
+import { TreeCopier, type TargetMeta } from './copy-tree.ts';
 
 export interface FileOpInput {
   /** Readable directory holding the input's tree. */
@@ -48,6 +48,12 @@ export interface ApplyFileActionsOptions {
    * before reading it: lets the caller refuse a file that changed since it was hashed.
    */
   onSourceFile?: (input: number, path: string, st: BigIntStats) => void | Promise<void>;
+  /**
+   * Called after onSourceFile with the host path a regular file is about to be copied to and the
+   * metadata it would get; returning true means the caller placed an identical file there (a
+   * hard link to an immutable earlier copy), whose metadata the copy then leaves alone.
+   */
+  placeFile?: (input: number, path: string, st: BigIntStats, target: string, meta: TargetMeta) => boolean | Promise<boolean>;
   signal?: AbortSignal;
 }
 
@@ -174,12 +180,14 @@ export async function applyFileActions(options: ApplyFileActionsOptions): Promis
           const src = action.secondaryInput ?? 0;
           const fromInput = src >= 0 && src < n;
           const onSourceFile = options.onSourceFile;
+          const placeFile = options.placeFile;
           await copyAction(a, {
             srcRoot: await treeFor(src),
             dstRoot: root,
             owner: await resolveOwner(a.owner, userTree),
             sourceOwner: fromInput ? inputs[src]!.owner : undefined,
             onSourceFile: fromInput && onSourceFile ? (p, st) => onSourceFile(src, p, st) : undefined,
+            placeFile: fromInput && placeFile ? (p, st, target, meta) => placeFile(src, p, st, target, meta) : undefined,
           });
           break;
         }

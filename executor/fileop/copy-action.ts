@@ -14,7 +14,7 @@ import type { BigIntStats } from 'node:fs';
 import type { FileActionCopy } from '../../llb/index.ts';
 import { resolveInRoot } from '../rootpath/index.ts';
 import { mkdirAll, timestampSeconds } from './file-meta.ts';
-import { TreeCopier, statOrUndefined } from './copy-tree.ts';
+import { TreeCopier, statOrUndefined, type CopyTreeOptions } from './copy-tree.ts';
 import { cleanCopyPath, copyFilters, selectCopySources } from './copy-sources.ts';
 import { parseModeString } from './symbolic-mode.ts';
 import { archiveCompression, extractArchive, prepareUnpackDir } from './unpack-archive.ts';
@@ -32,6 +32,8 @@ export interface CopyContext {
   sourceOwner?: Owner | undefined;
   /** Called with each regular file's stat (path inside the source) before it is read. */
   onSourceFile?: ((path: string, st: BigIntStats) => void | Promise<void>) | undefined;
+  /** See CopyTreeOptions.placeFile. */
+  placeFile?: CopyTreeOptions['placeFile'];
 }
 
 export async function copyAction(action: FileActionCopy, ctx: CopyContext): Promise<void> {
@@ -68,6 +70,7 @@ export async function copyAction(action: FileActionCopy, ctx: CopyContext): Prom
     exclude,
     alwaysReplace: action.alwaysReplaceExistingDestPaths,
     onSourceFile: ctx.onSourceFile,
+    placeFile: ctx.placeFile,
   });
 
   const createdDirs: string[] = [];

@@ -6,7 +6,7 @@
 //
 // Include filters are applied lazily: a directory that does not match itself is created only
 // once something under it matches (so `a/*/c` creates `a/b` only if `a/b/c` exists).
-import { constants, type BigIntStats } from 'node:fs';
+import { constants, lstatSync, type BigIntStats } from 'node:fs';
 import { chmod, copyFile, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Owner } from './owner.ts';
@@ -36,6 +36,22 @@ export interface CopyTreeOptions {
   alwaysReplace?: boolean | undefined;
   /** Called with each regular file's stat (path inside the source) just before it is read. */
   onSourceFile?: ((path: string, st: BigIntStats) => void | Promise<void>) | undefined;
+  /**
+   * Called after onSourceFile for each regular file about to be copied to `target` (which does
+   * not exist), with the metadata the copy would give it. Returning true means the caller put an
+   * identical file there itself (a hard link to an immutable copy made earlier): its inode is
+   * shared, so nothing here changes its metadata.
+   */
+  placeFile?: ((path: string, st: BigIntStats, target: string, meta: TargetMeta) => boolean | Promise<boolean>) | undefined;
+}
+
+/** What a copied regular file ends up with (times in seconds since the epoch). */
+export interface TargetMeta {
+  uid: number;
+  gid: number;
+  /** Permission and special bits. */
+  mode: number;
+  mtime: number;
 }
 
 /** A directory whose creation waits until something under it is included. */
@@ -59,6 +75,8 @@ export class TreeCopier {
   readonly #o: CopyTreeOptions;
   /** First copy of each multiply-linked source inode: later ones link to it once it is done. */
   readonly #inodes = new Map<string, Promise<string>>();
+  /** Targets placed by `placeFile`: shared inodes whose metadata must not be touched. */
+  readonly #placed = new Set<string>();
   #active = 0;
   #waiting: Array<() => void> = [];
   #waitingHead = 0;
@@ -90,7 +108,9 @@ export class TreeCopier {
       // Nothing below can come back in: no need to even look at it.
       if (!include && !o.include && !o.exclude?.hasExclusions) return;
     }
-    const st = await lstat(src, { bigint: true });
+    // With placeFile most files are links, not data copies: there is no I/O to overlap, and a
+    // synchronous lstat costs a fraction of a promise round trip.
+    const st = o.placeFile ? lstatSync(src, { bigint: true }) : await lstat(src, { bigint: true });
     const isDir = st.isDirectory();
     if (!include && !isDir) return;
 
@@ -127,15 +147,23 @@ export class TreeCopier {
       const key = `${st.dev}:${st.ino}`;
       const first = st.nlink > 1n ? this.#inodes.get(key) : undefined;
       if (first !== undefined) {
-        await link(await first, target);
+        const firstTarget = await first;
+        await link(firstTarget, target);
+        if (this.#placed.has(firstTarget)) return;
       } else {
         const done = (async () => {
-          await o.onSourceFile?.(pathInRoot(o.srcRoot, src), st);
-          await copyFile(src, target, constants.COPYFILE_FICLONE);
+          const path = pathInRoot(o.srcRoot, src);
+          const checked = o.onSourceFile?.(path, st);
+          if (checked instanceof Promise) await checked;
+          let placed = o.placeFile?.(path, st, target, this.#targetMeta(st)) ?? false;
+          if (placed instanceof Promise) placed = await placed;
+          if (placed) this.#placed.add(target);
+          else await copyFile(src, target, constants.COPYFILE_FICLONE);
           return target;
         })();
         if (st.nlink > 1n) this.#inodes.set(key, done);
         await done;
+        if (this.#placed.has(target)) return;
       }
     } else if (st.isSymbolicLink()) {
       await symlink(await readlink(src), target);
@@ -217,6 +245,16 @@ export class TreeCopier {
   }
 
   /** `created`: target is a file or link just made in a fresh directory (see #copy). */
+  #targetMeta(st: BigIntStats): TargetMeta {
+    const o = this.#o;
+    const owner = o.owner ?? o.sourceOwner ?? { uid: Number(st.uid), gid: Number(st.gid) };
+    const current = Number(st.mode) & 0o7777;
+    let mode = current;
+    if (o.modeChange) mode = o.modeChange(current, st.isDirectory());
+    else if (o.mode !== undefined) mode = o.mode & 0o7777;
+    return { uid: owner.uid, gid: owner.gid, mode, mtime: o.time ?? nsToSeconds(st.mtimeNs) };
+  }
+
   async #copyMeta(st: BigIntStats, target: string, created = false): Promise<void> {
     const o = this.#o;
     const owner = o.owner ?? o.sourceOwner ?? { uid: Number(st.uid), gid: Number(st.gid) };

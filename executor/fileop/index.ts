@@ -15,3 +15,4 @@ export { parseModeString } from './symbolic-mode.ts';
 export type { ModeChange } from './symbolic-mode.ts';
 export { FileOpError } from './errors.ts';
 export type { FileOpErrorCode, FileActionKind } from './errors.ts';
+export type { TargetMeta } from './copy-tree.ts';

@@ -9,17 +9,18 @@
 // read hits again after an unrelated upstream change. Inputs that are the base of the chain (the
 // tree being changed) are keyed by their result, not their content. Chown by name also selects
 // /etc/passwd and /etc/group of the input that names the user.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import type { Digest, FileActionCopy, FileActionMessage, FileOp, UserOpt } from '../../llb/index.ts';
 import type { CacheMap, CacheMapDep, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
-import { ChecksumPathError } from '../contenthash/index.ts';
-import { applyFileActions, cleanCopyPath, planFileActions, type FileOpInput } from '../fileop/index.ts';
+import { ChecksumPathError, statKey, type ChecksumOptions } from '../contenthash/index.ts';
+import { applyFileActions, cleanCopyPath, pathInRoot, planFileActions, type FileOpInput, type TargetMeta } from '../fileop/index.ts';
 import type { PullProgressSink, Ref } from '../refs/index.ts';
 import { tempDir, uniqueKey, type OpsContext } from './context.ts';
 import { digestOfText, opDigest, stableJSON } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
+import { linkFromPrevious, readCopyMemo, writeCopyMemo, type CopyMemo, type MemoFile } from './copy-reuse.ts';
 
 export const FILE_KEY = 'tsbuild.file.v0';
 
@@ -65,8 +66,14 @@ export class FileOpImpl implements Op {
   readonly #ctx: OpsContext;
   readonly #vertex: Vertex;
   readonly #op: FileOp;
-  /** When each local input was hashed (ns): a source file changed after that fails the copy. */
-  readonly #hashedAt = new Map<string, bigint>();
+  /**
+   * What each local input's content key covered, by ref id: every regular file's path inside the
+   * input with the stat it was hashed with and its entry digest. A file copied with another stat
+   * is hashed again: a different digest fails the copy (it changed after its key was taken). The
+   * stat, not the time, is compared: a link farm linking a context file changes its ctime, and
+   * file times come from a clock coarser than any timestamp taken here.
+   */
+  readonly #hashed = new Map<string, { dir: string; files: Map<string, HashedFile> }>();
 
   constructor(ctx: OpsContext, vertex: Vertex) {
     this.#ctx = ctx;
@@ -105,13 +112,21 @@ export class FileOpImpl implements Op {
       selector,
       contentDigest: async (input: Result, ctx: OpContext): Promise<Digest> => {
         const ref = input as Ref;
-        this.#hashedAt.set(ref.id, BigInt(Date.now()) * 1_000_000n);
         const dir = await this.#ctx.refs.readable(ref, this.#progress(ctx));
         try {
+          const files = new Map<string, HashedFile>();
+          let onFile: ChecksumOptions['onFile'];
+          if (ref.local) {
+            const real = await realpath(dir.path);
+            this.#hashed.set(ref.id, { dir: dir.path, files });
+            onFile = (host, st, digest) => {
+              files.set(real === '/' ? host : host.slice(real.length), { key: statKey(st), digest });
+            };
+          }
           const digests: string[] = [];
-          const sum = async (opts: Parameters<OpsContext['hasher']['checksum']>[1]) => {
+          const sum = async (opts: ChecksumOptions) => {
             try {
-              return await this.#ctx.hasher.checksum(dir.path, opts);
+              return await this.#ctx.hasher.checksum(dir.path, { ...opts, ...(onFile ? { onFile } : {}) });
             } catch (e) {
               // The copy itself reports a missing source clearly; the key only has to differ.
               if (e instanceof ChecksumPathError) return `missing:${opts?.path ?? ''}`;
@@ -148,7 +163,8 @@ export class FileOpImpl implements Op {
     const scratch = await tempDir(this.#ctx.root, 'fileop');
     let committed: string | undefined;
     try {
-      const workDir = await snap.activeDir(active);
+      const reuse = await this.#reusePlan(active, refsIn);
+      const workDir = reuse?.dir ?? (await snap.activeDir(active));
       const dirs: FileOpInput[] = [];
       for (const r of refsIn) {
         const d = await refs.readable(r, progress);
@@ -166,10 +182,17 @@ export class FileOpImpl implements Op {
           await mkdir(d);
           return d;
         },
-        onSourceFile: (input, path, st) => this.#checkUnchanged(refsIn[input]!, path, st),
+        // With reuse, #place checks the copied context's files.
+        onSourceFile: (input, path, st) => {
+          if (input === reuse?.input) return;
+          const checked = this.#checkUnchanged(refsIn[input]!, path, st);
+          if (checked instanceof Promise) return checked.then(() => {});
+        },
+        ...(reuse ? { placeFile: (input, path, st, target, meta) => this.#place(reuse, refsIn[input]!, input, path, st, target, meta) } : {}),
         signal: ctx.signal,
       });
       committed = await snap.commit(active);
+      if (reuse) await writeCopyMemo(this.#ctx.root, reuse.key, { v: 1, snapshot: committed, files: Object.fromEntries(reuse.next) }).catch(() => {});
     } finally {
       for (const r of releases) await r().catch(() => {});
       await rm(scratch, { recursive: true, force: true });
@@ -178,14 +201,88 @@ export class FileOpImpl implements Op {
     return [await refs.child(base, committed!, this.#vertex.name)];
   }
 
-  #checkUnchanged(ref: Ref, path: string, st: BigIntStats): void {
-    if (!ref.local) return;
-    const at = this.#hashedAt.get(ref.id);
-    if (at === undefined) return;
-    if (st.mtimeNs > at || st.ctimeNs > at) {
-      throw new SourceError(
-        `${path} in the build context "${ref.local.name}" changed while it was being copied (after its checksum was taken); build again`,
-      );
-    }
+  /**
+   * Fails when a context file about to be copied is not what the op's content key covered.
+   * Returns the file's entry digest as the key covered it (undefined when the key did not
+   * cover this path, e.g. a copy of something no checksum selected).
+   */
+  #checkUnchanged(ref: Ref, path: string, st: BigIntStats): string | undefined | Promise<string | undefined> {
+    if (!ref.local) return undefined;
+    const hashed = this.#hashed.get(ref.id);
+    const was = hashed?.files.get(path);
+    if (hashed === undefined || was === undefined) return undefined;
+    if (was.key === statKey(st)) return was.digest;
+    return this.#recheck(ref.local.name, hashed.dir, path, was);
   }
+
+  /** A file with another stat than when hashed: a write, or only a new link count or times. The bytes decide. */
+  async #recheck(context: string, dir: string, path: string, was: HashedFile): Promise<string> {
+    let now: string | undefined;
+    try {
+      now = await this.#ctx.hasher.checksum(dir, { path });
+    } catch {
+      now = undefined;
+    }
+    if (now === was.digest) return was.digest;
+    throw new SourceError(
+      `${path} in the build context "${context}" changed while it was being copied (after its checksum was taken); build again`,
+    );
+  }
+
+  /**
+   * When this op is one COPY from a build context into a top-level directory the base does not
+   * have, the new snapshot's directory to write in place and the previous result to link from
+   * (copy-reuse.ts). Undefined: copy through the snapshot's usual directory.
+   */
+  async #reusePlan(active: string, refsIn: readonly Ref[]): Promise<ReusePlan | undefined> {
+    const snap = this.#ctx.snapshotter;
+    const actions = this.#actions();
+    const a = actions[0];
+    const c = a?.copy;
+    if (actions.length !== 1 || !a || !c || !snap.newSubtreeDir || !snap.ownLayerDir) return undefined;
+    const from = a.secondaryInput ?? 0;
+    if (from < 0 || from >= refsIn.length || !refsIn[from]!.local || !this.#hashed.has(refsIn[from]!.id)) return undefined;
+    // Names are looked up in the destination tree, which a bare upper directory does not hold.
+    if (c.owner?.user?.byName || c.owner?.group?.byName || c.attemptUnpackDockerCompatibility) return undefined;
+    const top = posix.normalize(cleanCopyPath(c.dest ?? '')).split('/')[1] ?? '';
+    const dir = await snap.newSubtreeDir(active, top);
+    if (dir === undefined) return undefined;
+    const key = (await this.cacheMap()).digest;
+    const memo = await readCopyMemo(this.#ctx.root, key);
+    const prevDir = memo ? await snap.ownLayerDir(memo.snapshot) : undefined;
+    return { dir, key, input: from, ...(memo && prevDir ? { prev: { memo, dir: prevDir } } : {}), next: new Map() };
+  }
+
+  /** Synchronous unless the file must be hashed again: it runs for every file of the context. */
+  #place(plan: ReusePlan, ref: Ref, input: number, path: string, st: BigIntStats, target: string, meta: TargetMeta): boolean | Promise<boolean> {
+    if (input !== plan.input) return false;
+    const digest = this.#checkUnchanged(ref, path, st);
+    if (digest instanceof Promise) return digest.then((d) => d !== undefined && this.#placeVerified(plan, d, st, target, meta));
+    return digest !== undefined && this.#placeVerified(plan, digest, st, target, meta);
+  }
+
+  #placeVerified(plan: ReusePlan, digest: string, st: BigIntStats, target: string, meta: TargetMeta): boolean {
+    const rel = pathInRoot(plan.dir, target);
+    plan.next.set(rel, [digest, String(st.mtimeNs)]);
+    if (!plan.prev) return false;
+    return linkFromPrevious(plan.prev.memo, plan.prev.dir, { rel, target, st, meta, digest });
+  }
+}
+
+interface HashedFile {
+  /** contenthash's statKey of the file when it was hashed. */
+  key: string;
+  digest: string;
+}
+
+interface ReusePlan {
+  /** The active snapshot's upper directory, written in place. */
+  dir: string;
+  /** The memo's key: this op's cache-map digest. */
+  key: string;
+  /** The context input the copy reads. */
+  input: number;
+  prev?: { memo: CopyMemo; dir: string };
+  /** The memo of this result. */
+  next: Map<string, MemoFile>;
 }

@@ -8,12 +8,12 @@
 // directory is created, and a committed record is written only after its directory is final.
 // Recovery (on open) drops active/view records of dead processes, committed records whose
 // directories are missing, and any directory no record references.
-import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { SnapshotPaths, sameLayer, type Driver } from './driver.ts';
 import { treeDiffChanges, writeLayer, type ApplyResult } from './layer-format.ts';
-import { mountsUnder, unmount } from './mount.ts';
+import { isMountPoint, mountsUnder, unmount } from './mount.ts';
 import { NativeDriver } from './native-driver.ts';
 import { OverlayDriver } from './overlay-driver.ts';
 import { RECORD_VERSION, RecordExistsError, RecordStore, newId, type SnapshotRecord } from './records.ts';
@@ -226,6 +226,29 @@ export class SnapshotTree implements Snapshotter {
 
   async activeDir(key: string): Promise<string> {
     return this.#driver.activeDir(await this.#get(key, 'active'));
+  }
+
+  async newSubtreeDir(key: string, top: string): Promise<string | undefined> {
+    if (this.name !== 'overlayfs' || top === '' || top === '.' || top === '..' || top.includes('/')) return undefined;
+    const rec = await this.#store.get(key);
+    if (rec?.kind !== 'active' || (await isMountPoint(this.paths.merged(rec.id)))) return undefined;
+    for (const l of rec.layers) {
+      try {
+        await lstat(join(this.paths.fs(l.id), top));
+        return undefined;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+      }
+    }
+    return this.paths.fs(rec.id);
+  }
+
+  async ownLayerDir(key: string): Promise<string | undefined> {
+    if (this.name !== 'overlayfs') return undefined;
+    const rec = await this.#store.get(key);
+    const own = rec?.layers[rec.layers.length - 1];
+    if (rec?.kind !== 'committed' || rec.id === '' || own?.id !== rec.id) return undefined;
+    return this.paths.fs(rec.id);
   }
 
   async readable(key: string): Promise<ReadableDir> {

@@ -71,6 +71,17 @@ export interface Snapshotter {
   activeDir(key: string): Promise<string>;
   /** A readable directory with the full contents of any snapshot. */
   readable(key: string): Promise<ReadableDir>;
+  /**
+   * Overlay only: the upper directory of an active snapshot that is not mounted, to be written
+   * in place when every write goes under `/<top>` and no layer below has an entry `top` (so the
+   * new subtree needs no whiteout, opaque marker or copy-up). Undefined when that does not hold.
+   */
+  newSubtreeDir?(key: string, top: string): Promise<string | undefined>;
+  /**
+   * Overlay only: the directory holding a committed snapshot's own layer (read only: committed
+   * layers never change, so their files may be hard-linked into a new snapshot's upper dir).
+   */
+  ownLayerDir?(key: string): Promise<string | undefined>;
 
   /** The layer tar of a committed snapshot against its parent (its own, top layer). */
   diff(key: string): Readable;
