@@ -127,6 +127,9 @@ async function sweep(inv: Inventory, plan: PrunePlan, opts: PruneOptions, quiet:
     if (keys.length > 0) inv.cache.compact();
     await hook('dir', 'locals');
     await rm(join(inv.root, 'locals'), { recursive: true, force: true });
+    // COPY reuse memos name snapshots that may be gone now; a memo is only a hint, rebuilt by the
+    // next COPY, so they all go.
+    await rm(join(inv.root, 'copy-reuse'), { recursive: true, force: true });
     if (plan.dropCacheMounts) {
       await hook('dir', 'cache-mounts');
       await rm(join(inv.root, 'cache-mounts'), { recursive: true, force: true });
