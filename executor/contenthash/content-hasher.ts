@@ -95,7 +95,8 @@ export class ContentHasher {
         continue;
       }
       if (prefix !== '') out.push([`${prefix}/`, headerDigest(st)]);
-      this.#walkManifest(host, '', prefix === '' ? '' : `${prefix}/`, filter, out);
+      const under = prefix === '' ? '' : `${prefix}/`;
+      this.#walk(host, '', filter, out, (r, isDir) => `${under}${r}${isDir ? '/' : ''}`);
     }
     const resolved = await Promise.all(out.map(async ([rel, d]) => [rel, await d] as const));
     resolved.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -113,37 +114,33 @@ export class ContentHasher {
     if (host === undefined || st === undefined) throw new ChecksumPathError(path, 'no such file or directory');
     if (filter.empty || !st.isDirectory()) return this.#entry(host, st, onFile);
     const out: [string, MaybePromise<Digest>][] = [['.', headerDigest(st)]];
-    this.#walkSelected(host, '', filter, out, onFile);
+    this.#walk(host, '', filter, out, (r) => r, onFile);
     const resolved = await Promise.all(out.map(async ([rel, d]) => [rel, await d] as const));
     return selectionDigest(resolved.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   }
 
-  #walkSelected(dir: string, rel: string, filter: PathFilter, out: [string, MaybePromise<Digest>][], onFile: OnFile | undefined): void {
+  /**
+   * Walks the selected entries under `dir`, pushing `[key(rel, isDir), digest]` for each: the
+   * checksum keys by relative path, the manifest by prefixed path with a `/` on directories.
+   */
+  #walk(
+    dir: string,
+    rel: string,
+    filter: PathFilter,
+    out: [string, MaybePromise<Digest>][],
+    key: (rel: string, isDir: boolean) => string,
+    onFile?: OnFile,
+  ): void {
     for (const name of readdirSync(dir)) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
       const host = join(dir, name);
       const st = lstatSync(host, { bigint: true });
       const selected = filter.selects(childRel);
       if (st.isDirectory()) {
-        if (selected) out.push([childRel, headerDigest(st)]);
-        if (selected || filter.descend(childRel)) this.#walkSelected(host, childRel, filter, out, onFile);
+        if (selected) out.push([key(childRel, true), headerDigest(st)]);
+        if (selected || filter.descend(childRel)) this.#walk(host, childRel, filter, out, key, onFile);
       } else if (selected) {
-        out.push([childRel, this.#entry(host, st, onFile)]);
-      }
-    }
-  }
-
-  #walkManifest(dir: string, rel: string, prefix: string, filter: PathFilter, out: [string, MaybePromise<Digest>][]): void {
-    for (const name of readdirSync(dir)) {
-      const childRel = rel === '' ? name : `${rel}/${name}`;
-      const host = join(dir, name);
-      const st = lstatSync(host, { bigint: true });
-      const selected = filter.selects(childRel);
-      if (st.isDirectory()) {
-        if (selected) out.push([`${prefix}${childRel}/`, headerDigest(st)]);
-        if (selected || filter.descend(childRel)) this.#walkManifest(host, childRel, prefix, filter, out);
-      } else if (selected) {
-        out.push([`${prefix}${childRel}`, this.#entry(host, st)]);
+        out.push([key(childRel, false), this.#entry(host, st, onFile)]);
       }
     }
   }
