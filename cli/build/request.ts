@@ -40,3 +40,23 @@ export interface BuildRequest {
   /** `$TSBUILD_ROOT`. */
   readonly root: string;
 }
+
+/** A request with nothing but a file, a context and a state root: no outputs, args or secrets. */
+export function plainRequest(file: string, contextDir: string, root: string, platform: Platform): BuildRequest {
+  return {
+    file,
+    contextDir,
+    locals: {},
+    buildArgs: {},
+    platform,
+    noResolve: false,
+    noCache: false,
+    pull: false,
+    secrets: {},
+    ssh: {},
+    labels: {},
+    outputs: [],
+    tags: [],
+    root,
+  };
+}

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { definitionToBytes, hostPlatform, parsePlatform } from '../../llb/index.ts';
 import { defaultRoot } from '../../oci/index.ts';
 import { compileBuild, openExecutor } from '../build/run-build.ts';
-import type { BuildRequest } from '../build/request.ts';
+import { plainRequest, type BuildRequest } from '../build/request.ts';
 import { UsageError, UserError } from '../errors.ts';
 import type { Command } from '../command.ts';
 import { parseCommandArgs } from '../command-args.ts';
@@ -60,24 +60,13 @@ export const command: Command = {
 
     if (!existsSync(file)) throw new UserError(`cannot read ${positionals[0]}: no such file`);
     const req: BuildRequest = {
-      file,
-      contextDir: values.context ? resolve(values.context) : dirname(file),
-      locals: {},
+      ...plainRequest(file, values.context ? resolve(values.context) : dirname(file), defaultRoot(), platform),
       ...(values.frontend ? { frontend: values.frontend } : {}),
       ...(values.target !== undefined ? { target: values.target } : {}),
       buildArgs,
-      platform,
       // A build program names its bases itself; only a Dockerfile reads their configs (ENV,
       // WORKDIR, ONBUILD…) while compiling, from the local image store or a registry.
       noResolve: values['no-resolve'] === true || /\.(m?ts|m?js)$/.test(file),
-      noCache: false,
-      pull: false,
-      secrets: {},
-      ssh: {},
-      labels: {},
-      outputs: [],
-      tags: [],
-      root: defaultRoot(),
     };
     const hooks = { onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`) };
     let compiled;

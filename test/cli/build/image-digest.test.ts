@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuild, type BuildResult } from '../../../cli/build/run-build.ts';
-import type { BuildRequest } from '../../../cli/build/request.ts';
+import { plainRequest, type BuildRequest } from '../../../cli/build/request.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -16,22 +16,7 @@ afterAll(async () => {
 });
 
 function request(ctx: string, root: string): BuildRequest {
-  return {
-    file: join(ctx, 'Dockerfile'),
-    contextDir: ctx,
-    locals: {},
-    buildArgs: {},
-    platform: { os: 'linux', architecture: 'amd64' },
-    noResolve: false,
-    noCache: false,
-    pull: false,
-    secrets: {},
-    ssh: {},
-    labels: {},
-    outputs: [],
-    tags: ['digest-test:latest'],
-    root,
-  };
+  return { ...plainRequest(join(ctx, 'Dockerfile'), ctx, root, { os: 'linux', architecture: 'amd64' }), tags: ['digest-test:latest'] };
 }
 
 function digestOf(r: BuildResult): string {
