@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+// Imported, not read from disk, so the prebuilt CLI in dist/ carries it too.
+import pkg from '../package.json' with { type: 'json' };
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

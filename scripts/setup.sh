@@ -46,3 +46,6 @@ if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.jso
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
   touch "$stamp"
 fi
+
+# 4. The prebuilt CLI (dist/cli/) that cli/bin.js starts from while it matches the sources.
+"$tools/bin/node" scripts/bundle.ts

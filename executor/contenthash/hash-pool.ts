@@ -2,6 +2,9 @@
 // thread keeps walking the tree. Workers start on first use and exit when the pool is idle.
 import { Worker } from 'node:worker_threads';
 
+// Next to this module: the source (.ts) in a checkout, or the prebuilt CLI's entry (.js) in dist/.
+const workerURL = new URL(import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js', import.meta.url);
+
 interface Job {
   id: number;
   path: string;
@@ -48,7 +51,7 @@ export class HashPool {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(new URL('./hash-worker.ts', import.meta.url));
+    const worker = new Worker(workerURL);
     this.#all.add(worker);
     worker.on('message', (msg: { id: number; sha?: string; bytes?: number; error?: string }) => {
       const job = this.#running.get(msg.id);

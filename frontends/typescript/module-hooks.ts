@@ -8,7 +8,9 @@
 import module from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const LLB_INDEX = new URL('../../llb/index.ts', import.meta.url).href;
+// From the sources, llb's index; from the prebuilt CLI (dist/cli/, also two levels down), its
+// llb entry, which shares chunks and so State values with the running CLI.
+const LLB_INDEX = new URL(import.meta.url.endsWith('.ts') ? '../../llb/index.ts' : './llb.js', import.meta.url).href;
 const TSBUILD_ROOT = new URL('../../', import.meta.url).href;
 const GENERATION_PARAM = 'tsbuild-load';
 
@@ -28,7 +30,7 @@ function generationOf(url: string | undefined): number | undefined {
 }
 
 function isLocalSource(url: string): boolean {
-  return url.startsWith('file:') && !url.includes('/node_modules/') && !url.startsWith(TSBUILD_ROOT + 'llb/');
+  return url.startsWith('file:') && !url.includes('/node_modules/') && !url.startsWith(TSBUILD_ROOT + 'llb/') && !url.startsWith(TSBUILD_ROOT + 'dist/');
 }
 
 function register(): void {
