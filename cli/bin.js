@@ -2,8 +2,8 @@
 // Launcher: refuses old Node clearly, turns on the compile cache (fast no-op rebuilds), then
 // hands over to the prebuilt CLI in dist/cli/ (scripts/bundle.ts) while it is current, else to the
 // TypeScript entry point, which Node 24 runs by stripping types.
-import { readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
+import { prebuiltIsCurrent } from './prebuilt.js';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -17,17 +17,6 @@ process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(141);
   throw err;
 });
-const { main } = await import(prebuiltIsCurrent() ? '../dist/cli/main.js' : './main.ts');
+const prebuilt = process.env.TSBUILD_SOURCES !== '1' && prebuiltIsCurrent(new URL('../', import.meta.url));
+const { main } = await import(prebuilt ? '../dist/cli/main.js' : './main.ts');
 process.exitCode = await main(process.argv.slice(2));
-
-/** Whether dist/cli/ was built after the last change to any source it holds (about 1 ms of stats). */
-function prebuiltIsCurrent() {
-  if (process.env.TSBUILD_SOURCES === '1') return false;
-  const root = new URL('../', import.meta.url);
-  try {
-    const { built, inputs } = JSON.parse(readFileSync(new URL('dist/cli/inputs.json', root), 'utf8'));
-    return inputs.every((file) => statSync(new URL(file, root)).mtimeMs < built);
-  } catch {
-    return false;
-  }
-}

@@ -4,14 +4,20 @@
 // about 240 source modules. `cli/bin.js` uses it only while it is newer than every source file it
 // was built from (listed in dist/cli/inputs.json), so an edited checkout runs its sources.
 //
-//   node scripts/bundle.ts            (scripts/setup.sh runs it)
+// The new build is written beside the old one and swapped in with renames, so a tsbuild that
+// is running from dist/cli/ never sees it half written.
+//
+//   node scripts/bundle.ts [--if-stale]     (scripts/setup.sh runs it with --if-stale)
 import { build, type Plugin } from 'esbuild';
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { prebuiltIsCurrent } from '../cli/prebuilt.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist/cli');
+if (process.argv.includes('--if-stale') && prebuiltIsCurrent(pathToFileURL(root + '/'))) process.exit(0);
+const final = join(root, 'dist/cli');
+const outdir = `${final}.new-${process.pid}`;
 
 // A CommonJS package loaded with `await import()` becomes a chunk with only a default export
 // when bundled, where Node gives named exports too. These lazily loaded ones get an ES module
@@ -30,7 +36,8 @@ const namedExports: Plugin = {
   },
 };
 
-await rm(outdir, { recursive: true, force: true });
+// Sources edited while esbuild reads them must count as newer than the build.
+const started = Date.now();
 const result = await build({
   absWorkingDir: root,
   entryPoints: {
@@ -61,4 +68,10 @@ const inputs = Object.keys(result.metafile.inputs)
   .filter((p) => !p.includes('node_modules/'))
   .map((p) => relative(root, join(root, p)))
   .sort();
-await writeFile(join(outdir, 'inputs.json'), JSON.stringify({ built: Date.now(), inputs }) + '\n');
+await writeFile(join(outdir, 'inputs.json'), JSON.stringify({ built: started, inputs }) + '\n');
+const old = `${final}.old-${process.pid}`;
+await rename(final, old).catch((e: NodeJS.ErrnoException) => {
+  if (e.code !== 'ENOENT') throw e;
+});
+await rename(outdir, final);
+await rm(old, { recursive: true, force: true });

@@ -48,4 +48,4 @@ if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.jso
 fi
 
 # 4. The prebuilt CLI (dist/cli/) that cli/bin.js starts from while it matches the sources.
-"$tools/bin/node" scripts/bundle.ts
+"$tools/bin/node" scripts/bundle.ts --if-stale
