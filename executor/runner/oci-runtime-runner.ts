@@ -16,13 +16,13 @@ import { promisify } from 'node:util';
 import { hostsFile, resolvConf } from './etc-files.ts';
 import { ProcessFailedError, RunCanceledError, RunnerStartError, RunnerUnavailableError } from './errors.ts';
 import { mountOverlay, mountsUnder, unmount } from './host-mounts.ts';
-import { missingMountPaths, removeMountStubs } from './mount-stubs.ts';
+import { missingMountPaths, removeMountStubs, removeUpperStubs } from './mount-stubs.ts';
 import { OutputTail } from './output-tail.ts';
 import { mkdirAllInRoot } from './root-path.ts';
 import { isAlive } from '../process/index.ts';
 import { allMounts, buildSpec, DEFAULT_HOSTNAME, processEnv } from './spec.ts';
 import type { RunOptions, RunResult, Runner } from './types.ts';
-import { resolveUser } from './user.ts';
+import { resolveUser, type ResolvedUser } from './user.ts';
 
 const exec = promisify(execFile);
 
@@ -37,9 +37,18 @@ export interface OciRuntimeRunnerOptions {
 
 let sequence = 0;
 
+/** Root as BuildKit runs a step with no USER: uid and gid 0, the rest left to the runtime. */
+const ROOT_USER: ResolvedUser = { uid: 0, gid: 0, additionalGids: [], home: '' };
+
+function runsAsDefaultRoot(user: string | undefined): boolean {
+  return user === undefined || user === '' || user === '0' || user === '0:0';
+}
+
 export class OciRuntimeRunner implements Runner {
   readonly name: OciRuntimeName;
   readonly #binary: string;
+  /** The binary's absolute path once found: no PATH walk on each of the many spawns. */
+  #path: string | undefined;
   readonly #runtimeRoot: string;
   readonly #bundles: string;
   #ready: Promise<void> | undefined;
@@ -55,7 +64,8 @@ export class OciRuntimeRunner implements Runner {
     if (process.getuid?.() !== 0) {
       throw new RunnerUnavailableError('RUN needs root to create containers: run tsbuild as root (e.g. with sudo)');
     }
-    if (!(await findExecutable(this.#binary))) {
+    this.#path = await findExecutable(this.#binary);
+    if (this.#path === undefined) {
       throw new RunnerUnavailableError(`RUN needs the ${this.name} container runtime, which was not found in PATH: install it with \`apt-get install ${this.name}\``);
     }
   }
@@ -73,20 +83,28 @@ export class OciRuntimeRunner implements Runner {
     const cleanups: (() => Promise<void>)[] = [() => rm(bundle, { recursive: true, force: true })];
     try {
       await mkdir(bundle, { recursive: true });
+      const overlay = typeof options.rootfs === 'string' ? undefined : options.rootfs;
+      // The common step (root, writable overlay root) leaves the overlay to the runtime, which
+      // mounts it in the container's own namespace: no mount and umount processes on the host,
+      // nothing to unmount after. The runtime creates the working directory and looks up HOME
+      // and root's groups in the container's files itself, as it would on the host mount.
+      const direct = overlay !== undefined && !options.readonlyRootfs && runsAsDefaultRoot(options.process.user);
       let rootfs: string;
-      if (typeof options.rootfs === 'string') {
-        rootfs = options.rootfs;
+      if (overlay === undefined) {
+        rootfs = options.rootfs as string;
       } else {
         rootfs = join(bundle, 'rootfs');
         await mkdir(rootfs);
-        await mountOverlay(options.rootfs, rootfs);
-        cleanups.push(() => unmountAll(rootfs));
+        if (!direct) {
+          await mountOverlay(overlay, rootfs);
+          cleanups.push(() => unmountAll(rootfs));
+        }
       }
 
-      const user = await resolveUser(rootfs, options.process.user);
       const cwd = options.process.cwd || '/';
       if (!cwd.startsWith('/')) throw new Error(`the working directory must be absolute, got ${JSON.stringify(cwd)}`);
-      await mkdirAllInRoot(rootfs, cwd, user.uid, user.gid);
+      const user = direct ? ROOT_USER : await resolveUser(rootfs, options.process.user);
+      if (!direct) await mkdirAllInRoot(rootfs, cwd, user.uid, user.gid);
 
       const hostname = options.hostname ?? DEFAULT_HOSTNAME;
       const hostsPath = join(bundle, 'hosts');
@@ -94,13 +112,19 @@ export class OciRuntimeRunner implements Runner {
       await writeFile(hostsPath, hostsFile(hostname, options.extraHosts), { mode: 0o644 });
       await writeFile(resolvConfPath, await resolvConf(), { mode: 0o644 });
       const mounts = options.mounts ?? [];
-      const stubs = await missingMountPaths(rootfs, allMounts({ mounts, hostsPath, resolvConfPath }).map((m) => m.destination));
-      cleanups.push(() => removeMountStubs(rootfs, stubs));
+      const destinations = allMounts({ mounts, hostsPath, resolvConfPath }).map((m) => m.destination);
+      if (direct) {
+        cleanups.push(() => removeUpperStubs(overlay, destinations));
+      } else {
+        const stubs = await missingMountPaths(rootfs, destinations);
+        cleanups.push(() => removeMountStubs(rootfs, stubs));
+      }
 
       const spec = buildSpec({
         args,
-        env: processEnv(options.process.env, user.home),
+        env: processEnv(options.process.env, direct ? undefined : user.home),
         rootPath: rootfs,
+        ...(direct ? { rootOverlay: overlay } : {}),
         cwd,
         user,
         hostname,
@@ -113,8 +137,10 @@ export class OciRuntimeRunner implements Runner {
       });
       await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
 
-      cleanups.push(() => this.#runtime(['delete', '--force', id]).then(() => undefined, () => undefined));
       const exitCode = await this.#start(id, bundle, logPath, options);
+      // `run` deletes the container when its process exits; only a cancel or a failed start may
+      // leave one behind (and the next runner's stale sweep catches a crash of ours).
+      if (exitCode === 'canceled' || exitCode.startError) await this.#runtime(['delete', '--force', id]).catch(() => undefined);
       if (exitCode === 'canceled') throw new RunCanceledError(args, options.signal?.reason);
       if (exitCode.startError) throw new RunnerStartError(`process "${args.join(' ')}" could not be started: ${exitCode.startError}`, exitCode.log);
       const valid = options.validExitCodes ?? [0];
@@ -132,7 +158,7 @@ export class OciRuntimeRunner implements Runner {
     options: RunOptions,
   ): Promise<'canceled' | { code: number; tail: string; startError?: string; log: string }> {
     const tail = new OutputTail();
-    const child = spawn(this.#binary, ['--root', this.#runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', '--bundle', bundle, id], {
+    const child = spawn(this.#path ?? this.#binary, ['--root', this.#runtimeRoot, '--log', logPath, '--log-format', 'json', 'run', '--bundle', bundle, id], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (chunk: Buffer) => {
@@ -162,7 +188,7 @@ export class OciRuntimeRunner implements Runner {
     }
     if (canceled) return 'canceled';
 
-    const log = await readFile(logPath, 'utf8').catch(() => '');
+    const log = code !== 0 ? await readFile(logPath, 'utf8').catch(() => '') : '';
     const startError = code !== 0 ? runtimeError(log) : undefined;
     return { code, tail: tail.lines(), log, ...(startError ? { startError } : {}) };
   }
@@ -178,7 +204,7 @@ export class OciRuntimeRunner implements Runner {
   }
 
   #runtime(args: string[]): Promise<{ stdout: string }> {
-    return exec(this.#binary, ['--root', this.#runtimeRoot, ...args]);
+    return exec(this.#path ?? this.#binary, ['--root', this.#runtimeRoot, ...args]);
   }
 
   /** Removes what runs of dead processes left: containers, host mounts, bundle dirs. */
@@ -248,7 +274,13 @@ function runtimeError(log: string): string | undefined {
  * The open-files limit for the process: generous, but never above what this process may set
  * itself (a runtime without CAP_SYS_RESOURCE cannot raise the hard limit).
  */
-async function nofileLimit(): Promise<number> {
+let nofile: Promise<number> | undefined;
+function nofileLimit(): Promise<number> {
+  nofile ??= readNofileLimit();
+  return nofile;
+}
+
+async function readNofileLimit(): Promise<number> {
   const wanted = 1024 * 1024;
   try {
     const limits = await readFile('/proc/self/limits', 'utf8');
@@ -260,15 +292,15 @@ async function nofileLimit(): Promise<number> {
   }
 }
 
-async function findExecutable(binary: string): Promise<boolean> {
+async function findExecutable(binary: string): Promise<string | undefined> {
   const candidates = binary.includes('/') ? [binary] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, binary));
   for (const c of candidates) {
     try {
       await access(c, constants.X_OK);
-      return true;
+      return c;
     } catch {
       // next
     }
   }
-  return false;
+  return undefined;
 }

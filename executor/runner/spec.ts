@@ -2,7 +2,7 @@
 // its capability set, namespaces, and the kernel filesystems, with /sys and cgroups read-only.
 // No seccomp profile is applied: builds run trusted Dockerfile steps, and the capability set
 // already excludes the dangerous syscalls' main users (SYS_ADMIN, SYS_MODULE…).
-import type { NetworkMode, RunnerMount } from './types.ts';
+import type { NetworkMode, OverlayRootfs, RunnerMount } from './types.ts';
 import type { ResolvedUser } from './user.ts';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -34,6 +34,8 @@ export interface OciMount {
 
 export interface SpecInput {
   rootPath: string;
+  /** Mounted by the runtime on `/` before everything else (the root path is then an empty dir). */
+  rootOverlay?: OverlayRootfs;
   args: readonly string[];
   env: readonly string[];
   cwd: string;
@@ -47,11 +49,14 @@ export interface SpecInput {
   nofile: number;
 }
 
-/** Env with a default PATH (and HOME from passwd) when the caller gave none. */
-export function processEnv(env: readonly string[] | undefined, home: string): string[] {
+/**
+ * Env with a default PATH (and HOME from passwd) when the caller gave none. Without `home`, the
+ * runtime sets HOME from the container's passwd.
+ */
+export function processEnv(env: readonly string[] | undefined, home: string | undefined): string[] {
   const out = [...(env ?? [])];
   if (!out.some((e) => e.startsWith('PATH='))) out.unshift(`PATH=${DEFAULT_PATH}`);
-  if (!out.some((e) => e.startsWith('HOME='))) out.push(`HOME=${home}`);
+  if (home !== undefined && !out.some((e) => e.startsWith('HOME='))) out.push(`HOME=${home}`);
   return out;
 }
 
@@ -115,7 +120,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     },
     root: { path: input.rootPath, readonly: input.readonlyRootfs },
     hostname: input.hostname,
-    mounts: allMounts(input),
+    mounts: [...(input.rootOverlay ? [userMount({ ...input.rootOverlay, destination: '/' })] : []), ...allMounts(input)],
     linux: {
       namespaces,
       resources: { devices: [{ allow: false, access: 'rwm' }] },

@@ -187,6 +187,42 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
     expect(readdirSync(join(rootfs, 'etc')).sort()).toEqual(etcBefore);
   });
 
+  it('leaves the overlay of a root step to the runtime: no host mount, no mount stubs in the upper dir', async () => {
+    const rootfs = await overlayRootfs();
+    let hostMounts = '';
+    let inside = '';
+    await runner.run({
+      rootfs,
+      mounts: [
+        { type: 'tmpfs', destination: '/scratch/t' },
+        { type: 'bind', source: await tempDir('src'), destination: '/mnt/deep/src', readonly: true },
+      ],
+      process: { args: ['sh', '-c', 'touch /kept && cat /proc/self/mountinfo'] },
+      stdout: (c) => {
+        inside += Buffer.from(c).toString();
+        hostMounts ||= readFileSync('/proc/self/mountinfo', 'utf8');
+      },
+    });
+    expect(inside).toMatch(/ \/ \/ .* - overlay overlay /);
+    expect(hostMounts).not.toBe('');
+    expect(hostMounts).not.toContain(stateDir);
+    // Only what the process wrote (and the parent dirs of /etc/hosts and resolv.conf stubs that
+    // the kernel copied up) is in the layer: the stubs themselves are gone.
+    expect(readdirSync(rootfs.upperdir).sort()).toEqual(['etc', 'kept']);
+    expect(readdirSync(join(rootfs.upperdir, 'etc'))).toEqual([]);
+  });
+
+  it('runs a named user\'s step on an overlay mounted on the host, and unmounts it after', async () => {
+    const rootfs = await overlayRootfs();
+    let hostMounts = '';
+    const r = await capture(runner, { rootfs, process: { args: ['sh', '-c', 'id -un; mkdir -p /home/app/x'], user: 'app' } });
+    expect(r.error).toBeUndefined();
+    expect(r.stdout).toBe('app\n');
+    expect(existsSync(join(rootfs.upperdir, 'home/app/x'))).toBe(true);
+    hostMounts = readFileSync('/proc/self/mountinfo', 'utf8');
+    expect(hostMounts).not.toContain(stateDir);
+  });
+
   it('writes an overlay rootfs\'s changes to its upperdir only', async () => {
     const rootfs = await overlayRootfs();
     const r = await capture(runner, { rootfs, process: { args: ['sh', '-c', 'echo hi > /new.txt && rm /bin/vi'] } });
