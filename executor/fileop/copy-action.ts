@@ -74,41 +74,38 @@ export async function copyAction(action: FileActionCopy, ctx: CopyContext): Prom
   });
 
   const createdDirs: string[] = [];
-  try {
-    for (const source of sources) {
-      if (action.attemptUnpackDockerCompatibility && source.kind !== 'directory') {
-        const archiveHost = await resolveInRoot(ctx.srcRoot, source.path);
-        const compression = await archiveCompression(archiveHost).catch((err: unknown) => {
-          if (err instanceof FileOpError) throw err;
-          return undefined;
-        });
-        if (compression !== undefined) {
-          const into = await prepareUnpackDir(ctx.dstRoot, normalDest, ctx.owner, time);
-          await extractArchive(archiveHost, compression, into, ctx.owner);
-          continue;
-        }
+  for (const source of sources) {
+    if (action.attemptUnpackDockerCompatibility && source.kind !== 'directory') {
+      const archiveHost = await resolveInRoot(ctx.srcRoot, source.path);
+      const compression = await archiveCompression(archiveHost).catch((err: unknown) => {
+        if (err instanceof FileOpError) throw err;
+        return undefined;
+      });
+      if (compression !== undefined) {
+        const into = await prepareUnpackDir(ctx.dstRoot, normalDest, ctx.owner, time);
+        await extractArchive(archiveHost, compression, into, ctx.owner);
+        continue;
       }
-
-      // The directories dest itself needs: all of it when it names a directory (`/x/`).
-      const lastSlash = dest.lastIndexOf('/');
-      const leaf = dest.slice(lastSlash + 1);
-      const needed = leaf === '' || leaf === '.' ? dest : dest.slice(0, lastSlash + 1);
-      createdDirs.push(...(await mkdirAll(await resolveInRoot(ctx.dstRoot, needed), dirMode, ctx.owner, time)));
-
-      const dst = await resolveInRoot(ctx.dstRoot, normalDest);
-      const srcSt = await lstat(source.host);
-      const dstSt = await statOrUndefined(dst);
-      const srcIsDir = srcSt.isDirectory();
-      let target = dst;
-      if ((!action.dirCopyContents && srcIsDir && dstSt) || (!srcIsDir && dstSt?.isDirectory())) {
-        target = join(dst, posix.basename(source.path));
-      }
-      const parent = action.dirCopyContents && srcIsDir && !dstSt ? target : dirname(target);
-      createdDirs.push(...(await mkdirAll(parent, dirMode, ctx.owner, time)));
-      await copier.copy(source.host, target);
     }
-  } finally {
-    // Copying into new parents changed their times; the requested time is what they must show.
-    if (time !== undefined) for (const dir of createdDirs.reverse()) await utimes(dir, time, time).catch(() => {});
+
+    // The directories dest itself needs: all of it when it names a directory (`/x/`).
+    const lastSlash = dest.lastIndexOf('/');
+    const leaf = dest.slice(lastSlash + 1);
+    const needed = leaf === '' || leaf === '.' ? dest : dest.slice(0, lastSlash + 1);
+    createdDirs.push(...(await mkdirAll(await resolveInRoot(ctx.dstRoot, needed), dirMode, ctx.owner, time)));
+
+    const dst = await resolveInRoot(ctx.dstRoot, normalDest);
+    const srcSt = await lstat(source.host);
+    const dstSt = await statOrUndefined(dst);
+    const srcIsDir = srcSt.isDirectory();
+    let target = dst;
+    if ((!action.dirCopyContents && srcIsDir && dstSt) || (!srcIsDir && dstSt?.isDirectory())) {
+      target = join(dst, posix.basename(source.path));
+    }
+    const parent = action.dirCopyContents && srcIsDir && !dstSt ? target : dirname(target);
+    createdDirs.push(...(await mkdirAll(parent, dirMode, ctx.owner, time)));
+    await copier.copy(source.host, target);
   }
+  // Copying into new parents changed their times; the requested time is what they must show.
+  if (time !== undefined) for (const dir of createdDirs.reverse()) await utimes(dir, time, time);
 }

@@ -19,13 +19,17 @@ const privileged = process.getuid?.() === 0;
 /**
  * chown (lchown for a link). Without root, a file can only be given away where the system allows
  * it; the tree then keeps the builder's own ids, which is what an unprivileged build can store.
+ * As root a failure is an error that names the path (`shown`, else the host path) and the owner:
+ * a file must never change owner in an image without a trace.
  */
-export async function setOwner(host: string, uid: number, gid: number, link = false): Promise<void> {
+export async function setOwner(host: string, uid: number, gid: number, link = false, shown?: string): Promise<void> {
   try {
     await (link ? lchown(host, uid, gid) : chown(host, uid, gid));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (privileged || (code !== 'EPERM' && code !== 'EINVAL')) throw err;
+    if (!privileged && (code === 'EPERM' || code === 'EINVAL')) return;
+    const why = code === 'EINVAL' ? 'the owner is not mapped in this user namespace' : (err as Error).message;
+    throw new Error(`cannot give ${shown ?? host} the owner ${uid}:${gid}: ${why}`, { cause: err });
   }
 }
 

@@ -10,6 +10,7 @@ export type { CopySource } from './copy-sources.ts';
 export { resolveInRoot, pathInRoot } from '../rootpath/index.ts';
 export type { ResolveOptions } from '../rootpath/index.ts';
 export { resolveOwner } from './owner.ts';
+export { setOwner } from './file-meta.ts';
 export type { Owner } from './owner.ts';
 export { parseModeString } from './symbolic-mode.ts';
 export type { ModeChange } from './symbolic-mode.ts';

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Header } from 'tar-stream';
+import { makeNode } from '../../oci/index.ts';
 import type { Owner } from './owner.ts';
 import { resolveInRoot } from '../rootpath/index.ts';
 import { mkdirAll, setOwner } from './file-meta.ts';
@@ -182,8 +183,7 @@ async function placeEntry(destDir: string, h: Header, body: AsyncIterable<Uint8A
     case 'character-device':
     case 'block-device':
     case 'fifo': {
-      const kind = h.type === 'fifo' ? ['p'] : [h.type === 'block-device' ? 'b' : 'c', String(h.devmajor), String(h.devminor)];
-      await execFileAsync('mknod', ['-m', mode.toString(8), host, ...kind]);
+      await makeNode(host, h.type === 'fifo' ? 'fifo' : h.type === 'block-device' ? 'block' : 'char', h.devmajor ?? 0, h.devminor ?? 0);
       break;
     }
     default:

@@ -4,8 +4,9 @@
 // their files are never written in place, so sharing inodes is safe. Falls back to a copy when
 // linking is impossible (another filesystem, too many links).
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setOwner } from '../fileop/index.ts';
 import { cleanLayerPath, writeXattrs, type Change, type Xattrs } from './layer-format.ts';
 
 function cpNode(src: string, dst: string): Promise<void> {
@@ -58,7 +59,7 @@ export async function applyChangesLinked(dst: string, changes: AsyncIterable<Cha
     if (st.isDirectory()) {
       if (existing && !existing.isDirectory()) await removePath(abs);
       if (!existing || !existing.isDirectory()) await mkdir(abs);
-      await lchown(abs, Number(st.uid), Number(st.gid)).catch(() => {});
+      await setOwner(abs, Number(st.uid), Number(st.gid), true, `/${rel}`);
       dirs.push({ abs, mode: Number(st.mode & 0o7777n), atime: new Date(Number(st.atimeNs / 1_000_000n)), mtime: new Date(Number(st.mtimeNs / 1_000_000n)) });
       if (c.xattrs && c.xattrs.size > 0) xattrs.push({ path: abs, xattrs: c.xattrs });
     } else {
@@ -70,14 +71,14 @@ export async function applyChangesLinked(dst: string, changes: AsyncIterable<Cha
           const code = (e as NodeJS.ErrnoException).code;
           if (code !== 'EXDEV' && code !== 'EMLINK' && code !== 'EPERM') throw e;
           await copyFile(c.source, abs);
-          await lchown(abs, Number(st.uid), Number(st.gid)).catch(() => {});
+          await setOwner(abs, Number(st.uid), Number(st.gid), true, `/${rel}`);
           await chmod(abs, Number(st.mode & 0o7777n));
           await utimes(abs, new Date(Number(st.atimeNs / 1_000_000n)), new Date(Number(st.mtimeNs / 1_000_000n)));
           if (c.xattrs && c.xattrs.size > 0) xattrs.push({ path: abs, xattrs: c.xattrs });
         }
       } else if (st.isSymbolicLink()) {
         await symlink(await readlink(c.source), abs);
-        await lchown(abs, Number(st.uid), Number(st.gid)).catch(() => {});
+        await setOwner(abs, Number(st.uid), Number(st.gid), true, `/${rel}`);
         await lutimes(abs, new Date(Number(st.atimeNs / 1_000_000n)), new Date(Number(st.mtimeNs / 1_000_000n)));
       } else {
         await cpNode(c.source, abs);

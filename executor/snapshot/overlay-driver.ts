@@ -10,6 +10,7 @@ import { isMountPoint, mountOverlay, unmount } from './mount.ts';
 import type { SnapshotRecord } from './records.ts';
 import { SnapshotError, type LayerRef, type Mount, type ReadableDir } from './types.ts';
 import { countWhiteouts } from './usage.ts';
+import { WHITEOUT_DIRS, whiteoutDirs } from './whiteout-dirs.ts';
 
 export class OverlayDriver implements Driver {
   readonly name = 'overlayfs' as const;
@@ -19,9 +20,17 @@ export class OverlayDriver implements Driver {
     this.#p = paths;
   }
 
-  /** Lower dirs for a chain, top first, relative to dirs/ (short mount options). */
-  #lowers(layers: readonly LayerRef[]): string[] {
-    return dedupeLayers(layers).map((l) => `${l.id}/fs`).reverse();
+  /**
+   * Lower dirs for a chain, top first, relative to dirs/ (short mount options). A layer with
+   * whiteouts has its whiteout-dirs right below it (see whiteout-dirs.ts).
+   */
+  async #lowers(layers: readonly LayerRef[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const l of dedupeLayers(layers).reverse()) {
+      out.push(`${l.id}/fs`);
+      if (await whiteoutDirs(this.#p.dir(l.id), this.#p.fs(l.id))) out.push(`${l.id}/${WHITEOUT_DIRS}`);
+    }
+    return out;
   }
 
   async createActive(id: string): Promise<void> {
@@ -49,7 +58,7 @@ export class OverlayDriver implements Driver {
         {
           type: 'overlay',
           source: 'overlay',
-          options: [`lowerdir=${this.#lowers(rec.layers).map(abs).join(':')}`, `upperdir=${this.#p.fs(rec.id)}`, `workdir=${this.#p.work(rec.id)}`],
+          options: [`lowerdir=${(await this.#lowers(rec.layers)).map(abs).join(':')}`, `upperdir=${this.#p.fs(rec.id)}`, `workdir=${this.#p.work(rec.id)}`],
         },
       ];
     }
@@ -57,7 +66,7 @@ export class OverlayDriver implements Driver {
       if (rec.layers.length === 0) return [{ type: 'bind', source: this.#p.empty, options: ['rbind', 'ro'] }];
       // Read-only overlay; the empty dir at the bottom makes it valid for a single layer and
       // hides that layer's whiteout devices.
-      return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${[...this.#lowers(rec.layers).map(abs), this.#p.empty].join(':')}`] }];
+      return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${[...(await this.#lowers(rec.layers)).map(abs), this.#p.empty].join(':')}`] }];
     }
     throw new SnapshotError(`snapshot ${JSON.stringify(rec.key)} is committed: mount a view of it instead`);
   }
@@ -68,7 +77,7 @@ export class OverlayDriver implements Driver {
     const m = this.#p.merged(rec.id);
     if (!(await isMountPoint(m))) {
       await mkdir(m, { recursive: true });
-      await mountOverlay(m, { lowers: this.#lowers(rec.layers), upper: `${rec.id}/fs`, work: `${rec.id}/work`, cwd: this.#p.dirs });
+      await mountOverlay(m, { lowers: await this.#lowers(rec.layers), upper: `${rec.id}/fs`, work: `${rec.id}/work`, cwd: this.#p.dirs });
     }
     return m;
   }
@@ -82,7 +91,7 @@ export class OverlayDriver implements Driver {
     }
     const m = join(this.#p.mnt, `${process.pid}-${randomBytes(6).toString('hex')}`);
     await mkdir(m, { recursive: true });
-    await mountOverlay(m, { lowers: [...this.#lowers(layers), '../empty'], readonly: true, cwd: this.#p.dirs });
+    await mountOverlay(m, { lowers: [...(await this.#lowers(layers)), '../empty'], readonly: true, cwd: this.#p.dirs });
     return {
       path: m,
       release: async () => {

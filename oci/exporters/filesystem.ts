@@ -1,7 +1,7 @@
 // The `tar` and `local` outputs: a finished root filesystem (any directory) written as a tar stream
-// or copied to a directory, keeping modes, owners (when running as root), times, symlinks and hard
-// links. Entries are visited in sorted order so equal trees give equal tars; with an epoch, times
-// later than it are clamped to it.
+// or copied to a directory, keeping modes, owners (when running as root), times, symlinks, hard
+// links, FIFOs and device nodes (in a directory: only when running as root). Entries are visited
+// in sorted order so equal trees give equal tars; with an epoch, times later than it are clamped.
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Header } from 'tar-stream';
+import { devMajor, devMinor, makeNode } from '../layer/index.ts';
 
 export interface FilesystemExportOptions {
   /** Clamp file times to this (seconds since 1970). */
@@ -66,7 +67,7 @@ export async function writeDirectoryTar(rootfs: string, out: Writable, opts: Fil
         });
       } else if (s.isFIFO()) await add({ ...base, type: 'fifo' });
       else if (s.isCharacterDevice() || s.isBlockDevice()) {
-        await add({ ...base, type: s.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: Math.floor(s.rdev / 256) & 0xfff, devminor: (s.rdev & 0xff) | ((s.rdev >> 12) & 0xfff00) });
+        await add({ ...base, type: s.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: devMajor(s.rdev), devminor: devMinor(s.rdev) });
       }
       // sockets have no tar representation and are left out, as tar(1) does
     }
@@ -119,8 +120,13 @@ export async function copyDirectory(rootfs: string, dest: string, opts: Filesyst
       }
       if (s.nlink > 1) seen.set(key, dst);
       await copyFile(src, dst);
+    } else if (s.isFIFO()) {
+      await makeNode(dst, 'fifo');
+    } else if (s.isCharacterDevice() || s.isBlockDevice()) {
+      if (!asRoot) continue; // only root may create device nodes
+      await makeNode(dst, s.isCharacterDevice() ? 'char' : 'block', devMajor(s.rdev), devMinor(s.rdev));
     } else {
-      continue; // devices, fifos and sockets are not reproduced outside a container rootfs
+      continue; // sockets have no meaning outside the process that bound them, as tar(1) agrees
     }
     if (asRoot) await lchown(dst, s.uid, s.gid);
     if (!s.isSymbolicLink()) {

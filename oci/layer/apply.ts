@@ -30,6 +30,7 @@ import {
 import { join } from 'node:path';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './changes.ts';
 import { UnsafeLayerError, ancestorsAreDirs, memberParts, resolveDir } from './safe-path.ts';
+import { makeNode } from './special-files.ts';
 import { readTar } from './tar-reader.ts';
 import type { TarHeader } from './tar-format.ts';
 import { OVERLAY_OPAQUE, isOverlayInternal, writeXattrs, type Xattrs } from './xattrs.ts';
@@ -151,13 +152,14 @@ export async function applyLayer(target: string, tar: AsyncIterable<Buffer | Uin
       if (overlay) opaqueDirs.set(rel, lstatSync(rel === '' ? target : join(target, rel)).ino);
       return;
     }
-    const parent = overlay ? { parts: resolveParent(parts.slice(0, -1)), created: [] } : resolveDir(target, parts.slice(0, -1), false);
+    // A missing parent is created, as for any other entry (and as containerd and Docker do), so
+    // both snapshotters give the same tree.
+    const parent = resolveParent(parts.slice(0, -1));
     if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) return; // other aufs metadata: not content
     const name = base.slice(WHITEOUT_PREFIX.length);
     if (name === '' || name === '.' || name === '..') throw new UnsafeLayerError(`invalid whiteout ${JSON.stringify(h.name)}: it names "${name}"`);
     result.whiteouts++;
-    if (!parent) return;
-    const rel = [...parent.parts, name].join('/');
+    const rel = [...parent, name].join('/');
     removeExisting(join(target, rel), false);
     written.delete(rel);
     if (overlay) whiteoutDevices.add(rel);
@@ -232,8 +234,7 @@ export async function applyLayer(target: string, tar: AsyncIterable<Buffer | Uin
           return;
         }
         removeExisting(abs, false);
-        if (h.type === 'fifo') await runTool('mkfifo', ['-m', '600', '--', abs]);
-        else await runTool('mknod', ['-m', '600', '--', abs, h.type === 'char' ? 'c' : 'b', String(h.devmajor), String(h.devminor)]);
+        await makeNode(abs, h.type, h.devmajor, h.devminor);
         const st = lstatSync(abs);
         if (!(h.type === 'fifo' ? st.isFIFO() : h.type === 'char' ? st.isCharacterDevice() : st.isBlockDevice())) {
           throw new UnsafeLayerError(`${rel} changed while it was being created`);
@@ -270,7 +271,11 @@ export async function applyLayer(target: string, tar: AsyncIterable<Buffer | Uin
   };
 
   const devices: string[] = [];
+  // Below an opaque directory of this layer a whiteout hides nothing, and overlayfs would list
+  // it (it filters whiteouts only in directories that several layers hold).
+  const underOpaque = (rel: string) => [...opaqueDirs.keys()].some((d) => rel.startsWith(`${d}/`));
   for (const rel of whiteoutDevices) {
+    if (underOpaque(rel)) continue;
     if (ancestorsAreDirs(target, rel) && !lstatSync(join(target, rel), { throwIfNoEntry: false })) devices.push(join(target, rel));
   }
   for (let i = 0; i < devices.length; i += 500) {

@@ -15,5 +15,7 @@ export { treeAsChanges, walkTree } from './walk.ts';
 export type { ApplyOptions, ApplyResult } from './apply.ts';
 export { applyLayer } from './apply.ts';
 export { UnsafeLayerError } from './safe-path.ts';
+export type { NodeKind } from './special-files.ts';
+export { devMajor, devMinor, makeNode } from './special-files.ts';
 export type { Xattrs, XattrWriteResult } from './xattrs.ts';
 export { OVERLAY_OPAQUE, isOverlayInternal, readXattrTree, readXattrs, writeXattrs, xattrToolsAvailable } from './xattrs.ts';

@@ -6,6 +6,7 @@ import { lstat, readlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX, type Change } from './changes.ts';
 import { END_OF_ARCHIVE, encodeHeader, paddingFor, type TarHeader, type TarType } from './tar-format.ts';
+import { devMajor, devMinor } from './special-files.ts';
 import { isOverlayInternal, readXattrs, type Xattrs } from './xattrs.ts';
 
 export interface WriteLayerOptions {
@@ -47,14 +48,6 @@ function typeOf(st: BigIntStats): TarType | undefined {
   if (st.isBlockDevice()) return 'block';
   if (st.isFIFO()) return 'fifo';
   return undefined; // sockets are not representable in a layer
-}
-
-export function devMajor(rdev: bigint): number {
-  return Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
-}
-
-export function devMinor(rdev: bigint): number {
-  return Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
 }
 
 function dirname(p: string): string {

@@ -242,6 +242,31 @@ function suite(name: SnapshotterName, needsRoot: boolean) {
       expect(await contents(rebuilt)).toEqual(await contents(up));
     });
 
+    it('applies, never lists, whiteouts in a directory no layer below holds (a layer read on its own)', async () => {
+      const lower = await build('w-lower', undefined, async (r) => {
+        await mkdir(join(r, 'a/b/c'), { recursive: true });
+        await writeFile(join(r, 'a/b/c/gone'), 'g');
+      });
+      const upper = await build('w-upper', undefined, async (r) => {
+        await mkdir(join(r, 'a/b/c'), { recursive: true });
+        await writeFile(join(r, 'a/b/c/new'), 'n');
+      });
+      // A computed layer: a/b/c/new and a whiteout of a/b/c/gone, which it alone cannot hold.
+      const computed = await tree.diffSnapshots(lower, upper, 'w-computed');
+      expect((await tarHeaders(tree.diff(computed))).map((h) => h.name)).toContain('a/b/c/.wh.gone');
+      expect(Object.keys(await contents(computed))).toEqual(['a', 'a/b', 'a/b/c', 'a/b/c/new']);
+      const other = await build('w-other', undefined, async (r) => {
+        await writeFile(join(r, 'o'), 'o');
+      });
+      const merged = await tree.merge([other, computed], 'w-merged');
+      expect(Object.keys(await contents(merged))).toEqual(['a', 'a/b', 'a/b/c', 'a/b/c/new', 'o']);
+      // A step on top sees the same through its own mount; on the lower, the whiteout applies.
+      await build('w-next', merged, async (r) => {
+        expect(await readdir(join(r, 'a/b/c'))).toEqual(['new']);
+      });
+      expect(await contents(await tree.merge([lower, computed], 'w-rebuilt'))).toEqual(await contents(upper));
+    });
+
     it('keeps hardlinks, xattrs, ownership and modes', async () => {
       const base = await build('meta-0', undefined, async (r) => {
         await writeFile(join(r, 'f'), 'linked');
