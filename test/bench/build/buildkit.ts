@@ -78,11 +78,11 @@ export function connectBuildkit(peers: PeersFolder, bases: ReadonlySet<string>, 
   const wanted = [...bases].map((b) => `${b}:local`);
   let startError: string | undefined;
   if (!wanted.every((i) => side.hasImage(i))) startError = startPeers(peers);
-  if (!side.hasImage('busybox:local')) {
-    return { reason: `the docker daemon${host ? ` at ${host}` : ''} has no busybox:local: ${startError ?? `run ${startCommand(peers)}`}`, missing: none };
-  }
+  const daemon = `the docker daemon${host ? ` at ${host}` : ''}`;
+  const v = spawnSync(cli, ['version', '--format', '{{.Server.Version}}'], { env, encoding: 'utf8', timeout: 30_000 });
+  if (v.status !== 0) return { reason: `${daemon} does not answer: ${startError ?? `run ${startCommand(peers)}`}`, missing: none };
+  if (!side.hasImage('busybox:local')) return { reason: `${daemon} has no busybox:local: ${startError ?? `run ${startCommand(peers)}`}`, missing: none };
   const missing = new Map<string, string>();
   for (const b of bases) if (!side.hasImage(`${b}:local`)) missing.set(b, b === 'debian' ? debianHint(peers) : startCommand(peers));
-  const v = spawnSync(cli, ['version', '--format', '{{.Server.Version}}'], { env, encoding: 'utf8' });
   return { side: new BuildkitSide(cli, env, v.stdout.trim() || '?', data), missing };
 }

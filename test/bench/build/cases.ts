@@ -59,11 +59,14 @@ export const targets: Readonly<Record<string, Target>> = {
 /** BuildKit's seconds in docs/design.md's table: a record of one day, used only with --recorded. */
 export const designFigures: Readonly<Record<string, number>> = {
   'a-runs cold': 2.4,
+  'a-runs nochange': 0.19,
   'b-multistage cold': 4.3,
   'b-multistage nochange': 0.16,
   'c-bigctx cold': 27,
   'c-bigctx nochange': 1.0,
   'c-bigctx touch': 1.0,
   'c-bigctx edit': 7.2,
+  'e-app cold': 3.9,
+  'e-app nochange': 0.27,
   'e-app edit': 1.1,
 };
