@@ -1,0 +1,76 @@
+// tsbuild's side of the build benchmark: the CLI as a separate process per build, on a state root
+// that starts as a copy of a seed holding only the base images (as docker's store holds
+// busybox:local and debian:local).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Case, Mode } from './cases.ts';
+import { peersRegistry } from './peers.ts';
+import { sync, timed } from './timing.ts';
+
+/** The peers' registry copy of debian:local, pulled once into the seed. */
+export const debianInRegistry = `${peersRegistry}/debian:latest`;
+
+export class TsbuildSide {
+  readonly repo: string;
+  readonly data: string;
+  readonly seedRoot: string;
+  readonly runRoot: string;
+
+  constructor(repo: string, data: string) {
+    this.repo = repo;
+    this.data = data;
+    this.seedRoot = join(data, 'root-seed');
+    this.runRoot = join(data, 'root-run');
+  }
+
+  get bin(): string {
+    return join(this.repo, 'cli/bin.js');
+  }
+
+  run(root: string, args: readonly string[]): Promise<number> {
+    return timed(process.execPath, [this.bin, ...args], { ...process.env, TSBUILD_ROOT: root });
+  }
+
+  /** The build of one case in one mode, on the run root. */
+  build(c: Case, ctxDir: string, m: Mode): Promise<number> {
+    return this.run(this.runRoot, buildArgs(c, ctxDir, m));
+  }
+
+  /** Puts the base images into the seed root once: busybox built from the host's, debian pulled and unpacked. */
+  async seed(bases: ReadonlySet<string>): Promise<void> {
+    if (!existsSync(join(this.seedRoot, '.seeded'))) {
+      await rm(this.seedRoot, { recursive: true, force: true });
+      await mkdir(this.seedRoot, { recursive: true });
+      const example = join(this.repo, 'examples/busybox');
+      await this.run(this.seedRoot, ['build', '--progress=quiet', '-f', join(example, 'build.ts'), '--local', 'busybox=/usr/bin', '-t', 'busybox:latest', example]);
+      await appendFile(join(this.seedRoot, '.seeded'), '');
+    }
+    if (bases.has('debian') && !existsSync(join(this.seedRoot, '.seeded-debian'))) {
+      // FROM-only build: pulls the image and names it, so `FROM debian` resolves from the store;
+      // `run` unpacks its layers, as `docker load` did for docker's copy.
+      const ctx = join(this.data, 'seed-debian');
+      await mkdir(ctx, { recursive: true });
+      await writeFile(join(ctx, 'Dockerfile'), `FROM ${debianInRegistry}\n`);
+      await this.run(this.seedRoot, ['build', '--progress=quiet', '--network=none', '-t', 'debian:latest', ctx]);
+      await this.run(this.seedRoot, ['run', 'debian:latest', 'true']);
+      await appendFile(join(this.seedRoot, '.seeded-debian'), '');
+    }
+  }
+
+  /** A run root holding only the seeded base images. */
+  async freshRoot(): Promise<void> {
+    await rm(this.runRoot, { recursive: true, force: true });
+    execFileSync('cp', ['-a', '--reflink=auto', this.seedRoot, this.runRoot]);
+    sync();
+  }
+
+  dropRunRoot(): Promise<void> {
+    return rm(this.runRoot, { recursive: true, force: true });
+  }
+}
+
+export function buildArgs(c: Case, ctxDir: string, m: Mode): string[] {
+  return ['build', '--progress=quiet', `--network=${c.network}`, ...(m === 'nocache' ? ['--no-cache'] : []), '-t', `bench-${c.name}`, ctxDir];
+}
