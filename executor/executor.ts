@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Definition } from '../llb/index.ts';
-import { decodeDefinition } from '../llb/index.ts';
+import { AsyncMemo, asyncOnce, decodeDefinition } from '../llb/index.ts';
 import {
   formatPlatform,
   hostPlatform,
@@ -116,29 +116,17 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       fetchBlob(registry, stores.content, parseReference(source), d, onProgress ? (p) => onProgress(p.current) : undefined),
   });
 
-  let runnerOK: Promise<void> | undefined;
-  const checkRunner = (): Promise<void> => {
-    runnerOK ??= runner.check();
-    return runnerOK;
-  };
+  const checkRunner = asyncOnce(() => runner.check());
 
-  const resolved = new Map<string, Promise<ResolvedBase>>();
-  const resolveImage = (ref: string, p: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase> => {
-    const key = `${mode}\0${ref}\0${formatPlatform(p)}`;
-    let r = resolved.get(key);
-    if (!r) {
-      r = (async (): Promise<ResolvedBase> => {
-        // The local store first (a pulled base is recorded there, as docker does), the registry
-        // otherwise; the reference stays the source of any layer blob fetched later.
-        const pull = mode === 'pull' ? 'always' : mode === 'local' ? 'never' : 'missing';
-        const image = await resolveBaseImage({ content: stores.content, images: stores.images, registry }, ref, { platform: p, pull });
-        return { image, source: parseReference(ref).string };
-      })();
-      resolved.set(key, r);
-      r.catch(() => resolved.delete(key));
-    }
-    return r;
-  };
+  const resolved = new AsyncMemo<string, ResolvedBase>();
+  const resolveImage = (ref: string, p: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase> =>
+    resolved.get(`${mode}\0${ref}\0${formatPlatform(p)}`, async () => {
+      // The local store first (a pulled base is recorded there, as docker does), the registry
+      // otherwise; the reference stays the source of any layer blob fetched later.
+      const pull = mode === 'pull' ? 'always' : mode === 'local' ? 'never' : 'missing';
+      const image = await resolveBaseImage({ content: stores.content, images: stores.images, registry }, ref, { platform: p, pull });
+      return { image, source: parseReference(ref).string };
+    });
 
   const ctx: OpsContext = {
     root,
