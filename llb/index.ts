@@ -40,3 +40,4 @@ export { bind, cache, tmpfs, secret, ssh } from './mounts.ts';
 // Pure helpers every layer shares (llb is the folder all others may import).
 export { AsyncMemo, asyncOnce } from './async-memo.ts';
 export type { AsyncMemoOptions } from './async-memo.ts';
+export { canonicalJSON } from './canonical-json.ts';

@@ -14,7 +14,7 @@ import { writeSnapshot } from './new-snapshot.ts';
 
 const run = promisify(execFile);
 
-export const GIT_SOURCE_KEY = 'tsbuild.source.git.v0';
+export const GIT_SOURCE_KEY = 'tsbuild.source.git.v1';
 
 async function git(args: string[], signal?: AbortSignal): Promise<string> {
   try {

@@ -15,7 +15,7 @@ import { opDigest, sha256Hex } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 import { writeSnapshot } from './new-snapshot.ts';
 
-export const HTTP_SOURCE_KEY = 'tsbuild.source.http.v0';
+export const HTTP_SOURCE_KEY = 'tsbuild.source.http.v1';
 
 interface Download {
   path: string;

@@ -12,7 +12,7 @@ import { opPlatform, type ImageResolveMode, type OpsContext, type ResolvedBase }
 import { opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 
-export const IMAGE_SOURCE_KEY = 'tsbuild.source.image.v0';
+export const IMAGE_SOURCE_KEY = 'tsbuild.source.image.v1';
 
 export class ImageSourceOp implements Op {
   readonly #ctx: OpsContext;

@@ -10,7 +10,7 @@ import { opDigest, sha256Hex } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 import { syncLinkFarm } from './local-farm.ts';
 
-export const LOCAL_SOURCE_KEY = 'tsbuild.source.local.v0';
+export const LOCAL_SOURCE_KEY = 'tsbuild.source.local.v1';
 
 function patterns(attrs: Record<string, string>, key: string, name: string): string[] {
   const raw = attrs[key];

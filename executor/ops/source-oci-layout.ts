@@ -11,7 +11,7 @@ import { opPlatform, type OpsContext } from './context.ts';
 import { opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 
-export const OCI_LAYOUT_SOURCE_KEY = 'tsbuild.source.oci-layout.v0';
+export const OCI_LAYOUT_SOURCE_KEY = 'tsbuild.source.oci-layout.v1';
 const REF_NAME = 'org.opencontainers.image.ref.name';
 
 export class OciLayoutSourceOp implements Op {
