@@ -8,7 +8,7 @@
 //   <root>/cache-mounts/   RUN --mount=type=cache <root>/locals/      filtered context link farms
 //   <root>/contenthash.bin   remembered file digests   <root>/runner/  container bundles
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Definition } from '../llb/index.ts';
 import { AsyncMemo, asyncOnce, decodeDefinition } from '../llb/index.ts';
 import {
@@ -46,6 +46,11 @@ export interface ExecutorOptions {
   readonly runtime?: OciRuntimeName;
   /** Build contexts by name (`local://<name>`) → directory. */
   readonly locals?: Readonly<Record<string, string>>;
+  /**
+   * Absolute paths the build itself writes (state root, outputs): left out of any build context
+   * they lie inside, as if a .dockerignore named them.
+   */
+  readonly ownPaths?: readonly string[];
   /** Secrets by id: a host file or an environment variable. */
   readonly secrets?: Readonly<Record<string, SecretSource>>;
   /** SSH agent sockets by id (`default` for a plain `--ssh`). */
@@ -139,6 +144,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     runner,
     checkRunner,
     locals: options.locals ?? {},
+    ownPaths: [resolve(root), ...(options.ownPaths ?? [])],
     secrets: options.secrets ?? {},
     ssh: options.ssh ?? {},
     ociLayouts: options.ociLayouts ?? {},
