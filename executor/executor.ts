@@ -8,9 +8,9 @@
 //   <root>/cache-mounts/   RUN --mount=type=cache <root>/locals/      filtered context link farms
 //   <root>/contenthash.bin   remembered file digests   <root>/runner/  container bundles
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Definition } from '../llb/index.ts';
-import { decodeDefinition } from '../llb/index.ts';
+import { AsyncMemo, asyncOnce, decodeDefinition } from '../llb/index.ts';
 import {
   formatPlatform,
   hostPlatform,
@@ -46,6 +46,11 @@ export interface ExecutorOptions {
   readonly runtime?: OciRuntimeName;
   /** Build contexts by name (`local://<name>`) → directory. */
   readonly locals?: Readonly<Record<string, string>>;
+  /**
+   * Absolute paths the build itself writes (state root, outputs): left out of any build context
+   * they lie inside, as if a .dockerignore named them.
+   */
+  readonly ownPaths?: readonly string[];
   /** Secrets by id: a host file or an environment variable. */
   readonly secrets?: Readonly<Record<string, SecretSource>>;
   /** SSH agent sockets by id (`default` for a plain `--ssh`). */
@@ -116,29 +121,17 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       fetchBlob(registry, stores.content, parseReference(source), d, onProgress ? (p) => onProgress(p.current) : undefined),
   });
 
-  let runnerOK: Promise<void> | undefined;
-  const checkRunner = (): Promise<void> => {
-    runnerOK ??= runner.check();
-    return runnerOK;
-  };
+  const checkRunner = asyncOnce(() => runner.check());
 
-  const resolved = new Map<string, Promise<ResolvedBase>>();
-  const resolveImage = (ref: string, p: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase> => {
-    const key = `${mode}\0${ref}\0${formatPlatform(p)}`;
-    let r = resolved.get(key);
-    if (!r) {
-      r = (async (): Promise<ResolvedBase> => {
-        // The local store first (a pulled base is recorded there, as docker does), the registry
-        // otherwise; the reference stays the source of any layer blob fetched later.
-        const pull = mode === 'pull' ? 'always' : mode === 'local' ? 'never' : 'missing';
-        const image = await resolveBaseImage({ content: stores.content, images: stores.images, registry }, ref, { platform: p, pull });
-        return { image, source: parseReference(ref).string };
-      })();
-      resolved.set(key, r);
-      r.catch(() => resolved.delete(key));
-    }
-    return r;
-  };
+  const resolved = new AsyncMemo<string, ResolvedBase>();
+  const resolveImage = (ref: string, p: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase> =>
+    resolved.get(`${mode}\0${ref}\0${formatPlatform(p)}`, async () => {
+      // The local store first (a pulled base is recorded there, as docker does), the registry
+      // otherwise; the reference stays the source of any layer blob fetched later.
+      const pull = mode === 'pull' ? 'always' : mode === 'local' ? 'never' : 'missing';
+      const image = await resolveBaseImage({ content: stores.content, images: stores.images, registry }, ref, { platform: p, pull });
+      return { image, source: parseReference(ref).string };
+    });
 
   const ctx: OpsContext = {
     root,
@@ -151,6 +144,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     runner,
     checkRunner,
     locals: options.locals ?? {},
+    ownPaths: [resolve(root), ...(options.ownPaths ?? [])],
     secrets: options.secrets ?? {},
     ssh: options.ssh ?? {},
     ociLayouts: options.ociLayouts ?? {},

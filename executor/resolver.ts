@@ -1,7 +1,7 @@
 // The one place that maps an LLB op kind to its implementation. Implementations are loaded on
 // first use of their kind, so a build only loads the op kinds its graph holds (a file op's
 // engine, the exec op's runner) and a Dockerfile without COPY never loads the file-op code.
-import { opKind } from '../llb/index.ts';
+import { asyncOnce, opKind } from '../llb/index.ts';
 import type { CacheMap, Op, OpContext, OpResolver, Result, Vertex } from '../solver/index.ts';
 import type { OpsContext } from './ops/context.ts';
 import { UnsupportedOpError } from './ops/errors.ts';
@@ -21,13 +21,9 @@ class UnsupportedOp implements Op {
 
 /** An op whose implementation module is imported when the solver first asks it anything. */
 class LazyOp implements Op {
-  readonly #load: () => Promise<Op>;
-  #op: Promise<Op> | undefined;
+  readonly #get: () => Promise<Op>;
   constructor(load: () => Promise<Op>) {
-    this.#load = load;
-  }
-  #get(): Promise<Op> {
-    return (this.#op ??= this.#load());
+    this.#get = asyncOnce(load);
   }
   async cacheMap(ctx: OpContext): Promise<CacheMap> {
     return (await this.#get()).cacheMap(ctx);

@@ -36,3 +36,8 @@ export { DEFAULT_PATH } from './exec-op.ts';
 export type { ImageSpec } from './image-spec.ts';
 export type { BuildContext, BuildTarget, BuildProgramExport } from './build-program.ts';
 export { bind, cache, tmpfs, secret, ssh } from './mounts.ts';
+
+// Pure helpers every layer shares (llb is the folder all others may import).
+export { AsyncMemo, asyncOnce } from './async-memo.ts';
+export type { AsyncMemoOptions } from './async-memo.ts';
+export { canonicalJSON } from './canonical-json.ts';

@@ -12,7 +12,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile, readdir } from 'nod
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Digest } from '../llb/index.ts';
+import { AsyncMemo, asyncOnce, type Digest } from '../llb/index.ts';
 import { digestHex, digestOf, isDigest, sha256 } from './digest.ts';
 import { BlobNotFoundError, DigestMismatchError } from './errors.ts';
 import type { Descriptor } from './types.ts';
@@ -38,8 +38,13 @@ export class ContentStore {
   readonly #blobs: string;
   readonly #ingest: string;
   readonly #links: string;
-  readonly #inflight = new Map<Digest, Promise<BlobInfo>>();
-  #ready: Promise<void> | undefined;
+  // Only the ingest in flight is shared: once written, the blob on disk is the answer.
+  readonly #inflight = new AsyncMemo<Digest, BlobInfo>({ keep: () => false });
+  readonly #init = asyncOnce(async () => {
+    await mkdir(this.#blobs, { recursive: true });
+    await mkdir(this.#ingest, { recursive: true });
+    await mkdir(this.#links, { recursive: true });
+  });
 
   /** `root` is `$TSBUILD_ROOT/content`. */
   constructor(root: string) {
@@ -47,15 +52,6 @@ export class ContentStore {
     this.#blobs = join(root, 'blobs', 'sha256');
     this.#ingest = join(root, 'ingest');
     this.#links = join(root, 'links');
-  }
-
-  #init(): Promise<void> {
-    this.#ready ??= (async () => {
-      await mkdir(this.#blobs, { recursive: true });
-      await mkdir(this.#ingest, { recursive: true });
-      await mkdir(this.#links, { recursive: true });
-    })();
-    return this.#ready;
   }
 
   blobPath(digest: Digest): string {
@@ -144,13 +140,7 @@ export class ContentStore {
   async ensure(digest: Digest, produce: () => Promise<BlobSource> | BlobSource, expect: Omit<IngestExpect, 'digest'> = {}): Promise<BlobInfo> {
     const existing = await this.info(digest);
     if (existing) return existing;
-    let p = this.#inflight.get(digest);
-    if (!p) {
-      p = (async () => this.ingest(await produce(), { ...expect, digest }))();
-      this.#inflight.set(digest, p);
-      p.then(() => this.#inflight.delete(digest), () => this.#inflight.delete(digest));
-    }
-    return p;
+    return this.#inflight.get(digest, async () => this.ingest(await produce(), { ...expect, digest }));
   }
 
   /** Small blobs (manifests, configs) written from memory. */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Digest } from '../llb/index.ts';
+import { AsyncMemo, asyncOnce, type Digest } from '../llb/index.ts';
 import type { ContentStore } from './content-store.ts';
 import { createCompressor, createDecompressor } from './compression/compress.ts';
 import { compressionKey, compressionOfMediaType, ociLayerMediaType, type CompressionOptions } from './compression/types.ts';
@@ -91,35 +91,27 @@ export interface TarLayerOptions {
 
 /** A layer produced as a tar on demand, e.g. the diff of a snapshot against its parent. */
 export function tarLayerSource(store: ContentStore, opts: TarLayerOptions): LayerSource {
-  let diffID: Promise<Digest> | undefined = opts.diffID !== undefined ? Promise.resolve(opts.diffID) : undefined;
-  const blobs = new Map<string, Promise<Descriptor>>();
+  // One entry: the diff_id, known up front, hashed on demand, or learnt while compressing.
+  const diffID = new AsyncMemo<'diffID', Digest>();
+  if (opts.diffID !== undefined) diffID.set('diffID', opts.diffID);
+  const blobs = new AsyncMemo<string, Descriptor>();
   const source: LayerSource = {
     ...(opts.description !== undefined ? { description: opts.description } : {}),
-    diffID() {
-      diffID ??= hashTar(opts.openTar());
-      return diffID;
-    },
+    diffID: () => diffID.get('diffID', () => hashTar(opts.openTar())),
     openTar: () => opts.openTar(),
-    blob(c) {
-      const key = compressionKey(c);
-      let p = blobs.get(key);
-      if (!p) {
-        p = (async () => {
-          const known = diffID ? await diffID : undefined;
-          if (known) {
-            const linked = await lookupLink(store, known, c);
-            if (linked) return linked;
-          }
-          const made = await compressInto(store, opts.openTar(), c, known);
-          diffID ??= Promise.resolve(made.diffID);
-          await saveLink(store, made.diffID, c, made.blob);
-          return made.blob;
-        })();
-        p.catch(() => blobs.delete(key));
-        blobs.set(key, p);
-      }
-      return p;
-    },
+    blob: (c) =>
+      blobs.get(compressionKey(c), async () => {
+        const pending = diffID.peek('diffID');
+        const known = pending ? await pending : undefined;
+        if (known) {
+          const linked = await lookupLink(store, known, c);
+          if (linked) return linked;
+        }
+        const made = await compressInto(store, opts.openTar(), c, known);
+        if (!diffID.peek('diffID')) diffID.set('diffID', made.diffID);
+        await saveLink(store, made.diffID, c, made.blob);
+        return made.blob;
+      }),
   };
   return source;
 }
@@ -142,17 +134,12 @@ export interface BlobLayerOptions {
 export function blobLayerSource(store: ContentStore, opts: BlobLayerOptions): LayerSource {
   const { descriptor, diffID } = opts;
   const existing = compressionOfMediaType(descriptor.mediaType);
-  let present: Promise<void> | undefined;
-  const ensure = (): Promise<void> => {
-    present ??= (async () => {
-      if (await store.has(descriptor.digest)) return;
-      if (!opts.fetch) throw new BlobNotFoundError(descriptor.digest);
-      await opts.fetch();
-    })();
-    present.catch(() => (present = undefined));
-    return present;
-  };
-  const blobs = new Map<string, Promise<Descriptor>>();
+  const ensure = asyncOnce(async (): Promise<void> => {
+    if (await store.has(descriptor.digest)) return;
+    if (!opts.fetch) throw new BlobNotFoundError(descriptor.digest);
+    await opts.fetch();
+  });
+  const blobs = new AsyncMemo<string, Descriptor>();
   const openTar = (): Readable => {
     const out = new PassThrough();
     ensure()
@@ -165,25 +152,17 @@ export function blobLayerSource(store: ContentStore, opts: BlobLayerOptions): La
     ...(opts.description !== undefined ? { description: opts.description } : {}),
     diffID: () => Promise.resolve(diffID),
     openTar,
-    blob(c) {
-      const key = compressionKey(c);
-      let p = blobs.get(key);
-      if (!p) {
-        p = (async (): Promise<Descriptor> => {
-          if (c.type === existing && (!c.force || c.type === 'uncompressed')) {
-            await ensure();
-            return { mediaType: ociLayerMediaType(existing), digest: descriptor.digest, size: descriptor.size };
-          }
-          const linked = await lookupLink(store, diffID, c);
-          if (linked) return linked;
-          const made = await compressInto(store, openTar(), c, diffID);
-          await saveLink(store, diffID, c, made.blob);
-          return made.blob;
-        })();
-        p.catch(() => blobs.delete(key));
-        blobs.set(key, p);
-      }
-      return p;
-    },
+    blob: (c) =>
+      blobs.get(compressionKey(c), async (): Promise<Descriptor> => {
+        if (c.type === existing && (!c.force || c.type === 'uncompressed')) {
+          await ensure();
+          return { mediaType: ociLayerMediaType(existing), digest: descriptor.digest, size: descriptor.size };
+        }
+        const linked = await lookupLink(store, diffID, c);
+        if (linked) return linked;
+        const made = await compressInto(store, openTar(), c, diffID);
+        await saveLink(store, diffID, c, made.blob);
+        return made.blob;
+      }),
   };
 }

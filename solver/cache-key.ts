@@ -1,12 +1,13 @@
 // The cache-key format. Every key the solver stores or looks up is computed here, from one of the
-// two payloads below, as sha256 over their JSON. Changing what goes into a payload, its field
-// order or how a field is spelled changes every key: bump CACHE_KEY_VERSION when you do, so old
-// records simply stop matching instead of matching the wrong thing.
+// two payloads below, as sha256 over their canonical JSON (keys sorted at every depth, undefined
+// members left out). Changing what goes into a payload or how a field is spelled changes every
+// key: bump CACHE_KEY_VERSION when you do, so old records simply stop matching instead of
+// matching the wrong thing.
 import { createHash } from 'node:crypto';
-import type { Digest } from '../llb/index.ts';
+import { canonicalJSON, type Digest } from '../llb/index.ts';
 
-/** Bumped whenever a payload below changes shape or meaning. */
-export const CACHE_KEY_VERSION = 1;
+/** Bumped whenever a payload below changes shape or meaning (2: canonical JSON, and the ops' v1 selectors). */
+export const CACHE_KEY_VERSION = 2;
 
 declare const cacheKeyBrand: unique symbol;
 /** A key of the cache store. Only this file makes them, so a vertex digest can never pass as one. */
@@ -78,10 +79,9 @@ export type ContentKeyInput =
     };
 
 function hashPayload(payload: DefinitionKeyPayload | ContentKeyPayload): CacheKey {
-  return `sha256:${createHash('sha256').update(JSON.stringify(payload)).digest('hex')}` as CacheKey;
+  return `sha256:${createHash('sha256').update(canonicalJSON(payload)).digest('hex')}` as CacheKey;
 }
 
-/** Field order is fixed by construction here: JSON.stringify keeps insertion order. */
 export function definitionKey(op: Digest, output: number, inputs: readonly { key: CacheKey; selector?: string | undefined }[]): CacheKey {
   return hashPayload({
     v: CACHE_KEY_VERSION,

@@ -102,6 +102,8 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     ...(opts.maxParallelism !== undefined ? { maxParallelism: opts.maxParallelism } : {}),
     explain: opts.explain,
     root: defaultRoot(),
+    ...(opts.iidfile ? { iidfile: resolve(opts.iidfile) } : {}),
+    ...(opts.metadataFile ? { metadataFile: resolve(opts.metadataFile) } : {}),
   };
 }
 

@@ -39,6 +39,9 @@ export interface BuildRequest {
   readonly explain?: boolean;
   /** `$TSBUILD_ROOT`. */
   readonly root: string;
+  /** `--iidfile` and `--metadata-file`: written after the build, so never read or watched. */
+  readonly iidfile?: string;
+  readonly metadataFile?: string;
 }
 
 /** A request with nothing but a file, a context and a state root: no outputs, args or secrets. */

@@ -14,6 +14,7 @@ import { createFrontendContext } from './frontend-context.ts';
 import { selectFrontend } from './frontend-select.ts';
 import { exportResult, type ExportSummary } from './export-result.ts';
 import type { BuildRequest } from './request.ts';
+import { ownPaths } from './own-paths.ts';
 import { sourceLinesFor } from './source-lines.ts';
 import { recordAndExplain } from './explain-build.ts';
 
@@ -99,6 +100,7 @@ export function openExecutor(req: BuildRequest): Promise<Executor> {
   return createExecutor({
     root: req.root,
     locals: { ...req.locals, context: req.contextDir },
+    ownPaths: ownPaths(req),
     secrets: req.secrets,
     ssh: req.ssh,
     platform: formatPlatform({ architecture: req.platform.architecture ?? '', os: req.platform.os ?? 'linux', ...(req.platform.variant ? { variant: req.platform.variant } : {}) }),

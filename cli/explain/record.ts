@@ -2,7 +2,7 @@
 // per vertex its decoded op, how it ended and the keys that decided it, and for every local
 // source a manifest of the files it selected. Plain JSON, versioned: a record of another version
 // is ignored, never misread.
-import { CUSTOM_NAME, opKind, toJSONValue, type Definition, type Digest, type JSONValue } from '../../llb/index.ts';
+import { AsyncMemo, CUSTOM_NAME, opKind, toJSONValue, type Definition, type Digest, type JSONValue } from '../../llb/index.ts';
 import { loadDefinitions, type SolveGraph, type Vertex, type VertexReport } from '../../solver/index.ts';
 
 /** Bumped whenever the shape or meaning of a record changes. */
@@ -89,7 +89,7 @@ export interface RecordBuildInput {
 export async function recordBuild(input: RecordBuildInput): Promise<BuildRecord> {
   const graph = 'order' in input.graph ? input.graph : loadDefinitions(input.graph);
   const slots = slotsOf(graph.order);
-  const manifests = new Map<string, Promise<LocalRecord>>();
+  const manifests = new AsyncMemo<string, LocalRecord>();
   const vertices = await Promise.all(
     graph.order.map(async (v): Promise<VertexRecord> => {
       const report = input.vertices.get(v.digest);
@@ -97,9 +97,7 @@ export async function recordBuild(input: RecordBuildInput): Promise<BuildRecord>
       let localRecord: LocalRecord | undefined;
       if (local) {
         const id = JSON.stringify([local.name, local.include, local.exclude]);
-        let p = manifests.get(id);
-        if (!p) manifests.set(id, (p = localRecordOf(local, input.locals[local.name], input.hasher)));
-        localRecord = await p;
+        localRecord = await manifests.get(id, () => localRecordOf(local, input.locals[local.name], input.hasher));
       }
       return {
         digest: v.digest,

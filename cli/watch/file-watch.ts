@@ -14,6 +14,12 @@ export interface WatchSet {
   /** Individual files: the build description, its imported modules, ignore files. */
   readonly files: readonly string[];
   readonly contexts: readonly WatchedContext[];
+  /** Absolute paths tsbuild writes (state root, outputs): nothing at or under them is watched. */
+  readonly ignored?: readonly string[];
+}
+
+function under(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir + sep);
 }
 
 /** Watches a WatchSet; `onChange` gets the absolute path of each relevant change. */
@@ -29,8 +35,10 @@ export class FileWatch {
     await this.close();
     const contexts = set.contexts;
     const files = new Set(set.files);
+    const own = set.ignored ?? [];
     const ignored = (path: string, stats?: { isDirectory(): boolean }): boolean => {
       if (files.has(path)) return false;
+      if (own.some((o) => under(path, o))) return true;
       for (const ctx of contexts) {
         if (path === ctx.root) return false;
         if (path.startsWith(ctx.root + sep)) {

@@ -30,7 +30,7 @@ export function statusLine(watched: number, seconds: number, ok: boolean, steps:
 }
 
 export async function watchBuild(req: BuildRequest, opts: BuildOptions): Promise<number> {
-  let current: WatchSet = { files: [req.file], contexts: [] };
+  let current: WatchSet = { files: [req.file], contexts: [], ignored: [] };
   let watcher: Watcher<BuildResult> | undefined;
   const files = new FileWatch(() => watcher?.fileChanged());
   let started = 0;

@@ -1,8 +1,9 @@
 // Exactly what a build reads, as a WatchSet: the build description and the modules it imports,
 // the ignore files, and the parts of each local source that the definition selects.
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { decodeDefinition } from '../../llb/index.ts';
 import { PathFilter } from '../../executor/index.ts';
+import { ownPaths } from '../build/own-paths.ts';
 import type { CompiledBuild } from '../build/run-build.ts';
 import type { BuildRequest } from '../build/request.ts';
 import type { WatchedContext, WatchSet } from './file-watch.ts';
@@ -35,5 +36,7 @@ export function watchSetFor(compiled: CompiledBuild, req: BuildRequest): WatchSe
   }
   // The ignore files decide what the context holds, so an edit to them is a change too.
   const ignoreFiles = [join(req.contextDir, '.dockerignore'), join(dirname(req.file), `${req.file.split('/').pop()}.dockerignore`)];
-  return { files: [...new Set([...compiled.dependencies, ...ignoreFiles])], contexts };
+  // What the build writes is ignored, unless it holds a whole context (then the edits are real).
+  const ignored = ownPaths(req).filter((p) => !contexts.some((c) => c.root === p || c.root.startsWith(p + sep)));
+  return { files: [...new Set([...compiled.dependencies, ...ignoreFiles])], contexts, ignored };
 }

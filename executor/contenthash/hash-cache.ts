@@ -16,7 +16,7 @@ import type { BigIntStats } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { Digest } from '../../llb/index.ts';
+import { asyncOnce, type Digest } from '../../llb/index.ts';
 import { FORMAT } from './record.ts';
 
 const VERSION = 2;
@@ -40,7 +40,7 @@ export class HashCache {
   readonly #file: string | undefined;
   readonly #racyWindowMs: number;
   #entries = new Map<string, Entry>();
-  #loaded: Promise<void> | undefined;
+  readonly #loaded = asyncOnce(() => this.#read());
   #dirty = false;
 
   /** `file` undefined: memory only. */
@@ -50,8 +50,7 @@ export class HashCache {
   }
 
   load(): Promise<void> {
-    this.#loaded ??= this.#read();
-    return this.#loaded;
+    return this.#loaded();
   }
 
   get(path: string, st: BigIntStats): CachedFile | undefined {

@@ -15,7 +15,7 @@
 // (its own base copied in, then its actions replayed), so every shape of graph gives the tree
 // BuildKit would, at the cost of a copy only for uncommon shapes.
 import type { BigIntStats } from 'node:fs';
-import type { FileActionMessage as FileAction } from '../../llb/index.ts';
+import { AsyncMemo, type FileActionMessage as FileAction } from '../../llb/index.ts';
 import { FileOpError, fromFsError, type FileActionKind } from './errors.ts';
 import { resolveOwner, type Owner } from './owner.ts';
 import { mkdirAction } from './mkdir-action.ts';
@@ -119,19 +119,14 @@ export async function applyFileActions(options: ApplyFileActionsOptions): Promis
   const plan = planFileActions(actions, n);
   const roots = new Set<string>([workDir, ...inputs.map((i) => i.dir)]);
 
-  let empty: Promise<string> | undefined;
-  const sideTrees = new Map<number, Promise<string>>();
+  // By index: -1 the empty tree, n + k the result of action k.
+  const sideTrees = new AsyncMemo<number, string>();
 
   /** A readable tree for an index, built on the side when it is an action's result. */
   const treeFor = (idx: number): Promise<string> => {
-    if (idx === -1) return (empty ??= scratchDir().then((d) => (roots.add(d), d)));
+    if (idx === -1) return sideTrees.get(-1, () => scratchDir().then((d) => (roots.add(d), d)));
     if (idx < n) return Promise.resolve(inputs[idx]!.dir);
-    let tree = sideTrees.get(idx);
-    if (!tree) {
-      tree = buildSideTree(idx - n);
-      sideTrees.set(idx, tree);
-    }
-    return tree;
+    return sideTrees.get(idx, () => buildSideTree(idx - n));
   };
 
   const buildSideTree = async (k: number): Promise<string> => {

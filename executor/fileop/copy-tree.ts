@@ -9,6 +9,7 @@
 import { constants, lstatSync, type BigIntStats } from 'node:fs';
 import { chmod, copyFile, link, lstat, lutimes, mkdir, readdir, readlink, rm, stat, symlink, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AsyncMemo } from '../../llb/index.ts';
 import type { Owner } from './owner.ts';
 import type { ModeChange } from './symbolic-mode.ts';
 import type { PathFilter } from './path-filter.ts';
@@ -58,7 +59,6 @@ export interface TargetMeta {
 interface PendingDir {
   src: string;
   dst: string;
-  created: Promise<void> | undefined;
 }
 
 /** false: it existed; 'clean': created; 'setgid': created, inheriting a setgid parent's group. */
@@ -74,7 +74,9 @@ const FILE_CONCURRENCY = 16;
 export class TreeCopier {
   readonly #o: CopyTreeOptions;
   /** First copy of each multiply-linked source inode: later ones link to it once it is done. */
-  readonly #inodes = new Map<string, Promise<string>>();
+  readonly #inodes = new AsyncMemo<string, string>();
+  /** Held-back directories (by source and target) created so far, or being created. */
+  readonly #dirsMade = new AsyncMemo<string, void>();
   /** Targets placed by `placeFile`: shared inodes whose metadata must not be touched. */
   readonly #placed = new Set<string>();
   #active = 0;
@@ -144,27 +146,20 @@ export class TreeCopier {
       await unlink(target);
     }
     if (st.isFile()) {
-      const key = `${st.dev}:${st.ino}`;
-      const first = st.nlink > 1n ? this.#inodes.get(key) : undefined;
-      if (first !== undefined) {
-        const firstTarget = await first;
-        await link(firstTarget, target);
-        if (this.#placed.has(firstTarget)) return;
-      } else {
-        const done = (async () => {
-          const path = pathInRoot(o.srcRoot, src);
-          const checked = o.onSourceFile?.(path, st);
-          if (checked instanceof Promise) await checked;
-          let placed = o.placeFile?.(path, st, target, this.#targetMeta(st)) ?? false;
-          if (placed instanceof Promise) placed = await placed;
-          if (placed) this.#placed.add(target);
-          else await copyFile(src, target, constants.COPYFILE_FICLONE);
-          return target;
-        })();
-        if (st.nlink > 1n) this.#inodes.set(key, done);
-        await done;
-        if (this.#placed.has(target)) return;
-      }
+      const place = async (): Promise<string> => {
+        const path = pathInRoot(o.srcRoot, src);
+        const checked = o.onSourceFile?.(path, st);
+        if (checked instanceof Promise) await checked;
+        let placed = o.placeFile?.(path, st, target, this.#targetMeta(st)) ?? false;
+        if (placed instanceof Promise) placed = await placed;
+        if (placed) this.#placed.add(target);
+        else await copyFile(src, target, constants.COPYFILE_FICLONE);
+        return target;
+      };
+      // A multiply-linked inode is placed once; its other names link to that first target.
+      const first = st.nlink > 1n ? await this.#inodes.get(`${st.dev}:${st.ino}`, place) : await place();
+      if (first !== target) await link(first, target);
+      if (this.#placed.has(first)) return;
     } else if (st.isSymbolicLink()) {
       await symlink(await readlink(src), target);
     } else if (st.isSocket()) {
@@ -200,11 +195,11 @@ export class TreeCopier {
   async #copyDir(
     src: string, rel: string, dst: string, overwriteTargetMeta: boolean, include: boolean, excluded: boolean, pending: readonly PendingDir[],
   ): Promise<DirCreated> {
-    const self: PendingDir = { src, dst, created: undefined };
+    const self: PendingDir = { src, dst };
     let created: DirCreated = false;
     if (include) {
       created = await this.#ensureDir(dst);
-      self.created = Promise.resolve();
+      this.#dirsMade.set(`${src}\0${dst}`, undefined);
     }
     if (excluded && !this.#o.exclude?.hasExclusions) return created;
     const below = [...pending, self];
@@ -222,12 +217,11 @@ export class TreeCopier {
   /** Creates the directories held back by include filters, now that something inside matched. */
   async #createPendingDirs(pending: readonly PendingDir[], overwriteTargetMeta: boolean): Promise<void> {
     for (const dir of pending) {
-      dir.created ??= (async () => {
+      await this.#dirsMade.get(`${dir.src}\0${dir.dst}`, async () => {
         const st = await lstat(dir.src, { bigint: true });
         const created = await this.#ensureDir(dir.dst);
         if (created || overwriteTargetMeta) await this.#copyMeta(st, dir.dst);
-      })();
-      await dir.created;
+      });
     }
   }
 

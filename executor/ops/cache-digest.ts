@@ -1,17 +1,10 @@
-// Op cache digests: sha256 over a versioned JSON payload. The `type` names the op kind and the
-// payload version; bump it whenever what goes into a payload changes, so old cache records stop
-// matching instead of matching the wrong thing.
+// Op cache digests: sha256 over a versioned payload in canonical JSON (keys sorted at every
+// depth, undefined members left out), so a digest never depends on the order in which an object
+// was filled. The `type` names the op kind and the payload version; bump it whenever what goes
+// into a payload, or how it is written, changes, so old cache records stop matching instead of
+// matching the wrong thing. (v0 → v1: canonical JSON instead of insertion order.)
 import { createHash } from 'node:crypto';
-import type { Digest } from '../../llb/index.ts';
-
-/** JSON that also carries bigints (timestamps) and bytes (file contents) deterministically. */
-export function stableJSON(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString();
-    if (v instanceof Uint8Array) return { base64: Buffer.from(v).toString('base64') };
-    return v;
-  });
-}
+import { canonicalJSON, type Digest } from '../../llb/index.ts';
 
 export function sha256Hex(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
@@ -22,5 +15,5 @@ export function digestOfText(text: string): Digest {
 }
 
 export function opDigest(type: string, payload: unknown): Digest {
-  return digestOfText(stableJSON({ type, ...(payload as object) }));
+  return digestOfText(canonicalJSON({ type, ...(payload as object) }));
 }

@@ -35,6 +35,8 @@ export interface OpsContext {
   /** Rejects with a clear message when containers cannot run here (memoised). */
   checkRunner(): Promise<void>;
   readonly locals: Readonly<Record<string, string>>;
+  /** Absolute paths the build writes (the state root first): never read as part of a local. */
+  readonly ownPaths: readonly string[];
   readonly secrets: Readonly<Record<string, SecretSource>>;
   readonly ssh: Readonly<Record<string, string>>;
   readonly ociLayouts: Readonly<Record<string, string>>;

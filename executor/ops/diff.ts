@@ -6,7 +6,7 @@ import type { Ref } from '../refs/index.ts';
 import type { OpsContext } from './context.ts';
 import { opDigest } from './cache-digest.ts';
 
-export const DIFF_KEY = 'tsbuild.diff.v0';
+export const DIFF_KEY = 'tsbuild.diff.v1';
 
 export class DiffOpImpl implements Op {
   readonly #ctx: OpsContext;

@@ -8,17 +8,17 @@
 // only mounted read-only (never the root mount, whose result id is the key).
 import { chown, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { CacheSharingOpt, MountContentCache, MountType, NetMode, SecurityMode, type ExecOp, type Mount, type Digest } from '../../llb/index.ts';
+import { canonicalJSON, CacheSharingOpt, MountContentCache, MountType, NetMode, SecurityMode, type ExecOp, type Mount, type Digest } from '../../llb/index.ts';
 import { formatPlatform } from '../../oci/index.ts';
 import type { CacheMap, CacheMapDep, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
 import type { Ref, PullProgressSink } from '../refs/index.ts';
 import { ProcessFailedError, resolveInRoot, type RootfsMount, type RunnerMount } from '../runner/index.ts';
 import type { Mount as SnapshotMount } from '../snapshot/index.ts';
 import { opPlatform, tempDir, uniqueKey, type OpsContext } from './context.ts';
-import { digestOfText, opDigest, stableJSON } from './cache-digest.ts';
+import { digestOfText, opDigest } from './cache-digest.ts';
 import { ExecError, MissingSecretError, UnsupportedOpError } from './errors.ts';
 
-export const EXEC_KEY = 'tsbuild.exec.v0';
+export const EXEC_KEY = 'tsbuild.exec.v1';
 const ROOT = '/';
 
 function isRoot(m: Mount): boolean {
@@ -134,7 +134,7 @@ export class ExecOpImpl implements Op {
         try {
           const digests: Digest[] = [];
           for (const p of paths) digests.push(await this.#ctx.hasher.checksum(dir.path, { path: p, followLinks: true }));
-          return digests.length === 1 ? digests[0]! : digestOfText(stableJSON(digests));
+          return digests.length === 1 ? digests[0]! : digestOfText(canonicalJSON(digests));
         } finally {
           await dir.release();
         }

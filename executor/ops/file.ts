@@ -12,17 +12,17 @@
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
-import type { Digest, FileActionCopy, FileActionMessage, FileOp, UserOpt } from '../../llb/index.ts';
+import { canonicalJSON, type Digest, type FileActionCopy, type FileActionMessage, type FileOp, type UserOpt } from '../../llb/index.ts';
 import type { CacheMap, CacheMapDep, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
 import { ChecksumPathError, statKey, type ChecksumOptions } from '../contenthash/index.ts';
 import { applyFileActions, cleanCopyPath, pathInRoot, planFileActions, type FileOpInput, type TargetMeta } from '../fileop/index.ts';
 import type { PullProgressSink, Ref } from '../refs/index.ts';
 import { tempDir, uniqueKey, type OpsContext } from './context.ts';
-import { digestOfText, opDigest, stableJSON } from './cache-digest.ts';
+import { digestOfText, opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 import { linkFromPrevious, readCopyMemo, writeCopyMemo, type CopyMemo, type MemoFile } from './copy-reuse.ts';
 
-export const FILE_KEY = 'tsbuild.file.v0';
+export const FILE_KEY = 'tsbuild.file.v1';
 
 type FileAction = FileActionMessage;
 
@@ -106,7 +106,7 @@ export class FileOpImpl implements Op {
     const parts: unknown[] = [...copies];
     if (users) parts.push('/etc/passwd', '/etc/group');
     if (parts.length === 0) return {};
-    const selector = stableJSON(parts);
+    const selector = canonicalJSON(parts);
     if (isBase) return { selector };
     return {
       selector,
@@ -138,7 +138,7 @@ export class FileOpImpl implements Op {
             for (const r of c.required) digests.push(await sum({ path: posix.join('/', r) }));
           }
           if (users) for (const f of ['/etc/passwd', '/etc/group']) digests.push(await sum({ path: f }));
-          return digestOfText(stableJSON(digests));
+          return digestOfText(canonicalJSON(digests));
         } finally {
           await dir.release();
         }

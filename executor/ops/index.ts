@@ -15,4 +15,4 @@ export { syncLinkFarm } from './local-farm.ts';
 export { tempDir, uniqueKey, opPlatform } from './context.ts';
 export type { OpsContext, SecretSource, ResolvedBase, ImageResolveMode } from './context.ts';
 export { SourceError, ExecError, MissingSecretError, UnsupportedOpError } from './errors.ts';
-export { opDigest, stableJSON } from './cache-digest.ts';
+export { opDigest } from './cache-digest.ts';

@@ -7,7 +7,7 @@ import type { Ref } from '../refs/index.ts';
 import type { OpsContext } from './context.ts';
 import { opDigest } from './cache-digest.ts';
 
-export const MERGE_KEY = 'tsbuild.merge.v0';
+export const MERGE_KEY = 'tsbuild.merge.v1';
 
 export class MergeOpImpl implements Op {
   readonly #ctx: OpsContext;

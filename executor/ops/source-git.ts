@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { cp, readdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
+import { asyncOnce } from '../../llb/index.ts';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.ts';
 import { tempDir, type OpsContext } from './context.ts';
 import { opDigest } from './cache-digest.ts';
@@ -13,7 +14,7 @@ import { writeSnapshot } from './new-snapshot.ts';
 
 const run = promisify(execFile);
 
-export const GIT_SOURCE_KEY = 'tsbuild.source.git.v0';
+export const GIT_SOURCE_KEY = 'tsbuild.source.git.v1';
 
 async function git(args: string[], signal?: AbortSignal): Promise<string> {
   try {
@@ -36,7 +37,7 @@ export class GitSourceOp implements Op {
   readonly #ref: string;
   readonly #subdir: string;
   readonly #keepGitDir: boolean;
-  #commit: Promise<string> | undefined;
+  readonly #commit = asyncOnce(() => this.#lsRemote());
 
   constructor(ctx: OpsContext, identifier: string, attrs: Record<string, string>) {
     this.#ctx = ctx;
@@ -50,29 +51,26 @@ export class GitSourceOp implements Op {
     this.#keepGitDir = attrs['git.keepgitdir'] === 'true';
   }
 
-  #resolve(): Promise<string> {
-    this.#commit ??= (async () => {
-      if (/^[0-9a-f]{40}$/.test(this.#ref)) return this.#ref;
-      const want = this.#ref || 'HEAD';
-      const out = await git(['ls-remote', '--', this.#url, want, `${want}^{}`]);
-      const lines = out.split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]);
-      // An annotated tag: the commit it points at (the peeled `^{}` line) is what is checked out.
-      const pick =
-        lines.find(([, r]) => r.endsWith('^{}')) ??
-        lines.find(([, r]) => r === want || r === `refs/heads/${want}` || r === `refs/tags/${want}`) ??
-        lines[0];
-      if (!pick) throw new SourceError(`git ${this.#url}: no ref named "${want}"`);
-      return pick[0];
-    })();
-    return this.#commit;
+  async #lsRemote(): Promise<string> {
+    if (/^[0-9a-f]{40}$/.test(this.#ref)) return this.#ref;
+    const want = this.#ref || 'HEAD';
+    const out = await git(['ls-remote', '--', this.#url, want, `${want}^{}`]);
+    const lines = out.split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]);
+    // An annotated tag: the commit it points at (the peeled `^{}` line) is what is checked out.
+    const pick =
+      lines.find(([, r]) => r.endsWith('^{}')) ??
+      lines.find(([, r]) => r === want || r === `refs/heads/${want}` || r === `refs/tags/${want}`) ??
+      lines[0];
+    if (!pick) throw new SourceError(`git ${this.#url}: no ref named "${want}"`);
+    return pick[0];
   }
 
   async cacheMap(): Promise<CacheMap> {
-    return { digest: opDigest(GIT_SOURCE_KEY, { commit: await this.#resolve(), subdir: this.#subdir, keepGitDir: this.#keepGitDir }), deps: [] };
+    return { digest: opDigest(GIT_SOURCE_KEY, { commit: await this.#commit(), subdir: this.#subdir, keepGitDir: this.#keepGitDir }), deps: [] };
   }
 
   async exec(ctx: OpContext): Promise<Result[]> {
-    const commit = await this.#resolve();
+    const commit = await this.#commit();
     const work = await tempDir(this.#ctx.root, 'git');
     try {
       await git(['-C', work, 'init', '-q'], ctx.signal);

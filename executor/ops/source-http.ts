@@ -8,14 +8,14 @@ import { chown, copyFile, mkdir, readFile, rename, rm, writeFile, chmod } from '
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Digest } from '../../llb/index.ts';
+import { asyncOnce, type Digest } from '../../llb/index.ts';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.ts';
 import type { OpsContext } from './context.ts';
 import { opDigest, sha256Hex } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 import { writeSnapshot } from './new-snapshot.ts';
 
-export const HTTP_SOURCE_KEY = 'tsbuild.source.http.v0';
+export const HTTP_SOURCE_KEY = 'tsbuild.source.http.v1';
 
 interface Download {
   path: string;
@@ -42,7 +42,7 @@ export class HttpSourceOp implements Op {
   readonly #ctx: OpsContext;
   readonly #url: string;
   readonly #attrs: Record<string, string>;
-  #download: Promise<Download> | undefined;
+  readonly #download = asyncOnce(() => this.#get());
 
   constructor(ctx: OpsContext, identifier: string, attrs: Record<string, string>) {
     this.#ctx = ctx;
@@ -61,11 +61,6 @@ export class HttpSourceOp implements Op {
       filename: this.#attrs['http.filename'],
       checksum: this.#attrs['http.checksum'] as Digest | undefined,
     };
-  }
-
-  #fetch(): Promise<Download> {
-    this.#download ??= this.#get();
-    return this.#download;
   }
 
   async #get(): Promise<Download> {
@@ -116,14 +111,14 @@ export class HttpSourceOp implements Op {
 
   async cacheMap(): Promise<CacheMap> {
     const o = this.#options();
-    const content = o.checksum ?? (await this.#fetch()).digest;
-    const filename = o.filename ?? (o.checksum ? filenameOf(this.#url, null) : (await this.#fetch()).filename);
+    const content = o.checksum ?? (await this.#download()).digest;
+    const filename = o.filename ?? (o.checksum ? filenameOf(this.#url, null) : (await this.#download()).filename);
     return { digest: opDigest(HTTP_SOURCE_KEY, { content, filename, mode: o.mode, uid: o.uid, gid: o.gid }), deps: [] };
   }
 
   async exec(ctx: OpContext): Promise<Result[]> {
     const o = this.#options();
-    const dl = await this.#fetch();
+    const dl = await this.#download();
     const name = o.filename ?? dl.filename;
     const ref = await writeSnapshot(this.#ctx, undefined, ctx.vertex.name, async (dir) => {
       const dest = join(dir, posix.basename(posix.join('/', name)));

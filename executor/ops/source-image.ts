@@ -5,20 +5,21 @@
 // Resolution: a name found in the local image store is used from there; otherwise the registry is
 // asked. `image.resolvemode=pull` (or the build's `pull`) always asks the registry;
 // `image.resolvemode=local` never does.
+import { asyncOnce } from '../../llb/index.ts';
 import type { Op, OpContext, Result } from '../../solver/index.ts';
 import { formatPlatform, type OciPlatform } from '../../oci/index.ts';
 import { opPlatform, type ImageResolveMode, type OpsContext, type ResolvedBase } from './context.ts';
 import { opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 
-export const IMAGE_SOURCE_KEY = 'tsbuild.source.image.v0';
+export const IMAGE_SOURCE_KEY = 'tsbuild.source.image.v1';
 
 export class ImageSourceOp implements Op {
   readonly #ctx: OpsContext;
   readonly #ref: string;
   readonly #attrs: Record<string, string>;
   readonly #platform: OciPlatform;
-  #resolved: Promise<ResolvedBase> | undefined;
+  readonly #resolved = asyncOnce(() => this.#resolveChecked());
 
   constructor(ctx: OpsContext, ref: string, attrs: Record<string, string>, platform: OciPlatform) {
     this.#ctx = ctx;
@@ -40,16 +41,13 @@ export class ImageSourceOp implements Op {
     return m === 'local' ? 'local' : 'default';
   }
 
-  #resolve(): Promise<ResolvedBase> {
-    this.#resolved ??= (async () => {
-      const r = await this.#ctx.resolveImage(this.#ref, this.#platform, this.#mode());
-      const want = this.#attrs['image.checksum'];
-      if (want && r.image.manifestDescriptor.digest !== want && r.image.reference.digest !== want) {
-        throw new SourceError(`image ${this.#ref}: checksum mismatch: expected ${want}, the registry has ${r.image.manifestDescriptor.digest}`);
-      }
-      return r;
-    })();
-    return this.#resolved;
+  async #resolveChecked(): Promise<ResolvedBase> {
+    const r = await this.#ctx.resolveImage(this.#ref, this.#platform, this.#mode());
+    const want = this.#attrs['image.checksum'];
+    if (want && r.image.manifestDescriptor.digest !== want && r.image.reference.digest !== want) {
+      throw new SourceError(`image ${this.#ref}: checksum mismatch: expected ${want}, the registry has ${r.image.manifestDescriptor.digest}`);
+    }
+    return r;
   }
 
   #layerLimit(): number | undefined {
@@ -61,7 +59,7 @@ export class ImageSourceOp implements Op {
   }
 
   async cacheMap(): Promise<{ digest: `sha256:${string}`; deps: [] }> {
-    const { image } = await this.#resolve();
+    const { image } = await this.#resolved();
     return {
       digest: opDigest(IMAGE_SOURCE_KEY, {
         manifest: image.manifestDescriptor.digest,
@@ -73,7 +71,7 @@ export class ImageSourceOp implements Op {
   }
 
   async exec(_ctx: OpContext): Promise<Result[]> {
-    const { image, source } = await this.#resolve();
+    const { image, source } = await this.#resolved();
     const limit = this.#layerLimit();
     const descriptors = limit === undefined ? image.manifest.layers : image.manifest.layers.slice(0, limit);
     const blobs = descriptors.map((descriptor, i) => ({

@@ -9,8 +9,9 @@ import type { OpsContext } from './context.ts';
 import { opDigest, sha256Hex } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 import { syncLinkFarm } from './local-farm.ts';
+import { ownPathPatterns } from './own-paths.ts';
 
-export const LOCAL_SOURCE_KEY = 'tsbuild.source.local.v0';
+export const LOCAL_SOURCE_KEY = 'tsbuild.source.local.v1';
 
 function patterns(attrs: Record<string, string>, key: string, name: string): string[] {
   const raw = attrs[key];
@@ -52,9 +53,11 @@ export class LocalSourceOp implements Op {
         `no local directory named "${this.#name}" was given to the build${known.length ? ` (known: ${known.join(', ')})` : ''}: pass it as a build context`,
       );
     }
-    if (this.#include.length === 0 && this.#exclude.length === 0) return [this.#ctx.refs.local(this.#name, dir)];
-    const farm = join(this.#ctx.root, 'locals', sha256Hex(JSON.stringify([dir, this.#include, this.#exclude])).slice(0, 32));
-    await syncLinkFarm(dir, farm, new PathFilter({ include: this.#include, exclude: this.#exclude }), '', new Set([resolve(this.#ctx.root), resolve(farm)]));
+    // Last, so that no `!` re-include of the user's can bring them back.
+    const exclude = [...this.#exclude, ...ownPathPatterns(dir, this.#ctx.ownPaths)];
+    if (this.#include.length === 0 && exclude.length === 0) return [this.#ctx.refs.local(this.#name, dir)];
+    const farm = join(this.#ctx.root, 'locals', sha256Hex(JSON.stringify([dir, this.#include, exclude])).slice(0, 32));
+    await syncLinkFarm(dir, farm, new PathFilter({ include: this.#include, exclude }), '', new Set([resolve(this.#ctx.root), resolve(farm)]));
     return [this.#ctx.refs.local(this.#name, farm)];
   }
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Digest } from '../../llb/index.ts';
+import { asyncOnce, type Digest } from '../../llb/index.ts';
 import { REF_RECORD_VERSION, type RefRecord } from './types.ts';
 
 const ID_RE = /^r-[0-9a-f]{24}$/;
@@ -36,16 +36,13 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 export class RefStore {
   readonly #dir: string;
   readonly #diffIDs: string;
-  #ready: Promise<void> | undefined;
+  readonly #init = asyncOnce(async () => {
+    await mkdir(this.#diffIDs, { recursive: true });
+  });
 
   constructor(root: string) {
     this.#dir = join(root, 'refs');
     this.#diffIDs = join(root, 'refs', 'diffids');
-  }
-
-  #init(): Promise<void> {
-    this.#ready ??= mkdir(this.#diffIDs, { recursive: true }).then(() => {});
-    return this.#ready;
   }
 
   async put(rec: RefRecord): Promise<void> {

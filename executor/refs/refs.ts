@@ -13,7 +13,7 @@ import { cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
-import type { Digest } from '../../llb/index.ts';
+import { AsyncMemo, type Digest } from '../../llb/index.ts';
 import type { Result } from '../../solver/index.ts';
 import {
   blobLayerSource,
@@ -72,11 +72,12 @@ function isEntryPrefix(a: readonly LayerEntry[], b: readonly LayerEntry[]): bool
 export class RefManager {
   readonly #opts: RefManagerOptions;
   readonly #store: RefStore;
-  readonly #loaded = new Map<string, Promise<Ref | undefined>>();
+  // "Gone" is not kept: a later build may record the ref again.
+  readonly #loaded = new AsyncMemo<string, Ref | undefined>({ keep: (r) => r !== undefined });
   readonly #locals = new Map<string, Ref>();
-  readonly #materialising = new Map<string, Promise<string | undefined>>();
-  readonly #localSnapshots = new Map<string, Promise<Ref>>();
-  readonly #sources = new Map<string, Promise<LayerSource>>();
+  readonly #materialising = new AsyncMemo<string, string>();
+  readonly #localSnapshots = new AsyncMemo<string, Ref>();
+  readonly #sources = new AsyncMemo<string, LayerSource>();
   readonly #empty: string;
 
   constructor(opts: RefManagerOptions) {
@@ -95,7 +96,7 @@ export class RefManager {
     const rec: RefRecord = { v: REF_RECORD_VERSION, id: newRefId(), source, layers, created: new Date().toISOString() };
     await this.#store.put(rec);
     const ref = new Ref(rec.id, rec);
-    this.#loaded.set(rec.id, Promise.resolve(ref));
+    this.#loaded.set(rec.id, ref);
     return ref;
   }
 
@@ -156,13 +157,7 @@ export class RefManager {
   load(id: string): Promise<Ref | undefined> {
     const local = this.#locals.get(id);
     if (local) return Promise.resolve(local);
-    let p = this.#loaded.get(id);
-    if (!p) {
-      p = this.#load(id);
-      this.#loaded.set(id, p);
-      p.then((r) => r === undefined && this.#loaded.delete(id), () => this.#loaded.delete(id));
-    }
-    return p;
+    return this.#loaded.get(id, (i) => this.#load(i));
   }
 
   async #load(id: string): Promise<Ref | undefined> {
@@ -253,21 +248,15 @@ export class RefManager {
 
   /** Makes `key` once per process; another process making it at the same time is fine too. */
   #once(key: string, make: (key: string) => Promise<unknown>): Promise<string> {
-    let p = this.#materialising.get(key);
-    if (!p) {
-      p = (async () => {
-        if (await this.#opts.snapshotter.stat(key)) return key;
-        try {
-          await make(key);
-        } catch (e) {
-          if (!(e instanceof SnapshotError && (await this.#opts.snapshotter.stat(key)))) throw e;
-        }
-        return key;
-      })();
-      this.#materialising.set(key, p);
-      p.catch(() => this.#materialising.delete(key));
-    }
-    return p as Promise<string>;
+    return this.#materialising.get(key, async () => {
+      if (await this.#opts.snapshotter.stat(key)) return key;
+      try {
+        await make(key);
+      } catch (e) {
+        if (!(e instanceof SnapshotError && (await this.#opts.snapshotter.stat(key)))) throw e;
+      }
+      return key;
+    });
   }
 
   async #unpackImage(rec: RefRecord, progress?: PullProgressSink): Promise<string | undefined> {
@@ -320,24 +309,19 @@ export class RefManager {
 
   /** A local context as a committed snapshot: one copy, made once per ref. */
   #localSnapshot(ref: Ref): Promise<Ref> {
-    let p = this.#localSnapshots.get(ref.id);
-    if (!p) {
-      p = (async () => {
-        const s = this.#opts.snapshotter;
-        const active = `local-${newRefId()}`;
-        await s.prepare(active);
-        try {
-          await cp(ref.local!.dir, await s.activeDir(active), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
-          const key = await s.commit(active);
-          return this.child(undefined, key, `local context ${ref.local!.name}`);
-        } catch (e) {
-          await s.remove(active).catch(() => {});
-          throw e;
-        }
-      })();
-      this.#localSnapshots.set(ref.id, p);
-    }
-    return p;
+    return this.#localSnapshots.get(ref.id, async () => {
+      const s = this.#opts.snapshotter;
+      const active = `local-${newRefId()}`;
+      await s.prepare(active);
+      try {
+        await cp(ref.local!.dir, await s.activeDir(active), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, force: true });
+        const key = await s.commit(active);
+        return this.child(undefined, key, `local context ${ref.local!.name}`);
+      } catch (e) {
+        await s.remove(active).catch(() => {});
+        throw e;
+      }
+    });
   }
 
   /** The ref whose layers a child snapshot continues (a local context becomes a snapshot first). */
@@ -384,13 +368,7 @@ export class RefManager {
 
   #layerSource(e: LayerEntry): Promise<LayerSource> {
     const id = layerIdentity(e);
-    let p = this.#sources.get(id);
-    if (!p) {
-      p = this.#makeLayerSource(e, id);
-      this.#sources.set(id, p);
-      p.catch(() => this.#sources.delete(id));
-    }
-    return p;
+    return this.#sources.get(id, () => this.#makeLayerSource(e, id));
   }
 
   async #makeLayerSource(e: LayerEntry, id: string): Promise<LayerSource> {

@@ -12,6 +12,7 @@ import { constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { asyncOnce } from '../../llb/index.ts';
 import { promisify } from 'node:util';
 import { hostsFile, resolvConf } from './etc-files.ts';
 import { ProcessFailedError, RunCanceledError, RunnerStartError, RunnerUnavailableError } from './errors.ts';
@@ -51,7 +52,7 @@ export class OciRuntimeRunner implements Runner {
   #path: string | undefined;
   readonly #runtimeRoot: string;
   readonly #bundles: string;
-  #ready: Promise<void> | undefined;
+  readonly #ready = asyncOnce(() => this.check().then(() => this.#cleanStale()));
 
   constructor(name: OciRuntimeName, options: OciRuntimeRunnerOptions) {
     this.name = name;
@@ -74,8 +75,7 @@ export class OciRuntimeRunner implements Runner {
     const { args } = options.process;
     if (args.length === 0) throw new Error('a process needs at least one argument');
     if (options.signal?.aborted) throw new RunCanceledError(args, options.signal.reason);
-    this.#ready ??= this.check().then(() => this.#cleanStale());
-    await this.#ready;
+    await this.#ready();
 
     const id = `tsb-${process.pid}-${++sequence}-${randomBytes(4).toString('hex')}`;
     const bundle = join(this.#bundles, id);

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AsyncMemo } from '../../llb/index.ts';
 import { SnapshotError } from './types.ts';
 
 function run(cmd: string, args: string[], cwd?: string): Promise<void> {
@@ -51,11 +52,12 @@ export async function isMountPoint(p: string): Promise<boolean> {
   return (await mountsUnder(p)).includes(p);
 }
 
-let overlayProbe: Promise<string | null> | undefined;
+// Keyed by directory: the answer depends on the filesystem under it.
+const overlayProbes = new AsyncMemo<string, string | null>();
 
-/** null when overlay mounts work under `dir` (as root); otherwise why not. Probed once per process. */
+/** null when overlay mounts work under `dir` (as root); otherwise why not. Probed once per process and directory. */
 export function probeOverlay(dir: string): Promise<string | null> {
-  overlayProbe ??= (async () => {
+  return overlayProbes.get(dir, async () => {
     if (process.getuid?.() !== 0) return 'not running as root';
     const p = join(dir, `.probe-${process.pid}`);
     try {
@@ -70,6 +72,5 @@ export function probeOverlay(dir: string): Promise<string | null> {
     } finally {
       await rm(p, { recursive: true, force: true }).catch(() => {});
     }
-  })();
-  return overlayProbe;
+  });
 }

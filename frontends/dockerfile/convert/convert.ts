@@ -3,6 +3,7 @@
 // (cheap: nothing runs here). Stage-level parallelism comes later, from the solver: independent
 // stages are disjoint subgraphs.
 import {
+  AsyncMemo,
   CUSTOM_NAME,
   image as imageSource,
   marshal,
@@ -115,16 +116,11 @@ export async function convertDockerfile(opts: ConvertOptions, contextFactory: ()
   // Triggers (ONBUILD of the base) are prepended to a stage's commands once its base is known.
   const commands: Command[][] = stages.map((s) => [...s.commands]);
   const triggersDone = new Set<number>();
-  const resolved = new Map<string, Promise<{ ref: string; config: ImageConfig } | undefined>>();
-  const resolveImage = (ref: string, platform: Platform) => {
-    const key = `${ref}|${platform.os}/${platform.architecture}/${platform.variant ?? ''}`;
-    let p = resolved.get(key);
-    if (!p) {
-      p = opts.noResolve || !opts.resolveImageConfig ? Promise.resolve(undefined) : opts.resolveImageConfig(normalizeRef(ref), platform);
-      resolved.set(key, p);
-    }
-    return p;
-  };
+  const resolved = new AsyncMemo<string, { ref: string; config: ImageConfig } | undefined>();
+  const resolveImage = (ref: string, platform: Platform) =>
+    resolved.get(`${ref}|${platform.os}/${platform.architecture}/${platform.variant ?? ''}`, async () =>
+      opts.noResolve || !opts.resolveImageConfig ? undefined : opts.resolveImageConfig(normalizeRef(ref), platform),
+    );
 
   const stageDeps = (i: number): Set<number> => {
     const out = new Set<number>();
@@ -199,7 +195,7 @@ export async function convertDockerfile(opts: ConvertOptions, contextFactory: ()
   const states: (DispatchState | undefined)[] = stages.map(() => undefined);
   const locations = new Map<string, { start: number; end: number }>();
   let contextState: State | undefined;
-  const inFlight = new Map<number, Promise<DispatchState>>();
+  const inFlight = new AsyncMemo<number, DispatchState>();
 
   const conv: Converter = {
     opts,
@@ -211,14 +207,7 @@ export async function convertDockerfile(opts: ConvertOptions, contextFactory: ()
     context: () => (contextState ??= contextFactory()),
     resolveImage,
     fail,
-    stage(index: number): Promise<DispatchState> {
-      let p = inFlight.get(index);
-      if (!p) {
-        p = dispatchStage(index);
-        inFlight.set(index, p);
-      }
-      return p;
-    },
+    stage: (index: number): Promise<DispatchState> => inFlight.get(index, dispatchStage),
   };
 
   async function dispatchStage(index: number): Promise<DispatchState> {

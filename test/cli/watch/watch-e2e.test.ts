@@ -1,22 +1,14 @@
 // Watch mode for real: a CLI process watching a context, an edit, the rebuilt output.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { readText, waitFor } from './watch-process.ts';
 
 const repo = resolve(import.meta.dirname, '../../..');
 
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const read = (p: string) => readFile(p, 'utf8').catch(() => '');
+const read = readText;
 
 describe('tsbuild build --watch', () => {
   let child: ReturnType<typeof spawn> | undefined;

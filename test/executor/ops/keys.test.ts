@@ -2,7 +2,7 @@
 import { describe, expect, it, test } from 'vitest';
 import { MountType, NetMode } from '../../../llb/index.ts';
 import { execKeyPayload, fileKeyPayload } from '../../../executor/index.ts';
-import { Semaphore } from '../../../executor/ops/index.ts';
+import { opDigest, Semaphore } from '../../../executor/ops/index.ts';
 
 describe('exec key payload', () => {
   const payload = execKeyPayload({
@@ -82,5 +82,22 @@ describe('default network in the exec key', () => {
     const exec = { meta: { args: ['true'] } };
     expect(JSON.stringify(execKeyPayload(exec, 'none'))).toBe(JSON.stringify(execKeyPayload({ ...exec, network: NetMode.NONE })));
     expect(JSON.stringify(execKeyPayload(exec, 'host'))).not.toBe(JSON.stringify(execKeyPayload(exec, 'none')));
+  });
+});
+
+describe('op cache digests are canonical', () => {
+  test('two field orders of one payload give one digest', () => {
+    const a = opDigest('tsbuild.test.v0', { exec: { meta: { args: ['sh'], cwd: '/' }, mounts: [{ dest: '/', input: 0 }] }, platform: 'linux/amd64' });
+    const b = opDigest('tsbuild.test.v0', { platform: 'linux/amd64', exec: { mounts: [{ input: 0, dest: '/' }], meta: { cwd: '/', args: ['sh'] } } });
+    expect(a).toBe(b);
+  });
+  test('an undefined member and an absent one give one digest', () => {
+    expect(opDigest('tsbuild.test.v0', { a: 1, b: undefined, c: { d: undefined } })).toBe(opDigest('tsbuild.test.v0', { a: 1, c: {} }));
+  });
+  test('the same exec op decoded with its fields in another order has one cache key payload digest', () => {
+    const mounts = [{ input: 0, dest: '/', output: 0 }];
+    const a = opDigest('tsbuild.test.v0', execKeyPayload({ meta: { args: ['sh'], env: ['A=1'], cwd: '/src' }, mounts }));
+    const b = opDigest('tsbuild.test.v0', execKeyPayload({ mounts: [{ output: 0, dest: '/', input: 0 }], meta: { cwd: '/src', env: ['A=1'], args: ['sh'] } }));
+    expect(a).toBe(b);
   });
 });
