@@ -64,8 +64,9 @@ const result = await build({
 });
 
 // Our own sources only: node_modules changes only through `npm ci`, after which setup rebuilds.
+// (Virtual modules of the plugin above are named `namespace:path`; they have no file.)
 const inputs = Object.keys(result.metafile.inputs)
-  .filter((p) => !p.includes('node_modules/'))
+  .filter((p) => !p.includes('node_modules/') && !p.startsWith('lazy-cjs:'))
   .map((p) => relative(root, join(root, p)))
   .sort();
 await writeFile(join(outdir, 'inputs.json'), JSON.stringify({ built: started, inputs }) + '\n');

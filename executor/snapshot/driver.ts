@@ -20,6 +20,10 @@ export class SnapshotPaths {
   get mnt(): string {
     return join(this.root, 'mnt');
   }
+  /** One empty file per process that has the tree open, named by its pid. */
+  get owners(): string {
+    return join(this.root, 'owners');
+  }
   /** An always-empty directory: the bottom of read-only overlay mounts, the tree of nothing. */
   get empty(): string {
     return join(this.root, 'empty');

@@ -8,7 +8,7 @@
 // directory is created, and a committed record is written only after its directory is final.
 // Recovery (on open) drops active/view records of dead processes, committed records whose
 // directories are missing, and any directory no record references.
-import { lstat, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { SnapshotPaths, sameLayer, type Driver } from './driver.ts';
@@ -40,6 +40,8 @@ export class SnapshotTree implements Snapshotter {
   readonly #store: RecordStore;
   readonly #driver: Driver;
   readonly #opts: SnapshotTreeOptions;
+  /** Active and view snapshots this process made: what close() releases. */
+  readonly #mine = new Set<string>();
 
   private constructor(name: SnapshotterName, dir: string, opts: SnapshotTreeOptions) {
     this.name = name;
@@ -52,8 +54,21 @@ export class SnapshotTree implements Snapshotter {
   /** Opens (and recovers) the tree stored in `dir`. Use openSnapshotter to pick the kind. */
   static async open(name: SnapshotterName, dir: string, opts: SnapshotTreeOptions = {}): Promise<SnapshotTree> {
     const t = new SnapshotTree(name, dir, opts);
-    for (const d of [t.paths.meta, t.paths.dirs, t.paths.mnt, t.paths.empty]) await mkdir(d, { recursive: true });
-    await t.#recover();
+    // Recovery reads every record: on a cached rebuild of a large root it would cost more than
+    // the build. It is needed only when a process that had the tree open ended without closing
+    // it, which the owner file (its pid) it left behind says, or on a root from before owner
+    // files; the first open after that recovers.
+    const owners = await readdir(t.paths.owners).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    for (const d of [t.paths.meta, t.paths.dirs, t.paths.mnt, t.paths.empty, t.paths.owners]) await mkdir(d, { recursive: true });
+    const dead = (owners ?? []).filter((pid) => !isAlive(Number(pid)));
+    await writeFile(join(t.paths.owners, String(process.pid)), '');
+    if (owners === undefined || dead.length > 0) {
+      await t.#recover();
+      for (const pid of dead) await rm(join(t.paths.owners, pid), { force: true });
+    }
     return t;
   }
 
@@ -121,6 +136,7 @@ export class SnapshotTree implements Snapshotter {
   }
 
   async #create(rec: SnapshotRecord): Promise<void> {
+    if (rec.kind !== 'committed') this.#mine.add(rec.key);
     try {
       await this.#store.create(rec);
     } catch (e) {
@@ -373,8 +389,11 @@ export class SnapshotTree implements Snapshotter {
   }
 
   async close(): Promise<void> {
-    for (const r of await this.#store.all()) {
-      if (r.kind === 'active' && r.pid === process.pid) await this.#driver.release(r);
+    for (const key of this.#mine) {
+      const r = await this.#store.get(key);
+      if (r?.kind === 'active' && r.pid === process.pid) await this.#driver.release(r);
     }
+    this.#mine.clear();
+    await rm(join(this.paths.owners, String(process.pid)), { force: true });
   }
 }
