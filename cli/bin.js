@@ -19,4 +19,16 @@ process.stdout.on('error', (err) => {
 });
 const prebuilt = process.env.TSBUILD_SOURCES !== '1' && prebuiltIsCurrent(new URL('../', import.meta.url));
 const { main } = await import(prebuilt ? '../dist/cli/main.js' : './main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// The command's promise settles when its work is done (watch mode's when watching stops), so the
+// process ends here, once what was printed has been handed to the OS: nothing that any part left
+// running (an idle worker thread, a kept-alive socket, a timer in a build.ts) can hold it open.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);
+
+/** Resolves once everything written to `stream` so far has been passed on. */
+function flushed(stream) {
+  // Nothing queued: done. (A tar written to `-o -` ends stdout; one more write would fail.)
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}

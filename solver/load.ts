@@ -13,7 +13,10 @@ export interface LoadOp {
   readonly metadata?: OpMetadata | undefined;
 }
 
-/** A decoded definition: its ops (any order) and the output it asks for (BuildKit's terminal op input). */
+/**
+ * A decoded definition: its ops (any order) and the output it asks for (BuildKit's terminal op
+ * input). Without a terminal the definition is empty (scratch): a target with nothing to build.
+ */
 export interface LoadInput {
   readonly ops: readonly LoadOp[];
   readonly terminal: PbInput | undefined;
@@ -23,8 +26,8 @@ export interface SolveGraph {
   readonly vertices: ReadonlyMap<Digest, Vertex>;
   /** Every vertex reachable from a target, each after all of its inputs. */
   readonly order: readonly Vertex[];
-  /** One per LoadInput, in the order given. */
-  readonly targets: readonly VertexInput[];
+  /** One per LoadInput, in the order given; undefined for an empty one (scratch). */
+  readonly targets: readonly (VertexInput | undefined)[];
 }
 
 interface Pending {
@@ -41,7 +44,7 @@ interface Pending {
 export function loadGraph(input: LoadInput | readonly LoadInput[]): SolveGraph {
   const inputs: readonly LoadInput[] = isLoadInputList(input) ? input : [input];
   const pending = new Map<Digest, Pending>();
-  const terminals: PbInput[] = [];
+  const terminals: (PbInput | undefined)[] = [];
 
   inputs.forEach((def, defIndex) => {
     const where = inputs.length > 1 ? ` (target ${defIndex + 1})` : '';
@@ -64,10 +67,7 @@ export function loadGraph(input: LoadInput | readonly LoadInput[]): SolveGraph {
         pending.set(digest, { op, metadata: metadata ?? {}, inputs: deps });
       }
     }
-    if (!def.terminal) {
-      throw new GraphError('missing-terminal', `the definition${where} has no terminal op, so there is nothing to build; marshal it from a state that has an output`);
-    }
-    if (!local.has(def.terminal.digest)) {
+    if (def.terminal && !local.has(def.terminal.digest)) {
       throw new GraphError(
         'missing-terminal',
         `the definition${where} asks for ${def.terminal.digest}, which is not one of its ops; re-create the definition`,
@@ -83,7 +83,7 @@ export function loadGraph(input: LoadInput | readonly LoadInput[]): SolveGraph {
 
   // Iterative post-order DFS: deep chains (thousands of steps) must not exhaust the stack.
   for (const terminal of terminals) {
-    if (vertices.has(terminal.digest)) continue;
+    if (!terminal || vertices.has(terminal.digest)) continue;
     const stack: { digest: Digest; next: number }[] = [{ digest: terminal.digest, next: 0 }];
     visiting.add(terminal.digest);
     while (stack.length > 0) {
@@ -120,7 +120,7 @@ export function loadGraph(input: LoadInput | readonly LoadInput[]): SolveGraph {
   return {
     vertices,
     order,
-    targets: terminals.map((t) => Object.freeze({ vertex: vertices.get(t.digest)!, index: t.index ?? 0 })),
+    targets: terminals.map((t) => (t ? Object.freeze({ vertex: vertices.get(t.digest)!, index: t.index ?? 0 }) : undefined)),
   };
 }
 

@@ -41,8 +41,8 @@ export interface SolveOptions {
 export type SolveOutcome =
   | {
       readonly ok: true;
-      /** One result per graph target, in target order. */
-      readonly results: readonly Result[];
+      /** One result per graph target, in target order; undefined for an empty target (scratch). */
+      readonly results: readonly (Result | undefined)[];
       readonly vertices: ReadonlyMap<Digest, VertexReport>;
     }
   | {
@@ -168,6 +168,7 @@ class Solve {
       this.#createNodes();
       if (!this.#signal.aborted) await this.#computeKeys();
       const targets = this.#graph.targets.map((t) => {
+        if (!t) return Promise.resolve(undefined);
         const node = this.#node(t.vertex);
         return this.#materialize(node).then((rs) => this.#output(node, rs, t.index));
       });
@@ -179,7 +180,7 @@ class Solve {
         if (rejected) throw rejected.reason;
       }
       if (this.#failure) return { ok: false, failure: this.#failure, vertices: this.#reports(false) };
-      const results = settled.map((s) => (s as PromiseFulfilledResult<Result>).value);
+      const results = settled.map((s) => (s as PromiseFulfilledResult<Result | undefined>).value);
       this.#emitSkipped();
       return { ok: true, results, vertices: this.#reports(true) };
     } finally {
@@ -215,7 +216,7 @@ class Solve {
       this.#nodes.set(vertex.digest, node);
       for (const input of vertex.inputs) this.#node(input.vertex).outputs.add(input.index);
     }
-    for (const t of this.#graph.targets) this.#node(t.vertex).outputs.add(t.index);
+    for (const t of this.#graph.targets) if (t) this.#node(t.vertex).outputs.add(t.index);
   }
 
   async #computeKeys(): Promise<void> {

@@ -30,8 +30,9 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const dir = await mkdtemp(join(tmpdir(), 'tsbuild-stdin-'));
   const bytes = Buffer.concat(chunks);
-  // Text on stdin is a Dockerfile; bytes are a definition (see run-build's detection).
-  const file = join(dir, bytes[0] === 0x0a ? 'definition.pb' : 'Dockerfile');
+  // Text on stdin is a Dockerfile; bytes are a definition (see run-build's detection), and so is
+  // nothing at all: the empty definition that `debug build-llb` writes for scratch.
+  const file = join(dir, bytes.length === 0 || bytes[0] === 0x0a ? 'definition.pb' : 'Dockerfile');
   await writeFile(file, bytes);
   return file;
 }

@@ -44,6 +44,8 @@ export type BuildResult =
 /** An LLB definition given as a file: `tsbuild solve def.pb` (what `debug build-llb` writes). */
 function tryDefinition(bytes: Uint8Array, file: string): Definition | undefined {
   if (/\.(ts|mts|js|json|ya?ml)$/i.test(file) || basename(file).toLowerCase().includes('dockerfile')) return undefined;
+  // Zero bytes are the empty definition (scratch marshals to no ops), not an empty Dockerfile.
+  if (bytes.length === 0) return { def: [] };
   // A text file is never a definition: its first byte would be a printable character, while a
   // Definition starts with field 1 (def), tag 0x0a.
   if (bytes[0] !== 0x0a) return undefined;

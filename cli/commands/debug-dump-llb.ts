@@ -9,6 +9,7 @@ const usage = `Usage: tsbuild debug dump-llb [FILE|-]
 
 Print an LLB definition (pb.Definition bytes, from FILE or stdin) as JSON lines:
 one object per op with its digest, op, inputs and metadata; the terminal op last.
+An empty definition (zero bytes: what scratch marshals to) has no ops and prints nothing.
 
 Options:
   -h, --help   show this help`;
@@ -38,7 +39,6 @@ export const command: Command = {
         throw new UserError(`cannot read ${file}: no such file`);
       }
     }
-    if (bytes.length === 0) throw new UserError('empty input: not an LLB definition');
     let lines: string[];
     try {
       lines = definitionToJSON(definitionFromBytes(bytes)).map((op) => JSON.stringify(op));
@@ -46,7 +46,7 @@ export const command: Command = {
       if (err instanceof DecodeError || err instanceof DefinitionError) throw new UserError(`invalid LLB definition: ${err.message}`);
       throw err;
     }
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   },
 };

@@ -30,7 +30,6 @@ class GzipWorker {
   readonly jobs = new Map<number, Job>();
   constructor() {
     this.worker = new Worker(workerSource, { eval: true });
-    this.worker.unref();
     this.worker.on('message', (m: { id: number; out?: ArrayBuffer; error?: string }) => {
       const job = this.jobs.get(m.id);
       if (!job) return;
@@ -41,6 +40,9 @@ class GzipWorker {
     });
     this.worker.on('error', (err) => this.#failAll(err));
     this.worker.on('exit', (code) => this.#failAll(new Error(`gzip worker exited with code ${code}`)));
+    // Only after the listeners: a Worker's first 'message' listener refs it again, and a worker
+    // that never gets a job would then hold the process open forever.
+    this.worker.unref();
   }
   #failAll(err: Error): void {
     for (const job of this.jobs.values()) job.reject(err);

@@ -50,7 +50,7 @@ describe('loadGraph', () => {
     expect(graph.order).toHaveLength(3);
     expect(graph.vertices.get(t1.digest)!.inputs[0]!.vertex).toBe(graph.vertices.get(t2.digest)!.inputs[0]!.vertex);
     expect(graph.vertices.get(shared1.digest)!.metadata.ignoreCache).toBe(true);
-    expect(graph.targets.map((t) => t.vertex.name)).toEqual(['t1', 't2']);
+    expect(graph.targets.map((t) => t!.vertex.name)).toEqual(['t1', 't2']);
   });
 
   it('refuses a dangling input', () => {
@@ -61,11 +61,20 @@ describe('loadGraph', () => {
     expectGraphError(() => loadGraph(broken), 'dangling-input', /uses input sha256:[0-9a-f]+, which is not in the definition/);
   });
 
-  it('refuses a missing terminal', () => {
+  it('refuses a terminal that names no op of the definition', () => {
     const g = new FakeGraph();
     const t = g.const('a', 1);
-    expectGraphError(() => loadGraph({ ops: g.input(t).ops, terminal: undefined }), 'missing-terminal', /no terminal op/);
     expectGraphError(() => loadGraph({ ops: g.input(t).ops, terminal: { digest: sha('nope') } }), 'missing-terminal', /not one of its ops/);
+  });
+
+  it('takes a definition without a terminal (scratch) as a target with nothing to build', () => {
+    const g = new FakeGraph();
+    const t = g.sum('t', [g.const('a', 1)]);
+    const graph = loadGraph([{ ops: [], terminal: undefined }, g.input(t)]);
+    expect(graph.targets).toHaveLength(2);
+    expect(graph.targets[0]).toBeUndefined();
+    expect(graph.targets[1]!.vertex.name).toBe('t');
+    expect(graph.order.map((v) => v.name)).toEqual(['a', 't']);
   });
 
   it('refuses a cycle, naming the vertices on it', () => {
@@ -115,8 +124,13 @@ describe('loadDefinitions', () => {
     expect(graph.targets).toHaveLength(2);
   });
 
+  it('loads an empty definition (scratch) as one target with nothing to build', () => {
+    const graph = loadDefinitions({ def: [] });
+    expect(graph.targets).toEqual([undefined]);
+    expect(graph.order).toEqual([]);
+  });
+
   it('turns an undecodable definition into a GraphError', () => {
-    expectGraphError(() => loadDefinitions({ def: [] }), 'missing-terminal', /no terminal op/);
     expectGraphError(() => loadDefinitions({ def: [encodeOp({ source: { identifier: 'x' } })] }), 'invalid-definition', /cannot be loaded: .*terminal/);
   });
 });

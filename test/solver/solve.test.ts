@@ -43,6 +43,20 @@ describe('solve: arithmetic', () => {
     expect(resolver.count('exec', 'shared')).toBe(1);
   });
 
+  it('an empty target (scratch) yields no result and runs nothing, beside a target that builds', async () => {
+    const g = new FakeGraph();
+    const t = g.sum('t', [g.const('c', 2)], { value: 1 });
+    const resolver = new FakeResolver();
+    const events: SolveEvent[] = [];
+    const alone = await solve(loadGraph({ ops: [], terminal: undefined }), { resolver, store: new MemoryCacheStore(), onEvent: (e) => events.push(e) });
+    expect(alone).toMatchObject({ ok: true, results: [undefined] });
+    expect(alone.vertices.size).toBe(0);
+    expect(events).toEqual([]);
+    const both = await solve(loadGraph([{ ops: [], terminal: undefined }, g.input(t)]), { resolver, store: new MemoryCacheStore() });
+    expect(both.ok && both.results[0]).toBeUndefined();
+    expect(value(both, 1)).toBe(3);
+  });
+
   it('a second solve hits the target by definition key: inputs are neither run nor loaded', async () => {
     const g = new FakeGraph();
     const a = g.const('a', 1);
