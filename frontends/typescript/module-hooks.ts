@@ -58,11 +58,17 @@ function register(): void {
   });
 }
 
+export type ImportedProgram =
+  | { readonly ok: true; readonly exports: Record<string, unknown>; readonly files: readonly string[]; readonly url: string }
+  | { readonly ok: false; readonly error: unknown; readonly files: readonly string[] };
+
 /**
  * Imports the program at `path` as a fresh load (edited files are re-read). Returns its
- * namespace and every local file it imported, the program included.
+ * namespace and every local file it imported, the program included. A load that fails still
+ * names the files it had pulled in: a module that does not parse or throws is among them, and
+ * an edit to it is what fixes the program.
  */
-export async function importProgram(path: string): Promise<{ exports: Record<string, unknown>; files: string[]; url: string }> {
+export async function importProgram(path: string): Promise<ImportedProgram> {
   register();
   const generation = nextGeneration++;
   const load: Load = { generation, files: new Set([path]) };
@@ -71,7 +77,9 @@ export async function importProgram(path: string): Promise<{ exports: Record<str
   url.searchParams.set(GENERATION_PARAM, String(generation));
   try {
     const exports = (await import(url.href)) as Record<string, unknown>;
-    return { exports, files: [...load.files], url: url.href };
+    return { ok: true, exports, files: [...load.files], url: url.href };
+  } catch (error) {
+    return { ok: false, error, files: [...load.files] };
   } finally {
     loads.delete(generation);
   }
@@ -79,6 +87,6 @@ export async function importProgram(path: string): Promise<{ exports: Record<str
 
 /** Removes the load marker from a module URL and returns a path (for messages). */
 export function cleanModuleURL(url: string): string {
-  if (!url.startsWith('file:')) return url;
+  if (!url.startsWith('file:')) return url.replace(/\?.*$/, '');
   return fileURLToPath(url.replace(/\?.*$/, ''));
 }
