@@ -32,6 +32,7 @@ describe('watch mode after a build program failed to load', () => {
     expect(w.log()).toMatch(/last build [\d.]+s ✘/);
 
     await writeFile(join(ctx!, fix[0]), fix[1]);
+    // Only the fix is written: nothing else may start the rebuild.
     await waitFor(async () => (await readText(join(out!, 'out.txt'))) === 'v1', `the output after the fix (log: ${w.log()})`);
     await waitFor(() => /last build [\d.]+s ✔/.test(w!.log()), `a successful status line (log: ${w.log()})`);
     // One save, one rebuild: nothing else is queued behind it.
@@ -60,6 +61,14 @@ describe('watch mode after a build program failed to load', () => {
       { 'build.ts': program('./a.ts'), 'a.ts': "export { v } from './b.ts';\n", 'b.ts': "export const v: string = ;\n" },
       /b\.ts:1: Expression expected/,
       ['b.ts', "export const v: string = 'v1';\n"],
+    );
+  });
+
+  it('rebuilds once a module that the program imports but that does not exist yet is written', async () => {
+    await failThenFix(
+      { 'build.ts': program('./lib.ts') },
+      /Cannot find module .*lib\.ts/,
+      ['lib.ts', "export const v = 'v1';\n"],
     );
   });
 });
