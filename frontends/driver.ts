@@ -9,14 +9,30 @@ export class FrontendError extends Error {
   override name = 'FrontendError';
   readonly frontend: string;
   readonly hook: string;
-  constructor(frontend: string, hook: string, cause: unknown) {
+  /** Files the build description had read before it failed (absolute paths), as the hook said. */
+  readonly dependencies: readonly string[];
+  constructor(frontend: string, hook: string, cause: unknown, dependencies: readonly string[] = dependenciesOf(cause)) {
     const inner = cause instanceof Error ? cause.message : String(cause);
     // Built-in frontends speak for themselves (their messages already name file and line);
     // plugins are named so the user knows whose message it is.
     super(frontend === 'dockerfile' || frontend === 'typescript' ? inner : `frontend "${frontend}" (${hook}): ${inner}`, { cause });
     this.frontend = frontend;
     this.hook = hook;
+    this.dependencies = dependencies;
   }
+
+  /** The same failure, also naming `files` (what the core read for the frontend). */
+  withDependencies(files: readonly string[]): FrontendError {
+    const merged = new FrontendError(this.frontend, this.hook, this.cause, [...new Set([...files, ...this.dependencies])]);
+    if (this.stack) merged.stack = this.stack;
+    return merged;
+  }
+}
+
+/** The `dependencies` a failing hook's error carries, when it carries a list of paths. */
+function dependenciesOf(err: unknown): readonly string[] {
+  const deps = typeof err === 'object' && err !== null ? (err as { dependencies?: unknown }).dependencies : undefined;
+  return Array.isArray(deps) ? deps.filter((d): d is string => typeof d === 'string') : [];
 }
 
 export class FrontendLoadError extends Error {

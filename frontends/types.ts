@@ -54,5 +54,10 @@ export interface Frontend {
   readonly name: string;
   /** First frontend whose detect returns true handles the input (when none was named). */
   detect?(input: Pick<FrontendInput, 'filename' | 'source'>): boolean;
+  /**
+   * Compiles the input. A failure may say which files the build description had read so far
+   * by throwing an error with `dependencies` (absolute paths, as in FrontendResult): watch mode
+   * watches them, so that the edit that fixes the failure rebuilds.
+   */
   build(ctx: FrontendContext, input: FrontendInput): Promise<FrontendResult>;
 }

@@ -12,13 +12,24 @@ export interface FrontendContextOptions {
   readonly signal: AbortSignal;
 }
 
-export function createFrontendContext(opts: FrontendContextOptions): FrontendContext {
+export interface RecordingFrontendContext extends FrontendContext {
+  /**
+   * Every context file the frontend asked for, found or not (absolute paths): the build
+   * description depends on them, since creating a missing one changes what it reads too.
+   */
+  filesRead(): string[];
+}
+
+export function createFrontendContext(opts: FrontendContextOptions): RecordingFrontendContext {
   const root = resolve(opts.contextDir);
+  const read = new Set<string>();
   return {
+    filesRead: () => [...read],
     async readContextFile(path: string) {
       const abs = resolve(root, path);
       const rel = relative(root, abs);
       if (rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel)) return undefined;
+      read.add(abs);
       try {
         return await readFile(abs);
       } catch {

@@ -6,7 +6,7 @@ import { definitionFromBytes, type Definition, type Digest, type Platform } from
 import { formatPlatform, type ImageConfig } from '../../oci/index.ts';
 import { DiskCacheStore, loadDefinitions, solve, type SolveEvent, type SolveOutcome } from '../../solver/index.ts';
 import { acquireBuildLock, createExecutor, type Executor } from '../../executor/build.ts';
-import { callBuild } from '../../frontends/driver.ts';
+import { callBuild, FrontendError } from '../../frontends/driver.ts';
 import type { FrontendResult } from '../../frontends/types.ts';
 import { UserError } from '../errors.ts';
 import type { SourceEvent } from '../progress/index.ts';
@@ -81,20 +81,26 @@ export async function compileBuild(req: BuildRequest, executor: Pick<Executor, '
     signal: hooks.signal ?? new AbortController().signal,
   });
   const inContext = relative(req.contextDir, req.file);
-  const result: FrontendResult = await callBuild(frontend, ctx, {
-    filename: req.file,
-    ...(inContext.startsWith('..') || isAbsolute(inContext) ? {} : { contextName: inContext }),
-    source,
-    buildArgs: req.buildArgs,
-    platform: req.platform,
-    noResolve: req.noResolve,
-    ...(req.target !== undefined ? { target: req.target } : {}),
-  });
+  let result: FrontendResult;
+  try {
+    result = await callBuild(frontend, ctx, {
+      filename: req.file,
+      ...(inContext.startsWith('..') || isAbsolute(inContext) ? {} : { contextName: inContext }),
+      source,
+      buildArgs: req.buildArgs,
+      platform: req.platform,
+      noResolve: req.noResolve,
+      ...(req.target !== undefined ? { target: req.target } : {}),
+    });
+  } catch (err) {
+    // A failure carries what was read up to it, as a result does: watch mode watches both alike.
+    throw err instanceof FrontendError ? err.withDependencies([req.file, ...ctx.filesRead()]) : err;
+  }
   return {
     definition: result.definition,
     frontend: frontend.name,
     ...(result.image ? { image: result.image } : {}),
-    dependencies: [req.file, ...(result.dependencies ?? [])],
+    dependencies: [...new Set([req.file, ...(result.dependencies ?? []), ...ctx.filesRead()])],
   };
 }
 

@@ -10,7 +10,7 @@ import type { BuildResult } from '../build/run-build.ts';
 import type { BuildRequest } from '../build/request.ts';
 import { FileWatch, type WatchSet } from './file-watch.ts';
 import { Watcher } from './watcher.ts';
-import { watchSetFor } from './watch-set.ts';
+import { watchSetAfterFailure, watchSetFor } from './watch-set.ts';
 
 /** Steps that ran: local sources are read afresh every build and are not counted as steps. */
 function rebuiltSteps(result: BuildResult): number {
@@ -66,6 +66,7 @@ export async function watchBuild(req: BuildRequest, opts: BuildOptions): Promise
       process.stderr.write('build canceled: a watched file changed\n');
     } else {
       process.stderr.write(`ERROR: ${end.error instanceof Error ? end.error.message : String(end.error)}\n`);
+      current = watchSetAfterFailure(end.error, req, current);
       if (stopping) return;
       await files.set(current);
       process.stderr.write(`${statusLine(files.watchedCount(), seconds, false, 0)}  (r: rebuild, q: quit)\n`);

@@ -7,7 +7,7 @@
 //   export const test = …;                                                 // --target test
 import { isAbsolute, resolve } from 'node:path';
 import { isState, local, type BuildContext, type ImageSpec, type Platform, type State } from '../../llb/index.ts';
-import { BuildProgramError, locateInStack, messageOf } from './errors.ts';
+import { BuildProgramError, locateInStack, messageOf, type SourceLocation } from './errors.ts';
 import { importProgram } from './module-hooks.ts';
 
 export interface ResolvedTarget {
@@ -47,27 +47,22 @@ function describe(v: unknown): string {
 
 export async function loadBuildProgram(filename: string, opts: LoadOptions): Promise<LoadedProgram> {
   const path = isAbsolute(filename) ? filename : resolve(filename);
-  const files = new Set<string>([path]);
-  const fail = (err: unknown, what: string): never => {
-    const location = locateInStack(err, files);
-    throw new BuildProgramError(`${what}${messageOf(err)}`, location ?? { file: path, line: 1 }, { cause: err });
+  const loaded = await importProgram(path);
+  const files = new Set(loaded.files);
+  // Every failure names the files loaded so far: an edit to any of them may fix the program.
+  const failure = (message: string, location: SourceLocation, cause?: unknown) =>
+    new BuildProgramError(message, location, { dependencies: [...files], ...(cause === undefined ? {} : { cause }) });
+  const fail = (err: unknown): never => {
+    throw failure(messageOf(err), locateInStack(err, files) ?? { file: path, line: 1 }, err);
   };
-
-  let exports: Record<string, unknown>;
-  try {
-    const loaded = await importProgram(path);
-    exports = loaded.exports;
-    for (const f of loaded.files) files.add(f);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && !files.size) throw err;
-    return fail(err, '');
-  }
+  if (!loaded.ok) return fail(loaded.error);
+  const exports = loaded.exports;
 
   const targets = Object.keys(exports).filter((k) => k !== 'default');
   const name = opts.target ?? 'default';
   if (!(name in exports)) {
     const available = [...('default' in exports ? ['default'] : []), ...targets];
-    throw new BuildProgramError(
+    throw failure(
       opts.target
         ? `no target "${opts.target}": the program exports ${available.join(', ') || 'nothing'}`
         : `no default export: export a State, { state, image }, or a function returning one (or pick a target: ${targets.join(', ') || 'none exported'})`,
@@ -86,12 +81,12 @@ export async function loadBuildProgram(filename: string, opts: LoadOptions): Pro
     try {
       value = await (value as (c: BuildContext) => unknown)(ctx);
     } catch (err) {
-      return fail(err, '');
+      return fail(err);
     }
   }
   const target = asTarget(value);
   if (!target) {
-    throw new BuildProgramError(`export "${name}" is ${describe(value)}; expected a State, { state, image }, or a function returning one`, { file: path, line: 1 });
+    throw failure(`export "${name}" is ${describe(value)}; expected a State, { state, image }, or a function returning one`, { file: path, line: 1 });
   }
   return { ...target, dependencies: [...files], targets };
 }

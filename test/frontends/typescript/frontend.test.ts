@@ -52,6 +52,22 @@ describe('typescript frontend', () => {
     expect(r.error).toMatch(new RegExp(`^\\S*fixtures/${file.replace('.', '\\.')}:\\d+`));
   });
 
+  it.each([
+    ['does not parse', "export const word: string = ;\n", /deep\.ts:1: Expression expected$/],
+    ['throws at top level', "throw new Error('not yet');\nexport const word = 'x';\n", /deep\.ts:1:\d+: not yet$/],
+  ])('a module two imports deep that %s is named in the error, with every file loaded so far', (_what, text, message) => {
+    const dir = mkdtempSync(join(tmp, 'deep-'));
+    const [file, mid, deep] = ['build.ts', 'mid.ts', 'deep.ts'].map((f) => join(dir, f));
+    writeFileSync(file!, "import { image } from 'tsbuild';\nimport { word } from './mid.ts';\nexport default image(word);\n");
+    writeFileSync(mid!, "export { word } from './deep.ts';\n");
+    writeFileSync(deep!, text);
+    const r = load(file!);
+    expect(r.name).toBe('BuildProgramError');
+    expect(r.error).toMatch(message);
+    // Watch mode watches these: the fix to deep.ts must rebuild.
+    expect(r.dependencies).toEqual([file, mid, deep]);
+  });
+
   it("resolves 'tsbuild' for a program outside the repository", () => {
     const file = join(tmp, 'build.ts');
     writeFileSync(file, "import { image } from 'tsbuild';\nexport default image('alpine:3.20');\n");
