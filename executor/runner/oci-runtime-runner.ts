@@ -211,14 +211,9 @@ export class OciRuntimeRunner implements Runner {
   async #cleanStale(): Promise<void> {
     await mkdir(this.#bundles, { recursive: true });
     await mkdir(this.#runtimeRoot, { recursive: true });
-    const ids = new Set(await readdir(this.#bundles));
-    try {
-      const { stdout } = await this.#runtime(['list', '--format', 'json']);
-      const listed = JSON.parse(stdout || 'null') as { id: string }[] | null;
-      for (const c of listed ?? []) ids.add(c.id);
-    } catch {
-      // An empty or fresh root lists nothing.
-    }
+    // runc and crun keep one directory per container under their --root: listing it finds what
+    // `<runtime> list` would, without starting a process on every build.
+    const ids = new Set([...(await readdir(this.#bundles)), ...(await readdir(this.#runtimeRoot))]);
     for (const id of ids) {
       if (ownerAlive(id)) continue;
       await this.#runtime(['delete', '--force', id]).catch(() => undefined);
