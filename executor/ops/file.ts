@@ -244,8 +244,9 @@ export class FileOpImpl implements Op {
     if (from < 0 || from >= refsIn.length || !refsIn[from]!.local || !this.#hashed.has(refsIn[from]!.id)) return undefined;
     // Names are looked up in the destination tree, which a bare upper directory does not hold.
     if (c.owner?.user?.byName || c.owner?.group?.byName || c.attemptUnpackDockerCompatibility) return undefined;
-    const top = posix.normalize(cleanCopyPath(c.dest ?? '')).split('/')[1] ?? '';
-    const dir = await snap.newSubtreeDir(active, top);
+    // The destination directory itself: `COPY src/ ./src/` under `WORKDIR /app` writes `app/src`.
+    const dest = posix.normalize(cleanCopyPath(c.dest ?? '')).replace(/^\/+|\/+$/g, '');
+    const dir = await snap.newSubtreeDir(active, dest);
     if (dir === undefined) return undefined;
     const key = (await this.cacheMap()).digest;
     const memo = await readCopyMemo(this.#ctx.root, key);

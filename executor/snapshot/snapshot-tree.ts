@@ -8,10 +8,11 @@
 // directory is created, and a committed record is written only after its directory is final.
 // Recovery (on open) drops active/view records of dead processes, committed records whose
 // directories are missing, and any directory no record references.
-import { lstat, mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { chmod, chown, lstat, mkdir, readdir, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { SnapshotPaths, sameLayer, type Driver } from './driver.ts';
+import { SnapshotPaths, dedupeLayers, sameLayer, type Driver } from './driver.ts';
 import { treeDiffChanges, writeLayer, type ApplyResult } from './layer-format.ts';
 import { isMountPoint, mountsUnder, unmount } from './mount.ts';
 import { NativeDriver } from './native-driver.ts';
@@ -244,19 +245,45 @@ export class SnapshotTree implements Snapshotter {
     return this.#driver.activeDir(await this.#get(key, 'active'));
   }
 
-  async newSubtreeDir(key: string, top: string): Promise<string | undefined> {
-    if (this.name !== 'overlayfs' || top === '' || top === '.' || top === '..' || top.includes('/')) return undefined;
+  async newSubtreeDir(key: string, path: string): Promise<string | undefined> {
+    const parts = path.split('/').filter((p) => p !== '');
+    if (this.name !== 'overlayfs' || parts.length === 0 || parts.some((p) => p === '.' || p === '..')) return undefined;
     const rec = await this.#store.get(key);
     if (rec?.kind !== 'active' || (await isMountPoint(this.paths.merged(rec.id)))) return undefined;
-    for (const l of rec.layers) {
-      try {
-        await lstat(join(this.paths.fs(l.id), top));
-        return undefined;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+    const upper = this.paths.fs(rec.id);
+    // Top layer first: the first layer holding a name is the one the merged view shows.
+    const lowers = dedupeLayers(rec.layers).map((l) => this.paths.fs(l.id)).reverse();
+    // Every ancestor a directory in the merged view (its topmost entry is a real directory: not a
+    // whiteout, not a symlink); the leaf in no layer at all, so nothing needs hiding.
+    const ancestors: { rel: string; st: Stats }[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const rel = parts.slice(0, i + 1).join('/');
+      let top: Stats | undefined;
+      for (const dir of lowers) {
+        top = await lstat(join(dir, rel)).catch(() => undefined);
+        if (top) break;
       }
+      if (i === parts.length - 1) {
+        if (top) return undefined;
+      } else if (!top?.isDirectory()) return undefined;
+      else ancestors.push({ rel, st: top });
     }
-    return this.paths.fs(rec.id);
+    // The kernel copies a directory up (same mode, owner and times) before it creates a name in
+    // it; do the same for the ancestors, so the upper dir is what writing through the mount
+    // would have made. Extended attributes of those directories are not carried over.
+    for (const a of ancestors) {
+      const dst = join(upper, a.rel);
+      const existing = await lstat(dst).catch(() => undefined);
+      if (existing) {
+        if (!existing.isDirectory()) return undefined;
+        continue;
+      }
+      await mkdir(dst);
+      await chown(dst, a.st.uid, a.st.gid);
+      await chmod(dst, a.st.mode & 0o7777);
+      await utimes(dst, a.st.atime, a.st.mtime);
+    }
+    return upper;
   }
 
   async ownLayerDir(key: string): Promise<string | undefined> {

@@ -73,10 +73,11 @@ export interface Snapshotter {
   readable(key: string): Promise<ReadableDir>;
   /**
    * Overlay only: the upper directory of an active snapshot that is not mounted, to be written
-   * in place when every write goes under `/<top>` and no layer below has an entry `top` (so the
-   * new subtree needs no whiteout, opaque marker or copy-up). Undefined when that does not hold.
+   * in place when every write goes under `/<path>`, no layer below has an entry `path` and each
+   * of its ancestors is a directory (so the new subtree needs no whiteout or opaque marker; the
+   * ancestors are copied up as the kernel would). Undefined when that does not hold.
    */
-  newSubtreeDir?(key: string, top: string): Promise<string | undefined>;
+  newSubtreeDir?(key: string, path: string): Promise<string | undefined>;
   /**
    * Overlay only: the directory holding a committed snapshot's own layer (read only: committed
    * layers never change, so their files may be hard-linked into a new snapshot's upper dir).

@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { copy, image, local, scratch, type State } from '../../../llb/index.ts';
+import { copy, image, local, mkdir as mkdirAction, mkfile, scratch, type State } from '../../../llb/index.ts';
 import { requirePrereqs } from '../../support/require-root.ts';
 import { build, harness, ok, storeBusybox, type Harness } from './helpers.ts';
 
@@ -92,6 +92,29 @@ describe.runIf(run)('COPY reuses its previous result', () => {
     expect(now.get('edited.txt')!.text).toBe('v3');
     expect(now.get('same.txt')!.text).toBe('same');
     expect(now.get('same.txt')!.ino).not.toBe(last.get('same.txt')!.ino);
+  });
+
+  test('into a new directory under existing ones (WORKDIR then COPY): parents keep their metadata, files are reused', async () => {
+    const base = image(BASE).file(mkdirAction('/srv/app', 0o750, { makeParents: true, chown: '1234:4321' }).mkfile('/srv/app/keep.txt', 0o644, 'base'));
+    const g = () => base.file(copy(local('ctx'), '/', '/srv/app/src', { copyDirContents: true, createDestPath: true }), { customName: 'COPY nested' });
+    ok(await build(h, g()));
+    await writeFile(join(ctxDir, 'edited.txt'), 'v5');
+    await h.reopen(locals());
+    const b = await build(h, g());
+    expect(b.ran).toContain('COPY nested');
+    const dir = await h.executor.readableDir(ok(b));
+    try {
+      const app = await stat(join(dir.path, 'srv', 'app'));
+      expect(app.mode & 0o7777).toBe(0o750);
+      expect([app.uid, app.gid]).toEqual([1234, 4321]);
+      expect(await readFile(join(dir.path, 'srv', 'app', 'keep.txt'), 'utf8')).toBe('base');
+      expect(await readFile(join(dir.path, 'srv', 'app', 'src', 'edited.txt'), 'utf8')).toBe('v5');
+      // Linked from the previous result's layer: one inode, two names.
+      expect((await stat(join(dir.path, 'srv', 'app', 'src', 'same.txt'))).nlink).toBe(2);
+      expect((await stat(join(dir.path, 'srv', 'app', 'src', 'edited.txt'))).nlink).toBe(1);
+    } finally {
+      await dir.release();
+    }
   });
 
   test('on an image base the copy lands in its own directory and reuses as well', async () => {
