@@ -98,7 +98,7 @@ export class ContentHasher {
       const under = prefix === '' ? '' : `${prefix}/`;
       this.#walk(host, '', filter, out, (r, isDir) => `${under}${r}${isDir ? '/' : ''}`);
     }
-    const resolved = await Promise.all(out.map(async ([rel, d]) => [rel, await d] as const));
+    const resolved = await settled(out);
     resolved.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return new Map(resolved);
   }
@@ -115,7 +115,7 @@ export class ContentHasher {
     if (filter.empty || !st.isDirectory()) return this.#entry(host, st, onFile);
     const out: [string, MaybePromise<Digest>][] = [['.', headerDigest(st)]];
     this.#walk(host, '', filter, out, (r) => r, onFile);
-    const resolved = await Promise.all(out.map(async ([rel, d]) => [rel, await d] as const));
+    const resolved = await settled(out);
     return selectionDigest(resolved.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   }
 
@@ -237,4 +237,15 @@ function tryLstat(p: string): BigIntStats | undefined {
 
 function sameFile(a: BigIntStats, b: BigIntStats): boolean {
   return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
+}
+
+/**
+ * The entries with every digest settled. On a rebuild nearly all are already strings (from the
+ * cache): only the pending ones are awaited, not one promise per file of the context.
+ */
+async function settled(entries: [string, MaybePromise<Digest>][]): Promise<[string, Digest][]> {
+  const pending: Promise<void>[] = [];
+  for (const e of entries) if (typeof e[1] !== 'string') pending.push(e[1].then((d) => void (e[1] = d)));
+  await Promise.all(pending);
+  return entries as [string, Digest][];
 }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -171,6 +171,21 @@ describe('ContentHasher cache', () => {
     const after = await hasher.checksum(root, { path: 'top.txt' });
     expect(after).not.toBe(before);
     expect(after).toBe(await checksum(root, { path: 'top.txt' }));
+  });
+
+  it('re-reads only the file whose cache line is damaged', async () => {
+    const cacheFile = join(root, '..', `${root.split('/').at(-1)}-damaged.json`);
+    const first = new ContentHasher({ cacheFile, racyWindowMs: 0 });
+    const d = await first.checksum(root);
+    await first.flush();
+    const lines = (await readFile(cacheFile, 'utf8')).split('\n');
+    const i = lines.findIndex((l) => l.startsWith(join(root, 'top.txt') + '\t'));
+    expect(i).toBeGreaterThan(0);
+    lines[i] = lines[i]!.split('\t').slice(0, 3).join('\t'); // a field lost
+    await writeFile(cacheFile, lines.join('\n'));
+    const second = new ContentHasher({ cacheFile, racyWindowMs: 0 });
+    expect(await second.checksum(root)).toBe(d);
+    expect(second.stats).toMatchObject({ filesRead: 1, cacheHits: 5 });
   });
 
   it('survives a corrupt cache file', async () => {
