@@ -164,7 +164,12 @@ export class FileOpImpl implements Op {
     let committed: string | undefined;
     try {
       const reuse = await this.#reusePlan(active, refsIn);
-      const workDir = reuse?.dir ?? (await snap.activeDir(active));
+      const direct = reuse ? undefined : await this.#directDir(active);
+      if (direct === 'unchanged') {
+        committed = await snap.commit(active);
+        return [await refs.child(base, committed, this.#vertex.name)];
+      }
+      const workDir = reuse?.dir ?? direct ?? (await snap.activeDir(active));
       const dirs: FileOpInput[] = [];
       for (const r of refsIn) {
         const d = await refs.readable(r, progress);
@@ -199,6 +204,35 @@ export class FileOpImpl implements Op {
       if (committed === undefined) await snap.remove(active).catch(() => {});
     }
     return [await refs.child(base, committed!, this.#vertex.name)];
+  }
+
+  /**
+   * A lone mkdir, mkfile or symlink (WORKDIR, a generated file) writes one new path: the bare
+   * upper directory serves, without mounting the overlay. `unchanged`: a mkdir of a directory
+   * the base already has, which leaves it untouched (BuildKit's rule), so there is nothing to do.
+   */
+  async #directDir(active: string): Promise<string | 'unchanged' | undefined> {
+    const snap = this.#ctx.snapshotter;
+    const actions = this.#actions();
+    const a = actions[0];
+    if (actions.length !== 1 || !a || !snap.newSubtreeDir || !snap.hasLowerDirectory) return undefined;
+    const made = a.mkdir ?? a.mkfile;
+    const path = made?.path ?? a.symlink?.newpath;
+    const owner = made?.owner ?? a.symlink?.owner;
+    // Names are looked up in the destination tree, which a bare upper directory does not hold.
+    if (path === undefined || owner?.user?.byName || owner?.group?.byName) return undefined;
+    const rel = posix.normalize(posix.join('/', path)).replace(/^\/+|\/+$/g, '');
+    if (!a.mkdir?.makeParents) {
+      if (a.mkdir && (await snap.hasLowerDirectory(active, rel))) return 'unchanged';
+      return snap.newSubtreeDir(active, rel);
+    }
+    // mkdir -p: the new subtree starts at the first directory the base lacks.
+    const parts = rel.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (!(await snap.hasLowerDirectory(active, prefix))) return snap.newSubtreeDir(active, prefix);
+    }
+    return 'unchanged';
   }
 
   /**

@@ -246,28 +246,9 @@ export class SnapshotTree implements Snapshotter {
   }
 
   async newSubtreeDir(key: string, path: string): Promise<string | undefined> {
-    const parts = path.split('/').filter((p) => p !== '');
-    if (this.name !== 'overlayfs' || parts.length === 0 || parts.some((p) => p === '.' || p === '..')) return undefined;
-    const rec = await this.#store.get(key);
-    if (rec?.kind !== 'active' || (await isMountPoint(this.paths.merged(rec.id)))) return undefined;
-    const upper = this.paths.fs(rec.id);
-    // Top layer first: the first layer holding a name is the one the merged view shows.
-    const lowers = dedupeLayers(rec.layers).map((l) => this.paths.fs(l.id)).reverse();
-    // Every ancestor a directory in the merged view (its topmost entry is a real directory: not a
-    // whiteout, not a symlink); the leaf in no layer at all, so nothing needs hiding.
-    const ancestors: { rel: string; st: Stats }[] = [];
-    for (let i = 0; i < parts.length; i++) {
-      const rel = parts.slice(0, i + 1).join('/');
-      let top: Stats | undefined;
-      for (const dir of lowers) {
-        top = await lstat(join(dir, rel)).catch(() => undefined);
-        if (top) break;
-      }
-      if (i === parts.length - 1) {
-        if (top) return undefined;
-      } else if (!top?.isDirectory()) return undefined;
-      else ancestors.push({ rel, st: top });
-    }
+    const found = await this.#lowerPath(key, path);
+    if (!found || found.leaf !== undefined) return undefined;
+    const { upper, ancestors } = found;
     // The kernel copies a directory up (same mode, owner and times) before it creates a name in
     // it; do the same for the ancestors, so the upper dir is what writing through the mount
     // would have made. Extended attributes of those directories are not carried over.
@@ -284,6 +265,38 @@ export class SnapshotTree implements Snapshotter {
       await utimes(dst, a.st.atime, a.st.mtime);
     }
     return upper;
+  }
+
+  async hasLowerDirectory(key: string, path: string): Promise<boolean> {
+    const found = await this.#lowerPath(key, path);
+    return found?.leaf?.isDirectory() === true;
+  }
+
+  /**
+   * For an unmounted active overlay snapshot: what its lower layers show at `path` (the topmost
+   * entry of each prefix). Undefined unless every ancestor is a real directory there (not a
+   * whiteout, not a symlink). `leaf` is the topmost entry at `path` itself, if any layer has one.
+   */
+  async #lowerPath(key: string, path: string): Promise<{ upper: string; ancestors: { rel: string; st: Stats }[]; leaf?: Stats } | undefined> {
+    const parts = path.split('/').filter((p) => p !== '');
+    if (this.name !== 'overlayfs' || parts.length === 0 || parts.some((p) => p === '.' || p === '..')) return undefined;
+    const rec = await this.#store.get(key);
+    if (rec?.kind !== 'active' || (await isMountPoint(this.paths.merged(rec.id)))) return undefined;
+    // Top layer first: the first layer holding a name is the one the merged view shows.
+    const lowers = dedupeLayers(rec.layers).map((l) => this.paths.fs(l.id)).reverse();
+    const ancestors: { rel: string; st: Stats }[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const rel = parts.slice(0, i + 1).join('/');
+      let top: Stats | undefined;
+      for (const dir of lowers) {
+        top = await lstat(join(dir, rel)).catch(() => undefined);
+        if (top) break;
+      }
+      if (i === parts.length - 1) return { upper: this.paths.fs(rec.id), ancestors, ...(top ? { leaf: top } : {}) };
+      if (!top?.isDirectory()) return undefined;
+      ancestors.push({ rel, st: top });
+    }
+    return undefined;
   }
 
   async ownLayerDir(key: string): Promise<string | undefined> {

@@ -79,6 +79,11 @@ export interface Snapshotter {
    */
   newSubtreeDir?(key: string, path: string): Promise<string | undefined>;
   /**
+   * Overlay only: whether `path` is a directory in an unmounted active snapshot's lower layers,
+   * reached through directories only (so a `mkdir -p` of it changes nothing).
+   */
+  hasLowerDirectory?(key: string, path: string): Promise<boolean>;
+  /**
    * Overlay only: the directory holding a committed snapshot's own layer (read only: committed
    * layers never change, so their files may be hard-linked into a new snapshot's upper dir).
    */
