@@ -47,6 +47,11 @@ export class TsbuildSide {
       await this.run(this.seedRoot, ['build', '--progress=quiet', '-f', join(example, 'build.ts'), '--local', 'busybox=/usr/bin', '-t', 'busybox:latest', example]);
       await appendFile(join(this.seedRoot, '.seeded'), '');
     }
+    if (!existsSync(join(this.seedRoot, '.seeded-busybox-unpacked'))) {
+      // Unpacked, as docker's store holds busybox:local: a cold build starts from the base's files.
+      await this.run(this.seedRoot, ['run', 'busybox:latest', 'true']);
+      await appendFile(join(this.seedRoot, '.seeded-busybox-unpacked'), '');
+    }
     if (bases.has('debian') && !existsSync(join(this.seedRoot, '.seeded-debian'))) {
       // FROM-only build: pulls the image and names it, so `FROM debian` resolves from the store;
       // `run` unpacks its layers, as `docker load` did for docker's copy.
