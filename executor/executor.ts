@@ -179,6 +179,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     },
     async close() {
       await hasher.flush();
+      await runner.close?.();
       await snapshotter.close();
     },
   };

@@ -50,6 +50,7 @@ export class OciRuntimeRunner implements Runner {
   readonly #binary: string;
   /** The binary's absolute path once found: no PATH walk on each of the many spawns. */
   #path: string | undefined;
+  readonly #pending = new Set<Promise<void>>();
   readonly #runtimeRoot: string;
   readonly #bundles: string;
   readonly #ready = asyncOnce(() => this.check().then(() => this.#cleanStale()));
@@ -59,6 +60,20 @@ export class OciRuntimeRunner implements Runner {
     this.#binary = options.binary ?? name;
     this.#runtimeRoot = join(options.stateDir, name);
     this.#bundles = join(options.stateDir, 'bundles');
+  }
+
+  /** Waits for work this runner left running in the background (bundle removals). */
+  async close(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  #background(work: Promise<unknown>): void {
+    const p = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
   }
 
   async check(): Promise<void> {
@@ -80,7 +95,9 @@ export class OciRuntimeRunner implements Runner {
     const id = `tsb-${process.pid}-${++sequence}-${randomBytes(4).toString('hex')}`;
     const bundle = join(this.#bundles, id);
     const logPath = join(bundle, 'runtime.log');
-    const cleanups: (() => Promise<void>)[] = [() => rm(bundle, { recursive: true, force: true })];
+    // The bundle's removal is off the step's critical path: nothing reads it after the run, and
+    // close() waits for it (a crash leaves it to the next runner's stale sweep).
+    const cleanups: (() => Promise<void>)[] = [async () => void this.#background(rm(bundle, { recursive: true, force: true }))];
     try {
       await mkdir(bundle, { recursive: true });
       const overlay = typeof options.rootfs === 'string' ? undefined : options.rootfs;

@@ -72,4 +72,6 @@ export interface Runner {
   /** Rejects with RunnerUnavailableError when this machine cannot run containers. */
   check(): Promise<void>;
   run(options: RunOptions): Promise<RunResult>;
+  /** Waits for cleanup the runner does after runs return; call before the process ends. */
+  close?(): Promise<void>;
 }

@@ -230,7 +230,8 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
     expect(readFileSync(join(rootfs.upperdir, 'new.txt'), 'utf8')).toBe('hi\n');
     expect(existsSync(join(rootfs.lowerdirs[0]!, 'new.txt'))).toBe(false);
     expect(existsSync(join(rootfs.lowerdirs[0]!, 'bin/vi'))).toBe(true);
-    // Unmounted after the run, and the bundle is gone.
+    // Unmounted after the run, and the bundle is gone once the runner has settled its cleanup.
+    await runner.close();
     expect(readdirSync(join(stateDir, 'bundles'))).toEqual([]);
   });
 
@@ -256,6 +257,7 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
     });
     await expect(run).rejects.toBeInstanceOf(RunCanceledError);
     expect(runcList(stateDir)).toEqual([]);
+    await runner.close();
     expect(readdirSync(join(stateDir, 'bundles'))).toEqual([]);
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(stateDir);
   });
@@ -288,6 +290,7 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
     const r = await capture(next, { rootfs: await overlayRootfs(), process: { args: ['true'] } });
     expect(r.error).toBeUndefined();
     expect(runcList(crashState)).toEqual([]);
+    await next.close();
     expect(readdirSync(join(crashState, 'bundles'))).toEqual([]);
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(crashState);
   });
