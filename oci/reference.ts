@@ -44,7 +44,7 @@ export function parseReference(input: string): ImageReference {
   // Registries and the content store speak sha256 only.
   if (ref.digest !== undefined && !ref.digest.startsWith('sha256:')) throw new InvalidReferenceError(input, `unsupported digest algorithm in "${ref.digest}" (only sha256)`);
   if (ref.digest !== undefined && !isDigest(ref.digest)) throw new InvalidReferenceError(input, `invalid digest "${ref.digest}" (expected sha256: and 64 lowercase hex characters)`);
-  return makeReference(ref.domain, ref.path, ref.tag, ref.digest as Digest | undefined);
+  return makeReference(ref.domain, ref.path, ref.tag, ref.digest);
 }
 
 export function makeReference(domain: string, path: string, tag: string | undefined, digest: Digest | undefined): ImageReference {

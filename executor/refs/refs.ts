@@ -266,7 +266,7 @@ export class RefManager {
     const fetched = rec.layers.map((e, i) =>
       this.#opts.snapshotter.stat(keys[i]!).then((s) => (s ? undefined : this.#ensureBlob(e.blob!, progress))),
     );
-    fetched.forEach((p) => p.catch(() => {}));
+    for (const p of fetched) p.catch(() => {}); // seen where the loop below awaits it; not an unhandled rejection meanwhile
     let parent: string | undefined;
     for (let i = 0; i < keys.length; i++) {
       const blob = rec.layers[i]!.blob!;
@@ -368,10 +368,10 @@ export class RefManager {
 
   #layerSource(e: LayerEntry): Promise<LayerSource> {
     const id = layerIdentity(e);
-    return this.#sources.get(id, () => this.#makeLayerSource(e, id));
+    return this.#sources.get(id, () => this.#makeLayerSource(e));
   }
 
-  async #makeLayerSource(e: LayerEntry, id: string): Promise<LayerSource> {
+  async #makeLayerSource(e: LayerEntry): Promise<LayerSource> {
     const { content } = this.#opts;
     const desc = e.description !== undefined ? { description: e.description } : {};
     if (e.blob) {

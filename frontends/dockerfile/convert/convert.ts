@@ -161,9 +161,9 @@ export async function convertDockerfile(opts: ConvertOptions, contextFactory: ()
     const next = reachable(targetIndex, deps);
     // all base images of needed stages, resolved in parallel
     await Promise.all(
-      [...next].map((i) => {
+      [...next].flatMap((i) => {
         const b = bases[i] as BaseInfo;
-        return b.stage === undefined && !b.scratch ? resolveImage(b.name, b.platform) : undefined;
+        return b.stage === undefined && !b.scratch ? [resolveImage(b.name, b.platform)] : [];
       }),
     );
     let added = false;

@@ -94,7 +94,7 @@ export async function dispatchCopy(conv: Converter, d: DispatchState, cmd: CopyC
       copyDirContents: true,
       allowWildcard: true,
       allowEmptyWildcard: true,
-      ...(isAdd && !fromStage && (cmd as AddCommand).unpack !== false ? { attemptUnpack: true } : {}),
+      ...(isAdd && !fromStage && cmd.unpack !== false ? { attemptUnpack: true } : {}),
     };
     if (cmd.kind === 'copy' && cmd.parents) {
       const { base: b, include } = parentsSource(src);

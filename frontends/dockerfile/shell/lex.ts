@@ -37,7 +37,7 @@ export interface WordResult {
 const EOF = '';
 
 export function envFromMap(map: ReadonlyMap<string, string> | Readonly<Record<string, string>>): EnvLookup {
-  if (map instanceof Map) return { get: (k) => map.get(k) };
+  if (map instanceof Map) return { get: (k) => (map as ReadonlyMap<string, string>).get(k) };
   const rec = map as Readonly<Record<string, string>>;
   return { get: (k) => (Object.hasOwn(rec, k) ? rec[k] : undefined) };
 }
