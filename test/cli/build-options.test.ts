@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildUsage, parseBuildArgs } from '../../cli/commands/build-options.ts';
+import { buildUsage, parseBuildArgs } from '../../cli/build/build-options.ts';
 import { splitCsv } from '../../oci/index.ts';
 import { UsageError } from '../../cli/errors.ts';
 

@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { copy, git, http, merge, mkfile, scratch, type CopyOptions, type FileAction, type State } from '../../../llb/index.ts';
 import { InstructionError } from '../errors.ts';
 import type { AddCommand, CopyCommand } from '../instructions/index.ts';
-import { processWord } from '../shell/lex.ts';
+import { processWord } from '../shell/index.ts';
 import type { Converter } from './convert.ts';
 import { addHistory, displayText, expander, stageLookup } from './dispatch.ts';
 import type { DispatchState } from './dispatch-state.ts';

@@ -3,7 +3,7 @@
 // `${VAR#pat}`, `${VAR%pat}` (and `##`, `%%`), `${VAR/pat/repl}`, `${VAR//pat/repl}`, single and
 // double quotes, and the escape character. It is not a shell: no globbing, no command
 // substitution, no arithmetic.
-import { isSpace } from '../parser/go-text.ts';
+import { isSpace } from '../parser/index.ts';
 
 /** Variables visible to an expansion. */
 export interface EnvLookup {
