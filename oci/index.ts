@@ -15,9 +15,9 @@ export {
 
 export { ContentStore, type BlobInfo, type IngestExpect, type BlobSource } from './content-store.ts';
 export { defaultRoot, openStores, type OciStores } from './root.ts';
-export { parseReference, makeReference, withDigest, withTag, isValidReference, DEFAULT_DOMAIN, DEFAULT_TAG, type ImageReference } from './reference.ts';
+export { parseReference, makeReference, withDigest, DEFAULT_DOMAIN, type ImageReference } from './reference.ts';
 export { hostPlatform, parsePlatform, formatPlatform, normalizePlatform, platformScore, selectPlatform } from './platform.ts';
-export { parseManifest, parseImageConfig, validateDescriptor, checkManifestConfig, isIndexMediaType, isManifestMediaType, MANIFEST_ACCEPT, type ParsedManifest } from './manifest.ts';
+export { parseManifest, parseImageConfig, validateDescriptor, checkManifestConfig, MANIFEST_ACCEPT, type ParsedManifest } from './manifest.ts';
 
 export * from './compression/index.ts';
 

@@ -9,7 +9,7 @@
 //
 // Invariant: once materialised, a ref's snapshot has exactly as many layers as the ref has
 // entries, in the same order, so a child's new layers are those of its snapshot past the parent's.
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
@@ -400,9 +400,4 @@ export class RefManager {
       },
     };
   }
-}
-
-/** Removes a directory tree, ignoring one that is already gone. */
-export function removeTree(path: string): Promise<void> {
-  return rm(path, { recursive: true, force: true });
 }
