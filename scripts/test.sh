@@ -9,6 +9,6 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 node scripts/check-imports.ts
 eslint .
-prettier --check --log-level warn .
+prettier --check --cache --log-level warn .
 tsc -p tsconfig.json
 vitest run "$@"
