@@ -89,8 +89,8 @@ export class FileAction {
 
   /** The actions of the chain, first to last. */
   actions(): ActionSpec[] {
-    const out: ActionSpec[] = [];
-    for (let a: FileAction | undefined = this; a; a = a.#prev) out.push(a.#spec);
+    const out: ActionSpec[] = [this.#spec];
+    for (let a = this.#prev; a; a = a.#prev) out.push(a.#spec);
     return out.reverse();
   }
 

@@ -49,7 +49,8 @@ class DiffNode implements Node {
  * remaining input is returned as is. The result keeps the first input's env, dir and user.
  */
 export function merge(states: readonly State[], opts?: OpOptions): State {
-  if (!Array.isArray(states)) throw new StateError('invalid-option', 'merge: expected an array of states');
+  const input: unknown = states; // checked as `unknown`: Array.isArray would narrow `states` to any[]
+  if (!Array.isArray(input)) throw new StateError('invalid-option', 'merge: expected an array of states');
   const nonEmpty = states.filter((s, i) => propsOf(s, `merge input ${i}`).output !== undefined);
   if (nonEmpty.length === 0) return scratch();
   if (nonEmpty.length === 1) return nonEmpty[0]!;

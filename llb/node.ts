@@ -22,7 +22,7 @@ export interface MarshalContext {
  * The pb.Inputs of one op, built as its fields are marshaled. An output read twice (two mounts of
  * one state, a copy from the op's own base) gets one index, so equal graphs give equal op bytes.
  */
-export function opInputs(ctx: MarshalContext): { readonly inputs: Input[]; indexOf(output: Output | undefined): number } {
+export function opInputs(ctx: MarshalContext): { readonly inputs: Input[]; readonly indexOf: (output: Output | undefined) => number } {
   const inputs: Input[] = [];
   const indexOf = (output: Output | undefined): number => {
     if (!output) return EMPTY_INPUT;

@@ -82,7 +82,7 @@ export interface RunOptions extends OpOptions {
   readonly readonlyRootfs?: boolean;
 }
 
-export interface FileOptions extends OpOptions {}
+export type FileOptions = OpOptions;
 
 const networks: Record<NetworkMode, NetMode> = { sandbox: NetMode.UNSET, host: NetMode.HOST, none: NetMode.NONE };
 const securities: Record<SecurityModeName, SecurityMode> = { sandbox: SecurityMode.SANDBOX, insecure: SecurityMode.INSECURE };

@@ -165,7 +165,7 @@ export class ContentStore {
 
   async list(): Promise<Digest[]> {
     await this.#init();
-    return (await readdir(this.#blobs)).map((hex) => `sha256:${hex}` as Digest).filter(isDigest);
+    return (await readdir(this.#blobs)).map((hex) => `sha256:${hex}`).filter(isDigest);
   }
 
   /** Removes temp files left by writers that died mid-ingest (older than `olderThanMs`). */

@@ -15,26 +15,18 @@ export {
 
 export { ContentStore, type BlobInfo, type IngestExpect, type BlobSource } from './content-store.ts';
 export { defaultRoot, openStores, type OciStores } from './root.ts';
-export { parseReference, makeReference, withDigest, withTag, isValidReference, DEFAULT_DOMAIN, DEFAULT_TAG, type ImageReference } from './reference.ts';
+export { parseReference, makeReference, withDigest, DEFAULT_DOMAIN, type ImageReference } from './reference.ts';
 export { hostPlatform, parsePlatform, formatPlatform, normalizePlatform, platformScore, selectPlatform } from './platform.ts';
-export { parseManifest, parseImageConfig, validateDescriptor, checkManifestConfig, isIndexMediaType, isManifestMediaType, MANIFEST_ACCEPT, type ParsedManifest } from './manifest.ts';
+export { parseManifest, parseImageConfig, validateDescriptor, checkManifestConfig, MANIFEST_ACCEPT, type ParsedManifest } from './manifest.ts';
 
-export type { Compression, CompressionOptions } from './compression/types.ts';
-export { isCompression, compressionOfMediaType, ociLayerMediaType, dockerLayerMediaType, compressionKey, DEFAULT_COMPRESSION } from './compression/types.ts';
-export { createCompressor, createDecompressor, sniffCompression } from './compression/compress.ts';
-export { createParallelGzip, DEFAULT_GZIP_CHUNK, type ParallelGzipOptions } from './compression/parallel-gzip.ts';
-export { closeGzipPool } from './compression/gzip-pool.ts';
+export * from './compression/index.ts';
 
 export { tarLayerSource, blobLayerSource, type LayerSource, type TarLayerOptions, type BlobLayerOptions } from './layer-source.ts';
 export { buildImageConfig, normalizeHistory, orderContainerConfig, parseSourceDateEpoch, SYNTHETIC_HISTORY_COMMENT, type ImageConfigInput, type LayerInfo } from './image-config.ts';
 export { writeImage, type ImageToWrite, type WriteImageOptions, type WrittenImage, type MediaTypes } from './image-writer.ts';
 export { ImageStore, loadImage, normalizeName, type ImageRecord, type ResolvedImage } from './image-store.ts';
 
-export { RegistryClient, isLoopbackHost, registryHost, type RegistryClientOptions } from './registry/client.ts';
-export { credentialsFromDockerConfig, dockerConfigPath, type Credentials } from './registry/docker-config.ts';
-export { parseChallenge, type Challenge } from './registry/challenge.ts';
-export { resolveRemoteImage, pullImage, fetchBlob, type PullProgress, type PullOptions, type ResolveOptions } from './registry/pull.ts';
-export { pushImage, pushBlob, type PushOptions, type PushProgress, type PushResult, type BlobPushResult, type ManifestToPush } from './registry/push.ts';
+export * from './registry/index.ts';
 
 export { parseOutputSpec, splitCsv, type OutputSpec, type ImageOutput, type ArchiveOutput, type LocalOutput, type TarOutput } from './output-spec.ts';
 export { exportToImageStore, exportArchive, type ExportableImage, type ImageExportContext, type ImageExportResult } from './exporters/image-exporter.ts';

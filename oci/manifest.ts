@@ -14,14 +14,6 @@ const manifestTypes = new Set<string>([MediaType.ociManifest, MediaType.dockerMa
 /** Accept header for manifest requests: everything we can read. */
 export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList, MediaType.dockerManifest].join(', ');
 
-export function isIndexMediaType(mediaType: string): boolean {
-  return indexTypes.has(mediaType);
-}
-
-export function isManifestMediaType(mediaType: string): boolean {
-  return manifestTypes.has(mediaType);
-}
-
 /**
  * `contentType` is what the registry said (or the descriptor's media type); the document's own
  * `mediaType` wins when present, and without either the shape decides.

@@ -9,10 +9,7 @@ import { isDigest } from './digest.ts';
 import { InvalidReferenceError } from './errors.ts';
 
 export { DEFAULT_DOMAIN };
-export const DEFAULT_TAG = 'latest';
 const OFFICIAL_REPO_PREFIX = 'library/';
-
-const tagRe = /^[\w][\w.-]{0,127}$/;
 
 export interface ImageReference {
   /** Registry host, with port when given: `docker.io`, `127.0.0.1:5000`. */
@@ -44,7 +41,7 @@ export function parseReference(input: string): ImageReference {
   // Registries and the content store speak sha256 only.
   if (ref.digest !== undefined && !ref.digest.startsWith('sha256:')) throw new InvalidReferenceError(input, `unsupported digest algorithm in "${ref.digest}" (only sha256)`);
   if (ref.digest !== undefined && !isDigest(ref.digest)) throw new InvalidReferenceError(input, `invalid digest "${ref.digest}" (expected sha256: and 64 lowercase hex characters)`);
-  return makeReference(ref.domain, ref.path, ref.tag, ref.digest as Digest | undefined);
+  return makeReference(ref.domain, ref.path, ref.tag, ref.digest);
 }
 
 export function makeReference(domain: string, path: string, tag: string | undefined, digest: Digest | undefined): ImageReference {
@@ -58,19 +55,4 @@ export function makeReference(domain: string, path: string, tag: string | undefi
 /** The same repository with another tag or digest (e.g. a manifest's digest after resolving a tag). */
 export function withDigest(ref: ImageReference, digest: Digest): ImageReference {
   return makeReference(ref.domain, ref.path, ref.tag, digest);
-}
-
-export function withTag(ref: ImageReference, tag: string): ImageReference {
-  if (!tagRe.test(tag)) throw new InvalidReferenceError(`${ref.name}:${tag}`, `invalid tag "${tag}"`);
-  return makeReference(ref.domain, ref.path, tag, undefined);
-}
-
-/** `true` for references that may be parsed; never throws. */
-export function isValidReference(input: string): boolean {
-  try {
-    parseReference(input);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -8,7 +8,7 @@ export class MemoryCacheStore implements CacheStore {
 
   /** Stores made from the same `shared` map see each other's writes, like two processes on one disk store. */
   constructor(shared?: Map<CacheKey, CacheRecord>) {
-    this.#records = shared ?? new Map();
+    this.#records = shared ?? new Map<CacheKey, CacheRecord>();
   }
 
   /** The backing map, to open a second handle on the same data. */

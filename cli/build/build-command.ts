@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { hostPlatform, parsePlatform, type Platform } from '../../llb/index.ts';
 import { defaultRoot, parseOutputSpec, type OutputSpec } from '../../oci/index.ts';
-import type { BuildOptions } from '../commands/build-options.ts';
+import type { BuildOptions } from './build-options.ts';
 import { UsageError, UserError } from '../errors.ts';
 import { selectRenderer } from '../progress/index.ts';
 import { runBuild, type BuildResult } from './run-build.ts';
@@ -145,7 +145,7 @@ export function summarize(result: Extract<BuildResult, { ok: true }>, opts: Buil
 export async function runBuildCommand(opts: BuildOptions, command: 'build' | 'solve'): Promise<number> {
   const req = await toRequest(opts, command);
   if (opts.watch) {
-    const { watchBuild } = await import('../watch/watch-build.ts');
+    const { watchBuild } = await import('../watch/index.ts');
     return watchBuild(req, opts);
   }
   const result = await buildOnce(req, opts);

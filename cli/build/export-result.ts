@@ -109,7 +109,7 @@ export async function exportResult(executor: Executor, result: Result | undefine
         const written = await exportStep(hooks, `exporting to ${spec.type === 'oci' ? 'oci' : 'docker'} image format`, () =>
           exportArchive(executor.stores.content, toArchive, spec, {
             extraNames: req.tags,
-            ...(hooks.stdout ? { stdout: hooks.stdout as never } : {}),
+            ...(hooks.stdout ? { stdout: hooks.stdout } : {}),
           }),
         );
         summary.imageDigest ??= written.manifestDescriptor.digest;
@@ -122,7 +122,7 @@ export async function exportResult(executor: Executor, result: Result | undefine
         await exportStep(hooks, spec.type === 'local' ? 'copying files' : 'sending tarball', async () => {
           const dir = await executor.readableDir(result);
           try {
-            await exportFilesystem(dir.path, spec, hooks.stdout ? { stdout: hooks.stdout as never } : {});
+            await exportFilesystem(dir.path, spec, hooks.stdout ? { stdout: hooks.stdout } : {});
           } finally {
             await dir.release();
           }

@@ -8,7 +8,7 @@ export type StatusSink = (id: string, current: number, total: number | undefined
 
 export async function exportStep<T>(hooks: BuildHooks, name: string, run: (status: StatusSink) => Promise<T>): Promise<T> {
   // Not an op of the graph: a digest of its own, unique per build, so it never merges with one.
-  const digest = `sha256:${createHash('sha256').update(`export\0${name}\0`).update(randomBytes(8)).digest('hex')}` as Digest;
+  const digest: Digest = `sha256:${createHash('sha256').update(`export\0${name}\0`).update(randomBytes(8)).digest('hex')}`;
   const started = Date.now();
   const vertex = { type: 'vertex' as const, digest, name, inputs: [] as Digest[], started };
   hooks.onEvent?.(vertex);

@@ -7,8 +7,8 @@ import type { FrontendContext, ResolvedImage } from '../../frontends/types.ts';
 
 export interface FrontendContextOptions {
   readonly contextDir: string;
-  resolveImageConfig(ref: string, platform: Platform): Promise<ResolvedImage>;
-  warn(message: string, location?: { file: string; line: number }): void;
+  readonly resolveImageConfig: (ref: string, platform: Platform) => Promise<ResolvedImage>;
+  readonly warn: (message: string, location?: { file: string; line: number }) => void;
   readonly signal: AbortSignal;
 }
 

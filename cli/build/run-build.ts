@@ -1,6 +1,7 @@
 // One build, end to end: frontend → definition → solve on the executor → exporters. The only
 // place where the concrete parts meet; `solve`, `build` and watch mode all come through here.
 import { readFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { basename, isAbsolute, relative } from 'node:path';
 import { definitionFromBytes, type Definition, type Digest, type Platform } from '../../llb/index.ts';
 import { formatPlatform, type ImageConfig } from '../../oci/index.ts';
@@ -23,7 +24,7 @@ export interface BuildHooks {
   onWarning?(message: string): void;
   readonly signal?: AbortSignal;
   /** Where `-o -` writes (stdout). */
-  readonly stdout?: NodeJS.WritableStream;
+  readonly stdout?: Writable;
 }
 
 export interface CompiledBuild {

@@ -1,7 +1,6 @@
 // `tsbuild build [OPTIONS] CONTEXT`: docker buildx build's flags and meaning.
 import type { Command } from '../command.ts';
-import { buildUsage, parseBuildArgs } from './build-options.ts';
-import { runBuildCommand } from '../build/build-command.ts';
+import { buildUsage, parseBuildArgs, runBuildCommand } from '../build/index.ts';
 
 export const command: Command = {
   async run(argv) {

@@ -1,8 +1,7 @@
 // `tsbuild solve [FILE|DIR|-]`: solve a build.ts, a Dockerfile, a directory holding one, or an
 // LLB definition. Same engine and flags as `build`; the context defaults to the file's directory.
 import type { Command } from '../command.ts';
-import { buildUsage, parseBuildArgs } from './build-options.ts';
-import { runBuildCommand } from '../build/build-command.ts';
+import { buildUsage, parseBuildArgs, runBuildCommand } from '../build/index.ts';
 
 export const solveUsage = buildUsage
   .replace('Usage: tsbuild build [OPTIONS] CONTEXT', 'Usage: tsbuild solve [OPTIONS] [FILE|DIR|-]')

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import type { JSONValue } from '../../llb/index.ts';
 import { PathFilter, Pattern } from '../../executor/patterns/index.ts';
-import { obj, array, strings, str, num, type Obj } from './json.ts';
+import { obj, array, strings, str, num } from './json.ts';
 
 export interface Selection {
   /** Absolute, cleaned path inside the input. */

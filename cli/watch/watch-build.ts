@@ -2,12 +2,7 @@
 // the frontend and the solve; the cache makes unchanged steps free, and a change during a build
 // cancels it (containers killed, nothing half-written) before the next one starts.
 import { decodeDefinition } from '../../llb/index.ts';
-import type { BuildOptions } from '../commands/build-options.ts';
-import { buildOnce, summarize } from '../build/build-command.ts';
-import { writeBuildFiles } from '../build/export-result.ts';
-import { printExplanations } from '../build/explain-build.ts';
-import type { BuildResult } from '../build/run-build.ts';
-import type { BuildRequest } from '../build/request.ts';
+import { buildOnce, printExplanations, summarize, writeBuildFiles, type BuildOptions, type BuildRequest, type BuildResult } from '../build/index.ts';
 import { FileWatch, type WatchSet } from './file-watch.ts';
 import { Watcher } from './watcher.ts';
 import { watchSetAfterFailure, watchSetFor } from './watch-set.ts';

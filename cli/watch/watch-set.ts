@@ -5,9 +5,7 @@ import { dirname, join, sep } from 'node:path';
 import { decodeDefinition } from '../../llb/index.ts';
 import { PathFilter } from '../../executor/index.ts';
 import { FrontendError } from '../../frontends/driver.ts';
-import { ownPaths } from '../build/own-paths.ts';
-import type { CompiledBuild } from '../build/run-build.ts';
-import type { BuildRequest } from '../build/request.ts';
+import { ownPaths, type BuildRequest, type CompiledBuild } from '../build/index.ts';
 import type { WatchedContext, WatchSet } from './file-watch.ts';
 
 function patterns(attrs: Record<string, string>, key: string): string[] {

@@ -16,11 +16,6 @@
 
 export type WatcherState = 'initial' | 'watching' | 'debouncing' | 'running' | 'queued' | 'aborted';
 
-export interface BuildRun<T> {
-  /** The build's outcome; rejects or resolves once the build has fully settled. */
-  readonly done: Promise<T>;
-}
-
 export interface Timers {
   set(fn: () => void, ms: number): unknown;
   clear(handle: unknown): void;

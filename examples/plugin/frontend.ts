@@ -33,7 +33,7 @@ function parse(file: string, text: string): JsonBuild {
     fail(file, `not valid JSON (${(err as Error).message})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(file, 'expected a JSON object with "from" and "steps"');
-  return value as JsonBuild;
+  return value;
 }
 
 function apply(file: string, state: State, context: State, step: Step, index: number): State {

@@ -156,7 +156,7 @@ export class ContentHasher {
     });
     const header = headerDigest(st);
     if (children.every((c) => typeof c === 'string')) return dirDigest(header, names.map((n, i) => [n, children[i] as Digest] as const));
-    return Promise.all(children).then((ds) => dirDigest(header, names.map((n, i) => [n, ds[i]!] as const)));
+    return Promise.all(children.map((c) => Promise.resolve(c))).then((ds) => dirDigest(header, names.map((n, i) => [n, ds[i]!] as const)));
   }
 
   /** A regular file's entry digest, from the cache when its stat is unchanged. */

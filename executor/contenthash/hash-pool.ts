@@ -65,7 +65,7 @@ export class HashPool {
       }
       this.#pump();
     });
-    worker.on('error', (e) => {
+    worker.on('error', (e: Error) => {
       this.#all.delete(worker);
       const id = this.#jobOf.get(worker);
       this.#jobOf.delete(worker);

@@ -113,7 +113,11 @@ async function filteredEntries(dir: string, { include, exclude }: CopyFilters): 
       }
       if (!included && !include && !exclude?.hasExclusions) continue;
       if (included) {
-        for (const p of pending) if (!p.listed) (out.push(p.rel), (p.listed = true));
+        for (const p of pending) {
+          if (p.listed) continue;
+          out.push(p.rel);
+          p.listed = true;
+        }
         out.push(childRel);
       }
       if (!e.isDirectory() || (excluded && !exclude?.hasExclusions)) continue;

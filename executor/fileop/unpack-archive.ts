@@ -164,7 +164,7 @@ async function placeEntry(destDir: string, h: Header, body: AsyncIterable<Uint8A
     case 'contiguous-file': {
       const fh = await open(host, 'wx', 0o600);
       try {
-        for await (const chunk of body as AsyncIterable<Uint8Array>) await fh.write(chunk);
+        for await (const chunk of body) await fh.write(chunk);
       } finally {
         await fh.close();
       }

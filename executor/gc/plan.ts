@@ -257,7 +257,7 @@ export function planPrune(inv: Inventory, opts: PlanOptions): PrunePlan {
   const keptBlobs = new Set([...kept.blobs, ...inv.imageDigests]);
   const dropBlobs = [...inv.blobs.keys()].filter((d) => !keptBlobs.has(d));
   const dropLinks = inv.links.filter((l) => {
-    if (l.kind === 'blob-source') return !keptBlobs.has(`sha256:${l.key}` as Digest);
+    if (l.kind === 'blob-source') return !keptBlobs.has(`sha256:${l.key}`);
     if (!/^layer-blob-/.test(l.kind)) return false;
     return l.target === undefined || !keptBlobs.has(l.target) || !inv.blobs.has(l.target);
   });

@@ -148,7 +148,7 @@ export class ExecOpImpl implements Op {
     const args = meta.args ?? [];
     const progress: PullProgressSink = (p) =>
       ctx.status({ id: p.id, current: p.current, total: p.total, ...(p.done ? { completed: Date.now() } : {}) });
-    const cleanups: (() => Promise<unknown> | unknown)[] = [];
+    const cleanups: (() => unknown)[] = [];
     const actives: { key: string; output: number; parent: Ref | undefined }[] = [];
     const runnerMounts: RunnerMount[] = [];
     const env = [...(meta.env ?? [])];

@@ -9,7 +9,7 @@
 //
 // Invariant: once materialised, a ref's snapshot has exactly as many layers as the ref has
 // entries, in the same order, so a child's new layers are those of its snapshot past the parent's.
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
@@ -266,7 +266,7 @@ export class RefManager {
     const fetched = rec.layers.map((e, i) =>
       this.#opts.snapshotter.stat(keys[i]!).then((s) => (s ? undefined : this.#ensureBlob(e.blob!, progress))),
     );
-    fetched.forEach((p) => p.catch(() => {}));
+    for (const p of fetched) p.catch(() => {}); // seen where the loop below awaits it; not an unhandled rejection meanwhile
     let parent: string | undefined;
     for (let i = 0; i < keys.length; i++) {
       const blob = rec.layers[i]!.blob!;
@@ -368,10 +368,10 @@ export class RefManager {
 
   #layerSource(e: LayerEntry): Promise<LayerSource> {
     const id = layerIdentity(e);
-    return this.#sources.get(id, () => this.#makeLayerSource(e, id));
+    return this.#sources.get(id, () => this.#makeLayerSource(e));
   }
 
-  async #makeLayerSource(e: LayerEntry, id: string): Promise<LayerSource> {
+  async #makeLayerSource(e: LayerEntry): Promise<LayerSource> {
     const { content } = this.#opts;
     const desc = e.description !== undefined ? { description: e.description } : {};
     if (e.blob) {
@@ -400,9 +400,4 @@ export class RefManager {
       },
     };
   }
-}
-
-/** Removes a directory tree, ignoring one that is already gone. */
-export function removeTree(path: string): Promise<void> {
-  return rm(path, { recursive: true, force: true });
 }

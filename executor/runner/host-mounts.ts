@@ -15,7 +15,7 @@ export async function mountOverlay(spec: OverlayRootfs, target: string): Promise
   try {
     await exec('mount', ['-t', 'overlay', 'overlay', '-o', options, target]);
   } catch (e) {
-    throw new Error(`mounting the overlay rootfs failed: ${stderrOf(e)}`);
+    throw new Error(`mounting the overlay rootfs failed: ${stderrOf(e)}`, { cause: e });
   }
 }
 

@@ -327,28 +327,26 @@ export class SnapshotTree implements Snapshotter {
   }
 
   diff(key: string): Readable {
-    const self = this;
-    return Readable.from(
-      (async function* () {
-        const rec = await self.#get(key, 'committed');
-        const parent = rec.parent !== undefined ? await self.#get(rec.parent, 'committed') : undefined;
-        const below = parent?.layers ?? [];
-        if (rec.layers.length === below.length + 1 && isPrefix(below, rec.layers)) {
-          yield* self.#driver.layerTar(rec.layers[rec.layers.length - 1]!);
-          return;
-        }
-        // A merge or reused diff over its parent: compare the two trees.
-        const lower = parent ? await self.#driver.readable(parent) : { path: self.paths.empty, release: async () => {} };
-        const upper = await self.#driver.readable(rec);
-        try {
-          yield* writeLayer(treeDiffChanges(lower.path, upper.path));
-        } finally {
-          await upper.release();
-          await lower.release();
-        }
-      })(),
-      { objectMode: false },
-    );
+    return Readable.from(this.#diffTar(key), { objectMode: false });
+  }
+
+  async *#diffTar(key: string): AsyncGenerator<Buffer | Uint8Array | string> {
+    const rec = await this.#get(key, 'committed');
+    const parent = rec.parent !== undefined ? await this.#get(rec.parent, 'committed') : undefined;
+    const below = parent?.layers ?? [];
+    if (rec.layers.length === below.length + 1 && isPrefix(below, rec.layers)) {
+      yield* this.#driver.layerTar(rec.layers[rec.layers.length - 1]!);
+      return;
+    }
+    // A merge or reused diff over its parent: compare the two trees.
+    const lower = parent ? await this.#driver.readable(parent) : { path: this.paths.empty, release: async () => {} };
+    const upper = await this.#driver.readable(rec);
+    try {
+      yield* writeLayer(treeDiffChanges(lower.path, upper.path));
+    } finally {
+      await upper.release();
+      await lower.release();
+    }
   }
 
   layerTar(layer: LayerRef): Readable {

@@ -4,10 +4,10 @@ import { DEFAULT_PATH, type ImageSpec, type Platform, type State } from '../../l
 import type { ContainerConfig, ImageConfig } from '../../oci/index.ts';
 
 const set = (xs: readonly (string | number)[] | undefined) =>
-  xs?.length ? Object.fromEntries(xs.map((x) => [typeof x === 'number' || !x.includes('/') ? `${x}/tcp` : x, {} as Record<string, never>])) : undefined;
+  xs?.length ? Object.fromEntries(xs.map((x) => [typeof x === 'number' || !x.includes('/') ? `${x}/tcp` : x, {}])) : undefined;
 
 export function imageConfigFor(state: State, spec: ImageSpec | undefined, platform: Platform): Partial<ImageConfig> {
-  let env: string[] = spec?.env === undefined ? state.getEnv() : Array.isArray(spec.env) ? [...spec.env] : Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+  let env: string[] = spec?.env === undefined ? state.getEnv() : Array.isArray(spec.env) ? [...(spec.env as readonly string[])] : Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   if (!env.some((e) => e.startsWith('PATH='))) env = [`PATH=${DEFAULT_PATH}`, ...env];
   const config: ContainerConfig = { Env: env };
   const workdir = spec?.workdir ?? state.getDir();
@@ -19,7 +19,7 @@ export function imageConfigFor(state: State, spec: ImageSpec | undefined, platfo
   if (spec?.labels) config.Labels = { ...spec.labels };
   const ports = set(spec?.exposedPorts);
   if (ports) config.ExposedPorts = ports;
-  if (spec?.volumes?.length) config.Volumes = Object.fromEntries(spec.volumes.map((v) => [v, {} as Record<string, never>]));
+  if (spec?.volumes?.length) config.Volumes = Object.fromEntries(spec.volumes.map((v) => [v, {}]));
   if (spec?.stopSignal) config.StopSignal = spec.stopSignal;
   const out: Partial<ImageConfig> = { architecture: platform.architecture ?? '', os: platform.os ?? 'linux', config };
   if (platform.variant) out.variant = platform.variant;

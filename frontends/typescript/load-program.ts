@@ -30,7 +30,7 @@ export interface LoadOptions {
 
 function asTarget(v: unknown): ResolvedTarget | undefined {
   if (isState(v)) return { state: v };
-  if (typeof v === 'object' && v !== null && 'state' in v && isState((v as { state: unknown }).state)) {
+  if (typeof v === 'object' && v !== null && 'state' in v && isState(v.state)) {
     const t = v as { state: State; image?: ImageSpec };
     return t.image === undefined ? { state: t.state } : { state: t.state, image: t.image };
   }

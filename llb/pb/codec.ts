@@ -14,7 +14,7 @@
 // (wire Reader/Writer, no reflection) is loaded: every build decodes its definition on startup,
 // and building a reflected schema there cost more than the whole decode.
 import protobuf from 'protobufjs/minimal.js';
-import { types, type FieldJSON, type MessageName, type TypeJSON } from './schema-data.ts';
+import { types, type MessageName, type TypeJSON } from './schema-data.ts';
 import { compareUtf8 } from '../bytes.ts';
 
 /** Input bytes that are not a valid encoding of the expected message. */
@@ -76,7 +76,7 @@ function planFor(name: string): TypePlan {
   plans.set(name, plan);
   const oneofOf = new Map<string, readonly string[]>();
   for (const { oneof } of Object.values(def.oneofs ?? {})) for (const member of oneof) oneofOf.set(member, oneof);
-  const entries = Object.entries(def.fields as Record<string, FieldJSON>).sort((a, b) => a[1].id - b[1].id);
+  const entries = Object.entries(def.fields).sort((a, b) => a[1].id - b[1].id);
   for (const [fieldName, field] of entries) {
     const base = { name: fieldName, id: field.id, repeated: field.rule === 'repeated', inOneof: oneofOf.get(fieldName) };
     const kind = kindOf(field.type);
@@ -258,7 +258,7 @@ function toNumber(v: number | { toNumber(): number; toString(): string }): numbe
   return Number.isSafeInteger(n) ? n : BigInt(v.toString());
 }
 
-function readScalar(r: protobuf.Reader, kind: Kind, path: string): unknown {
+function readScalar(r: protobuf.Reader, kind: Kind): unknown {
   switch (kind) {
     case 'string':
       return r.string();
@@ -287,7 +287,7 @@ function readValue(r: protobuf.Reader, kind: Kind, type: TypePlan | undefined, p
     if (end > r.len) throw new DecodeError(`${path}: truncated (length ${len} runs past the end)`);
     return readFields(r, type!, end, path);
   }
-  return readScalar(r, kind, path);
+  return readScalar(r, kind);
 }
 
 function defaultOf(kind: Kind, type: TypePlan | undefined): unknown {
@@ -351,7 +351,7 @@ function readFields(r: protobuf.Reader, plan: TypePlan, end: number, path: strin
         const len = r.uint32();
         const packedEnd = r.pos + len;
         if (packedEnd > end) throw new DecodeError(`${fpath}: truncated packed field`);
-        while (r.pos < packedEnd) arr.push(readScalar(r, field.kind, fpath));
+        while (r.pos < packedEnd) arr.push(readScalar(r, field.kind));
         if (r.pos !== packedEnd) throw new DecodeError(`${fpath}: malformed packed field`);
       } else if (wt === wireTypeOf(field.kind)) {
         arr.push(readValue(r, field.kind, field.type, `${fpath}[${arr.length}]`));

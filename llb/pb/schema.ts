@@ -10,7 +10,7 @@ export type { MessageName } from './schema-data.ts';
 export const root: protobuf.Root = protobuf.Root.fromJSON({
   options: { syntax: 'proto3' },
   nested: { pb: { nested: types } },
-} as protobuf.INamespace);
+});
 root.resolveAll();
 
 export function messageType(name: MessageName): protobuf.Type {

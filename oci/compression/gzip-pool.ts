@@ -38,7 +38,7 @@ class GzipWorker {
       if (m.out) job.resolve(Buffer.from(m.out));
       else job.reject(new Error(`gzip failed: ${m.error ?? 'unknown error'}`));
     });
-    this.worker.on('error', (err) => this.#failAll(err));
+    this.worker.on('error', (err: Error) => this.#failAll(err));
     this.worker.on('exit', (code) => this.#failAll(new Error(`gzip worker exited with code ${code}`)));
     // Only after the listeners: a Worker's first 'message' listener refs it again, and a worker
     // that never gets a job would then hold the process open forever.

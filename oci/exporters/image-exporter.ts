@@ -4,15 +4,14 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { ContentStore } from '../content-store.ts';
-import { type CompressionOptions } from '../compression/types.ts';
+import { type CompressionOptions } from '../compression/index.ts';
 import type { ImageConfigInput } from '../image-config.ts';
 import type { ImageStore } from '../image-store.ts';
 import { writeImage, type WrittenImage } from '../image-writer.ts';
 import type { LayerSource } from '../layer-source.ts';
 import type { ArchiveOutput, ImageOutput } from '../output-spec.ts';
 import { parseReference } from '../reference.ts';
-import type { RegistryClient } from '../registry/client.ts';
-import { pushImage, type PushProgress, type PushResult } from '../registry/push.ts';
+import { pushImage, type RegistryClient, type PushProgress, type PushResult } from '../registry/index.ts';
 import { writeLayoutDir, writeLayoutTar } from './layout.ts';
 import { clampedLayerSource } from './rewrite-timestamp.ts';
 

@@ -127,7 +127,7 @@ export async function writeLayoutDir(store: ContentStore, images: readonly Layou
     await rename(tmp, target);
   }
   await writeAtomic(join(dir, 'oci-layout'), ociLayoutFile);
-  let existing: Descriptor[] = [];
+  let existing: Descriptor[];
   try {
     existing = (JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex).manifests ?? [];
   } catch {

@@ -127,10 +127,22 @@ export function encodeHeader(h: TarHeader): Buffer {
     ustarLink = asciiTruncate(h.linkname, 100);
   }
   const plain = { uid: h.uid, gid: h.gid, size: h.size, mtime: h.mtime };
-  if (!fitsOctal(h.uid, 8)) (pax.push(paxRecord('uid', Buffer.from(String(h.uid)))), (plain.uid = 0));
-  if (!fitsOctal(h.gid, 8)) (pax.push(paxRecord('gid', Buffer.from(String(h.gid)))), (plain.gid = 0));
-  if (!fitsOctal(h.size, 12)) (pax.push(paxRecord('size', Buffer.from(String(h.size)))), (plain.size = 0));
-  if (!fitsOctal(h.mtime, 12)) (pax.push(paxRecord('mtime', Buffer.from(String(Math.trunc(h.mtime))))), (plain.mtime = 0));
+  if (!fitsOctal(h.uid, 8)) {
+    pax.push(paxRecord('uid', Buffer.from(String(h.uid))));
+    plain.uid = 0;
+  }
+  if (!fitsOctal(h.gid, 8)) {
+    pax.push(paxRecord('gid', Buffer.from(String(h.gid))));
+    plain.gid = 0;
+  }
+  if (!fitsOctal(h.size, 12)) {
+    pax.push(paxRecord('size', Buffer.from(String(h.size))));
+    plain.size = 0;
+  }
+  if (!fitsOctal(h.mtime, 12)) {
+    pax.push(paxRecord('mtime', Buffer.from(String(Math.trunc(h.mtime)))));
+    plain.mtime = 0;
+  }
   if (h.xattrs.size > 0) {
     for (const key of [...h.xattrs.keys()].sort()) pax.push(paxRecord(XATTR_PREFIX + key, h.xattrs.get(key)!));
   }

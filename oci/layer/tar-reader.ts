@@ -15,7 +15,7 @@ import {
 export interface TarMember {
   header: TarHeader;
   /** The member's data (regular files only; empty otherwise). Read it at most once. */
-  body(): AsyncIterable<Buffer>;
+  readonly body: () => AsyncIterable<Buffer>;
 }
 
 class ByteSource {

@@ -70,7 +70,7 @@ async function prepare(change: Change, opts: WriteLayerOptions): Promise<Prepare
   if (type === undefined) return { change };
   let mtime = Number(st.mtimeNs / 1_000_000_000n);
   if (opts.clampMtime !== undefined && mtime > opts.clampMtime) mtime = opts.clampMtime;
-  let xattrs: Xattrs = new Map();
+  const xattrs: Xattrs = new Map();
   const mode = opts.xattrs ?? 'changes';
   const raw = mode === 'changes' ? change.xattrs : mode === 'read' ? await readXattrs(change.source) : undefined;
   if (raw) for (const [k, v] of raw) if (!isOverlayInternal(k)) xattrs.set(k, v);

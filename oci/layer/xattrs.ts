@@ -101,9 +101,10 @@ function decodeQuoted(v: string): Buffer {
  * only visible to root.
  */
 export function readXattrTree(root: string): Promise<Map<string, Xattrs>> {
-  if (!xattrToolsAvailable()) return Promise.resolve(new Map());
+  if (!xattrToolsAvailable()) return Promise.resolve(new Map<string, Xattrs>());
   return new Promise((resolve, reject) => {
-    if (pendingTrees.length === 0) setImmediate(readPendingTrees);
+    // `void`: readPendingTrees never rejects, it hands every failure to the waiting callers.
+    if (pendingTrees.length === 0) setImmediate(() => void readPendingTrees());
     pendingTrees.push({ root, resolve, reject });
   });
 }

@@ -23,7 +23,7 @@ export async function credentialsFromDockerConfig(host: string, path = dockerCon
     doc = JSON.parse(await readFile(path, 'utf8')) as typeof doc;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read registry credentials from ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read registry credentials from ${path}: ${(err as Error).message}`, { cause: err });
   }
   const auths = doc.auths ?? {};
   const candidates = host === 'docker.io' ? hubKeys : [host, `https://${host}`, `http://${host}`, `https://${host}/v1/`, `https://${host}/v2/`];

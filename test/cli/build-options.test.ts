@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildUsage, parseBuildArgs, type BuildOptions } from '../../cli/commands/build-options.ts';
+import { buildUsage, parseBuildArgs } from '../../cli/build/build-options.ts';
 import { splitCsv } from '../../oci/index.ts';
 import { UsageError } from '../../cli/errors.ts';
 
 const parse = (...argv: string[]) => {
   const r = parseBuildArgs(argv, { FROM_ENV: 'env-value' });
   if (r.help) throw new Error('unexpected help');
-  return r as BuildOptions;
+  return r;
 };
 
 const usageError = (argv: string[], message: RegExp) => {

@@ -24,7 +24,7 @@ describe.concurrent('usage', () => {
     ['images'], ['rmi'], ['du'], ['prune'], ['run'],
   ];
   test.each(commands.map((c) => [c.join(' '), c]))('`tsbuild %s --help` exits 0 with a usage text', async (_name, argv) => {
-    const r = await cli.run([...(argv as string[]), '--help']);
+    const r = await cli.run([...(argv), '--help']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(/^Usage: tsbuild /);
   });

@@ -31,6 +31,7 @@ describe.runIf(run)('tty progress in a real terminal', () => {
     expect(screen).toContain('FINISHED');
     for (const name of ['install dependencies', 'copy sources', 'write config', 'assemble']) expect(screen).toContain(name);
     // No raw escape sequences or plain-mode lines leak onto the screen.
+    // eslint-disable-next-line no-control-regex -- an ANSI escape is what must not leak
     expect(screen).not.toMatch(/\u001b\[/);
     expect(screen).not.toMatch(/^#\d+ /m);
   });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, decodeMessage, marshal, image, local, scratch, merge, diff, mkdir, copy, git, http, ociLayout, definitionToBytes } from '../../llb/index.ts';
+import { encodeMessage, decodeMessage, marshal, image, local, scratch, merge, diff, mkdir, git, http, ociLayout, definitionToBytes } from '../../llb/index.ts';
 import type { MessageName } from '../../llb/index.ts';
 import { root as ours, messageType } from '../../llb/pb/schema.ts';
 import { randomMessage } from './support/random-message.ts';
@@ -23,7 +23,7 @@ function sameValues(theirs: protobuf.Type, mine: protobuf.Type, a: any, b: any, 
   for (const tf of theirs.fieldsArray) {
     const mf = mine.fieldsById[tf.id]!;
     const present = Object.prototype.hasOwnProperty.call(a, tf.name) && a[tf.name] != null;
-    let av = present ? a[tf.name] : undefined;
+    const av = present ? a[tf.name] : undefined;
     const bv = b?.[mf.name];
     const p = `${path}.${tf.name}`;
     if (tf instanceof protobuf.MapField) {

@@ -28,6 +28,7 @@ import {
   secret,
   ssh,
   type DecodedOp,
+  type Digest,
   type State,
 } from '../../llb/index.ts';
 
@@ -36,7 +37,7 @@ const AMD64 = { platform: 'linux/amd64' } as const;
 function parse(state: State) {
   const d = decodeDefinition(marshal(state, AMD64));
   const head = d.byDigest.get(d.head!.digest)!;
-  const get = (digest: string) => d.byDigest.get(digest as never)!;
+  const get = (digest: string) => d.byDigest.get(digest as Digest)!;
   return { ...d, head, get, input: (op: DecodedOp, i: number) => get(op.op.inputs![i]!.digest) };
 }
 

@@ -1,7 +1,7 @@
 // Arithmetic fake ops for scheduler tests: constants and sums over fabricated vertices, plus
 // gated ops whose completion the test decides, and ops that fail. No filesystem, no timers.
 import { createHash } from 'node:crypto';
-import type { Digest, Input, OpMetadata } from '../../llb/index.ts';
+import type { Digest, OpMetadata } from '../../llb/index.ts';
 import { CUSTOM_NAME } from '../../llb/index.ts';
 import type { CacheMap, LoadInput, LoadOp, Op, OpContext, OpResolver, Result, Vertex } from '../../solver/index.ts';
 
@@ -39,7 +39,7 @@ export class FakeGraph {
     const body = { inputs: inputs.map((i) => ({ digest: i.digest, index: i.index })), source: { identifier: `fake://${spec.kind}`, attrs } };
     const digest = sha(JSON.stringify(body));
     const metadata: OpMetadata = { description: { [CUSTOM_NAME]: spec.name }, ...(spec.ignoreCache ? { ignoreCache: true } : {}) };
-    if (!this.ops.has(digest)) this.ops.set(digest, { digest, op: body as LoadOp['op'], metadata });
+    if (!this.ops.has(digest)) this.ops.set(digest, { digest, op: body, metadata });
     return { digest, index: 0 };
   }
 
@@ -67,7 +67,7 @@ export class FakeGraph {
 
   /** A LoadInput asking for `target`. */
   input(target: Ref): LoadInput {
-    return { ops: [...this.ops.values()], terminal: { digest: target.digest, index: target.index } as Input };
+    return { ops: [...this.ops.values()], terminal: { digest: target.digest, index: target.index } };
   }
 }
 
@@ -150,10 +150,9 @@ export class FakeResolver implements OpResolver {
   resolve(vertex: Vertex): Op {
     const attrs = vertex.op.source!.attrs!;
     const spec = { kind: attrs.kind as FakeKind, name: attrs.name!, value: Number(attrs.value), seed: attrs.seed!, content: attrs.content === '1', selector: attrs.selector || undefined };
-    const self = this;
     const op: Op = {
-      async cacheMap(ctx: OpContext): Promise<CacheMap> {
-        bump(self.calls.cacheMap, spec.name);
+      cacheMap: async (ctx: OpContext): Promise<CacheMap> => {
+        bump(this.calls.cacheMap, spec.name);
         return {
           digest: sha(`${spec.kind}:${spec.value}:${spec.seed}`),
           deps: ctx.vertex.inputs.map(() => ({
@@ -161,7 +160,7 @@ export class FakeResolver implements OpResolver {
             ...(spec.content
               ? {
                   contentDigest: async (input: Result) => {
-                    bump(self.calls.content, spec.name);
+                    bump(this.calls.content, spec.name);
                     return sha(`value:${(input as NumResult).value}`);
                   },
                 }
@@ -169,10 +168,10 @@ export class FakeResolver implements OpResolver {
           })),
         };
       },
-      async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
-        bump(self.calls.exec, spec.name);
-        self.inFlight++;
-        self.maxInFlight = Math.max(self.maxInFlight, self.inFlight);
+      exec: async (ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> => {
+        bump(this.calls.exec, spec.name);
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
         try {
           const sum = inputs.reduce((a, r) => a + (r as NumResult).value, 0);
           let value: number;
@@ -184,18 +183,18 @@ export class FakeResolver implements OpResolver {
               value = sum + spec.value;
               break;
             case 'pair': {
-              const base = `${spec.name}#${self.#idPrefix}${self.#nextId++}`;
-              self.data.set(`${base}.0`, sum);
-              self.data.set(`${base}.1`, sum * 10);
+              const base = `${spec.name}#${this.#idPrefix}${this.#nextId++}`;
+              this.data.set(`${base}.0`, sum);
+              this.data.set(`${base}.1`, sum * 10);
               return [{ id: `${base}.0`, value: sum } as NumResult, { id: `${base}.1`, value: sum * 10 } as NumResult];
             }
             case 'fail':
               throw new Error(`${spec.name} exploded`);
             case 'gate': {
-              const g = self.gate(spec.name);
+              const g = this.gate(spec.name);
               g.started.resolve();
               const onAbort = () => {
-                self.aborted.push(spec.name);
+                this.aborted.push(spec.name);
                 g.finish.reject(ctx.signal.reason);
               };
               if (ctx.signal.aborted) onAbort();
@@ -209,11 +208,11 @@ export class FakeResolver implements OpResolver {
             }
           }
           ctx.log(1, `${spec.name}=${value}\n`);
-          const id = `${spec.name}#${self.#idPrefix}${self.#nextId++}`;
-          self.data.set(id, value);
+          const id = `${spec.name}#${this.#idPrefix}${this.#nextId++}`;
+          this.data.set(id, value);
           return [{ id, value } as NumResult];
         } finally {
-          self.inFlight--;
+          this.inFlight--;
         }
       },
     };

@@ -78,9 +78,9 @@ describe('loadGraph', () => {
   });
 
   it('refuses a cycle, naming the vertices on it', () => {
-    const da = sha('a') as Digest;
-    const db = sha('b') as Digest;
-    const dc = sha('c') as Digest;
+    const da = sha('a');
+    const db = sha('b');
+    const dc = sha('c');
     const op = (name: string, inputs: Digest[]): Op => ({ inputs: inputs.map((digest) => ({ digest })), source: { identifier: name } });
     const ops: LoadOp[] = [
       { digest: da, op: op('a', [db]) },

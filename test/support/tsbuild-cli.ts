@@ -85,7 +85,7 @@ export function bindCli(root: string): Cli {
 }
 
 /** A fresh state root in the temp dir; `dispose` removes it (snapshots may hold mounts: unmounted by then). */
-export async function tempRoot(prefix = 'tsbuild-e2e-'): Promise<{ root: string; dispose(): Promise<void> }> {
+export async function tempRoot(prefix = 'tsbuild-e2e-'): Promise<{ root: string; dispose: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), prefix));
   return {
     root,
@@ -110,7 +110,7 @@ export async function seedBusybox(cli: Cli): Promise<void> {
 }
 
 /** A temp root with busybox seeded, bound to a CLI: what most e2e suites start from. */
-export async function seededCli(): Promise<{ cli: Cli; dispose(): Promise<void> }> {
+export async function seededCli(): Promise<{ cli: Cli; dispose: () => Promise<void> }> {
   const { root, dispose } = await tempRoot();
   const cli = bindCli(root);
   await seedBusybox(cli);

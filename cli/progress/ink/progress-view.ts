@@ -3,7 +3,6 @@
 // same per frame as a short one; the live area holds the header and the running steps.
 import { createElement as h, useSyncExternalStore } from 'react';
 import { Box, Static, useStdout } from 'ink';
-import type { Digest } from '../../../llb/index.ts';
 import type { ProgressState, VertexState } from '../state.ts';
 import { isRunning } from '../state.ts';
 import type { ProgressStore } from '../store.ts';
@@ -38,7 +37,7 @@ export function ProgressView(props: ProgressViewProps) {
         h(Box, { key: v.digest, flexDirection: 'column' }, h(VertexView, { vertex: v, now: state.now, windowSize: 0, width })),
     }),
     h(Header, { state }),
-    ...running.map((v) => h(VertexView, { key: v.digest as Digest, vertex: v, now: state.now, windowSize, width })),
+    ...running.map((v) => h(VertexView, { key: v.digest, vertex: v, now: state.now, windowSize, width })),
     state.done && state.error !== undefined ? h(FailureView, { key: 'failure', state }) : null,
   );
 }

@@ -16,7 +16,7 @@ import type { ImageConfig } from '../../../oci/index.ts';
 import { DockerfileError } from '../errors.ts';
 import { isStage, locate, locateAsync, parseInstruction, parseInstructions, type Command, type Stage } from '../instructions/index.ts';
 import { parseDockerfile, type DockerfileAst } from '../parser/index.ts';
-import { processWord, type EnvLookup } from '../shell/lex.ts';
+import { processWord, type EnvLookup } from '../shell/index.ts';
 import { platformArgs } from './build-args.ts';
 import type { ConvertOptions } from './context.ts';
 import { dispatchCommand } from './dispatch.ts';
@@ -161,9 +161,9 @@ export async function convertDockerfile(opts: ConvertOptions, contextFactory: ()
     const next = reachable(targetIndex, deps);
     // all base images of needed stages, resolved in parallel
     await Promise.all(
-      [...next].map((i) => {
+      [...next].flatMap((i) => {
         const b = bases[i] as BaseInfo;
-        return b.stage === undefined && !b.scratch ? resolveImage(b.name, b.platform) : undefined;
+        return b.stage === undefined && !b.scratch ? [resolveImage(b.name, b.platform)] : [];
       }),
     );
     let added = false;

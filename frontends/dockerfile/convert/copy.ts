@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import { copy, git, http, merge, mkfile, scratch, type CopyOptions, type FileAction, type State } from '../../../llb/index.ts';
 import { InstructionError } from '../errors.ts';
 import type { AddCommand, CopyCommand } from '../instructions/index.ts';
-import { processWord } from '../shell/lex.ts';
+import { processWord } from '../shell/index.ts';
 import type { Converter } from './convert.ts';
 import { addHistory, displayText, expander, stageLookup } from './dispatch.ts';
 import type { DispatchState } from './dispatch-state.ts';
@@ -94,7 +94,7 @@ export async function dispatchCopy(conv: Converter, d: DispatchState, cmd: CopyC
       copyDirContents: true,
       allowWildcard: true,
       allowEmptyWildcard: true,
-      ...(isAdd && !fromStage && (cmd as AddCommand).unpack !== false ? { attemptUnpack: true } : {}),
+      ...(isAdd && !fromStage && cmd.unpack !== false ? { attemptUnpack: true } : {}),
     };
     if (cmd.kind === 'copy' && cmd.parents) {
       const { base: b, include } = parentsSource(src);

@@ -2,7 +2,7 @@
 // State's env/dir/user), RUN/COPY/ADD/WORKDIR add ops. Each adds a history entry.
 import { mkdir } from '../../../llb/index.ts';
 import type { Command } from '../instructions/index.ts';
-import { processWord, processWords, type EnvLookup } from '../shell/lex.ts';
+import { processWord, processWords, type EnvLookup } from '../shell/index.ts';
 import { InstructionError } from '../errors.ts';
 import type { Converter } from './convert.ts';
 import { dispatchCopy } from './copy.ts';

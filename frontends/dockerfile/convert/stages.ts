@@ -4,10 +4,6 @@
 import { DockerfileError } from '../errors.ts';
 import type { Stage } from '../instructions/index.ts';
 
-export interface StageRef {
-  readonly index: number;
-}
-
 /** Finds an earlier stage by name (case-insensitive) or by index. */
 export function findStage(stages: readonly Stage[], name: string, before: number): number | undefined {
   const lower = name.toLowerCase();

@@ -120,8 +120,6 @@ export type Command =
   | CopyCommand
   | AddCommand;
 
-export type CommandKind = Command['kind'];
-
 export interface Stage {
   readonly node: Instruction;
   /** Image reference, `scratch`, or an earlier stage's name (may contain `$ARG`s). */

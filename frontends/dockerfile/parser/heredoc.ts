@@ -1,5 +1,5 @@
 // Heredoc words (`<<EOF`, `<<-EOF`, `<<"EOF"`, `2<<EOF`) in RUN, COPY and ADD lines.
-import { emptyEnv, processWords } from '../shell/lex.ts';
+import { emptyEnv, processWords } from '../shell/index.ts';
 import type { Heredoc } from './node.ts';
 
 const heredocWord = /^(\d*)<<(-?)\s*([^<]*)$/;

@@ -122,7 +122,7 @@ export function parseJSON(rest: string): LineArgs | undefined {
   if (!value.every((v) => typeof v === 'string')) {
     throw new NotStringArrayError('when using JSON array syntax, arrays must be comprised of strings only');
   }
-  return { args: value as string[], json: true };
+  return { args: value, json: true };
 }
 
 export function parseMaybeJSON(rest: string): LineArgs {

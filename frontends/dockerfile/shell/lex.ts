@@ -3,7 +3,7 @@
 // `${VAR#pat}`, `${VAR%pat}` (and `##`, `%%`), `${VAR/pat/repl}`, `${VAR//pat/repl}`, single and
 // double quotes, and the escape character. It is not a shell: no globbing, no command
 // substitution, no arithmetic.
-import { isSpace } from '../parser/go-text.ts';
+import { isSpace } from '../parser/index.ts';
 
 /** Variables visible to an expansion. */
 export interface EnvLookup {
@@ -37,7 +37,7 @@ export interface WordResult {
 const EOF = '';
 
 export function envFromMap(map: ReadonlyMap<string, string> | Readonly<Record<string, string>>): EnvLookup {
-  if (map instanceof Map) return { get: (k) => map.get(k) };
+  if (map instanceof Map) return { get: (k) => (map as ReadonlyMap<string, string>).get(k) };
   const rec = map as Readonly<Record<string, string>>;
   return { get: (k) => (Object.hasOwn(rec, k) ? rec[k] : undefined) };
 }

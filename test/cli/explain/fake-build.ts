@@ -74,24 +74,23 @@ export class FakeBuilder {
   }
 
   #resolver(nonce: number): OpResolver {
-    const self = this;
     return {
-      async loadResult(id: string): Promise<Result | undefined> {
-        return self.results.has(id) ? { id } : undefined;
+      loadResult: async (id: string): Promise<Result | undefined> => {
+        return this.results.has(id) ? { id } : undefined;
       },
-      resolve(vertex: Vertex): Op {
+      resolve: (vertex: Vertex): Op => {
         return {
-          async cacheMap(): Promise<CacheMap> {
+          cacheMap: async (): Promise<CacheMap> => {
             const { inputs: _i, ...op } = toJSONValue(vertex.op) as Record<string, JSONValue>;
             const isLocal = vertex.op.source?.identifier?.startsWith('local://') === true;
             return {
               digest: sha(JSON.stringify(isLocal ? { op, nonce } : op)),
-              deps: vertex.inputs.map((input, i) => self.#dep(vertex, input.vertex, i)),
+              deps: vertex.inputs.map((input, i) => this.#dep(vertex, input.vertex, i)),
             };
           },
-          async exec(): Promise<Result[]> {
-            const id = `${vertex.name}#${++self.#ids}`;
-            self.results.add(id);
+          exec: async (): Promise<Result[]> => {
+            const id = `${vertex.name}#${++this.#ids}`;
+            this.results.add(id);
             return [{ id }];
           },
         };

@@ -6,6 +6,7 @@ import { ProgressApp, ProgressView, headerText } from '../../../cli/progress/ink
 import { A, B, C, T0, log, status, successfulBuild, vertex } from './events.ts';
 import { FakeTime } from './fake-timers.ts';
 
+// eslint-disable-next-line no-control-regex -- ANSI escapes are what it strips
 const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const plain = (s: string | undefined) => (s ?? '').replace(ansi, '');
 const lines = (s: string | undefined) => plain(s).split('\n').map((l) => l.trimEnd());

@@ -31,7 +31,7 @@ describe.runIf(requirePrereqs({ commands: ['tmux'] }))('tty progress on a real t
     // As in BuildKit, FINISHED means every step has ended, whatever the outcome.
     expect(screen).toMatch(/\[\+\] Building \d+\.\ds \(3\/3\) FINISHED$/m);
     expect(screen).toContain(' > [3/3] RUN make:');
-    expect(screen).toMatch(/^0\.012 make: \*\*\* No targets\.  Stop\.$/m);
+    expect(screen).toMatch(/^0\.012 make: \*\*\* No targets\. {2}Stop\.$/m);
     expect(screen).toContain('   3 | >>> RUN make');
   });
 

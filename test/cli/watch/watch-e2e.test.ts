@@ -64,8 +64,8 @@ describe('tsbuild build --watch', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
-    proc.stdout!.on('data', (d) => (log += d));
-    proc.stderr!.on('data', (d) => (log += d));
+    proc.stdout.on('data', (d) => (log += d));
+    proc.stderr.on('data', (d) => (log += d));
     const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
     await waitFor(async () => /^#\d+ /m.test(log), `the build to start (log: ${log})`);
     proc.kill('SIGTERM');

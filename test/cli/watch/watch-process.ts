@@ -35,8 +35,8 @@ export function startWatch(args: readonly string[], env: Record<string, string>,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(cwd ? { cwd } : {}),
   });
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
   const lines = () => log.split('\n');
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {

@@ -75,7 +75,7 @@ export function ok(b: Built) {
 
 /** A tar of a directory (GNU tar, numeric owners, sorted) as a layer stream. */
 export function tarOf(dir: string) {
-  return spawn('tar', ['-C', dir, '--numeric-owner', '--sort=name', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout!;
+  return spawn('tar', ['-C', dir, '--numeric-owner', '--sort=name', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
 }
 
 /** The busybox fixture as a one-layer image written to a content store. */

@@ -14,7 +14,7 @@ function pruneKilledAt(root: string, kind: string, nth: number): Promise<boolean
   const child = spawn(process.execPath, [join(import.meta.dirname, 'prune-child.ts'), root, kind, String(nth), 'native'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('paused')) child.kill('SIGKILL');
     });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -214,12 +214,11 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
 
   it('runs a named user\'s step on an overlay mounted on the host, and unmounts it after', async () => {
     const rootfs = await overlayRootfs();
-    let hostMounts = '';
     const r = await capture(runner, { rootfs, process: { args: ['sh', '-c', 'id -un; mkdir -p /home/app/x'], user: 'app' } });
     expect(r.error).toBeUndefined();
     expect(r.stdout).toBe('app\n');
     expect(existsSync(join(rootfs.upperdir, 'home/app/x'))).toBe(true);
-    hostMounts = readFileSync('/proc/self/mountinfo', 'utf8');
+    const hostMounts = readFileSync('/proc/self/mountinfo', 'utf8');
     expect(hostMounts).not.toContain(stateDir);
   });
 
