@@ -169,7 +169,7 @@ export class FileOpImpl implements Op {
         committed = await snap.commit(active);
         return [await refs.child(base, committed, this.#vertex.name)];
       }
-      const workDir = reuse?.dir ?? direct ?? (await snap.activeDir(active));
+      const workDir = reuse?.dir ?? direct?.dir ?? (await snap.activeDir(active));
       const dirs: FileOpInput[] = [];
       for (const r of refsIn) {
         const d = await refs.readable(r, progress);
@@ -211,7 +211,7 @@ export class FileOpImpl implements Op {
    * upper directory serves, without mounting the overlay. `unchanged`: a mkdir of a directory
    * the base already has, which leaves it untouched (BuildKit's rule), so there is nothing to do.
    */
-  async #directDir(active: string): Promise<string | 'unchanged' | undefined> {
+  async #directDir(active: string): Promise<{ dir: string } | 'unchanged' | undefined> {
     const snap = this.#ctx.snapshotter;
     const actions = this.#actions();
     const a = actions[0];
@@ -224,13 +224,13 @@ export class FileOpImpl implements Op {
     const rel = posix.normalize(posix.join('/', path)).replace(/^\/+|\/+$/g, '');
     if (!a.mkdir?.makeParents) {
       if (a.mkdir && (await snap.hasLowerDirectory(active, rel))) return 'unchanged';
-      return snap.newSubtreeDir(active, rel);
+      return inPlace(await snap.newSubtreeDir(active, rel));
     }
     // mkdir -p: the new subtree starts at the first directory the base lacks.
     const parts = rel.split('/');
     for (let i = 1; i <= parts.length; i++) {
       const prefix = parts.slice(0, i).join('/');
-      if (!(await snap.hasLowerDirectory(active, prefix))) return snap.newSubtreeDir(active, prefix);
+      if (!(await snap.hasLowerDirectory(active, prefix))) return inPlace(await snap.newSubtreeDir(active, prefix));
     }
     return 'unchanged';
   }
@@ -258,9 +258,7 @@ export class FileOpImpl implements Op {
       now = undefined;
     }
     if (now === was.digest) return was.digest;
-    throw new SourceError(
-      `${path} in the build context "${context}" changed while it was being copied (after its checksum was taken); build again`,
-    );
+    throw new SourceError(`${path} in the build context "${context}" changed while it was being copied (after its checksum was taken); build again`);
   }
 
   /**
@@ -320,4 +318,8 @@ interface ReusePlan {
   prev?: { memo: CopyMemo; dir: string };
   /** The memo of this result. */
   next: Map<string, MemoFile>;
+}
+
+function inPlace(dir: string | undefined): { dir: string } | undefined {
+  return dir === undefined ? undefined : { dir };
 }

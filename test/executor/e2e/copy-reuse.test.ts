@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { copy, image, local, mkdir as mkdirAction, mkfile, scratch, type State } from '../../../llb/index.ts';
+import { copy, image, local, mkdir as mkdirAction, scratch, type State } from '../../../llb/index.ts';
 import { requirePrereqs } from '../../support/require-root.ts';
 import { build, harness, ok, storeBusybox, type Harness } from './helpers.ts';
 
