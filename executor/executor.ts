@@ -117,8 +117,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     root,
     snapshotter,
     content: stores.content,
-    fetchBlob: (source, d, onProgress) =>
-      fetchBlob(registry, stores.content, parseReference(source), d, onProgress ? (p) => onProgress(p.current) : undefined),
+    fetchBlob: (source, d, onProgress) => fetchBlob(registry, stores.content, parseReference(source), d, onProgress ? (p) => onProgress(p.current) : undefined),
   });
 
   const checkRunner = asyncOnce(() => runner.check());

@@ -5,11 +5,40 @@ export type { Executor, ExecutorOptions } from './executor.ts';
 export { createResolver } from './resolver.ts';
 export { Ref, RefManager, isRef, layerIdentity } from './refs/index.ts';
 export type { BlobLayer, LayerEntry, RefRecord, RefSource, PullProgressSink } from './refs/index.ts';
-export { SourceError, ExecError, MissingSecretError, UnsupportedOpError, EXEC_KEY, FILE_KEY, MERGE_KEY, DIFF_KEY, IMAGE_SOURCE_KEY, LOCAL_SOURCE_KEY, HTTP_SOURCE_KEY, GIT_SOURCE_KEY, OCI_LAYOUT_SOURCE_KEY, execKeyPayload, fileKeyPayload } from './ops/index.ts';
+export {
+  SourceError,
+  ExecError,
+  MissingSecretError,
+  UnsupportedOpError,
+  EXEC_KEY,
+  FILE_KEY,
+  MERGE_KEY,
+  DIFF_KEY,
+  IMAGE_SOURCE_KEY,
+  LOCAL_SOURCE_KEY,
+  HTTP_SOURCE_KEY,
+  GIT_SOURCE_KEY,
+  OCI_LAYOUT_SOURCE_KEY,
+  execKeyPayload,
+  fileKeyPayload,
+} from './ops/index.ts';
 export type { SecretSource, OpsContext } from './ops/index.ts';
 export { RunnerUnavailableError, ProcessFailedError } from './runner/index.ts';
 export type { SnapshotterName, ReadableDir } from './snapshot/index.ts';
 export { runContainer, type ContainerProcess } from './run-container.ts';
 export { PathFilter, parseIgnoreFile } from './patterns/index.ts';
-export { usage, prune, untilCutoff, PruneFilterError, acquireBuildLock, liveBuilds, PruneLockedError, parseSize, parseDuration, parseUntil, formatBytes, UnitError } from './gc/index.ts';
+export {
+  usage,
+  prune,
+  untilCutoff,
+  PruneFilterError,
+  acquireBuildLock,
+  liveBuilds,
+  PruneLockedError,
+  parseSize,
+  parseDuration,
+  parseUntil,
+  formatBytes,
+  UnitError,
+} from './gc/index.ts';
 export type { DiskUsage, UsageCategory, ResultUsage, PruneOptions, PruneResult, LockHolder, BuildLockOptions } from './gc/index.ts';

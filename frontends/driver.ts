@@ -65,8 +65,7 @@ export function detectFrontend(frontends: readonly Frontend[], input: Pick<Front
 }
 
 function isFrontend(value: unknown): value is Frontend {
-  return typeof value === 'object' && value !== null &&
-    typeof (value as Frontend).name === 'string' && typeof (value as Frontend).build === 'function';
+  return typeof value === 'object' && value !== null && typeof (value as Frontend).name === 'string' && typeof (value as Frontend).build === 'function';
 }
 
 /**
@@ -78,9 +77,7 @@ export async function loadFrontend(spec: string, baseDir: string): Promise<Front
   const looksLikePath = spec.startsWith('.') || isAbsolute(spec) || /\.(m?[jt]s)$/.test(spec);
   let url: string;
   try {
-    url = looksLikePath
-      ? pathToFileURL(resolve(baseDir, spec)).href
-      : pathToFileURL(createRequire(resolve(baseDir, 'noop.js')).resolve(spec)).href;
+    url = looksLikePath ? pathToFileURL(resolve(baseDir, spec)).href : pathToFileURL(createRequire(resolve(baseDir, 'noop.js')).resolve(spec)).href;
   } catch {
     throw new FrontendLoadError(`cannot find frontend "${spec}" from ${baseDir}: give a path to a module or an installed package name`);
   }

@@ -6,13 +6,7 @@ import { decodeOp } from './pb/messages.ts';
 import { digestOf } from './digest.ts';
 import type { Definition, Digest, Input, Op, OpKind, OpMetadata, Source } from './pb/types.ts';
 
-export type DefinitionProblem =
-  | 'truncated'
-  | 'unknown-op-kind'
-  | 'input-not-in-definition'
-  | 'input-out-of-range'
-  | 'cycle'
-  | 'no-terminal-op';
+export type DefinitionProblem = 'truncated' | 'unknown-op-kind' | 'input-not-in-definition' | 'input-out-of-range' | 'cycle' | 'no-terminal-op';
 
 /** A definition that cannot be loaded. `opIndex` is the position in `def` of the offending op. */
 export class DefinitionError extends Error {
@@ -77,8 +71,16 @@ export function decodeDefinition(def: Definition): DecodedDefinition {
   const last = decoded[decoded.length - 1]!;
   const lastKind = opKind(last.op);
   if (lastKind !== undefined || (last.op.inputs?.length ?? 0) !== 1 || last.unknown.length > 0) {
-    const what = lastKind ? `a ${lastKind} op` : last.unknown.length ? `an op of unknown kind (field ${last.unknown.join(', ')})` : `an op with ${last.op.inputs?.length ?? 0} inputs`;
-    throw new DefinitionError('no-terminal-op', `no terminal op: the last op is ${what}; a definition ends with an op that has no kind and exactly one input`, last.index);
+    const what = lastKind
+      ? `a ${lastKind} op`
+      : last.unknown.length
+        ? `an op of unknown kind (field ${last.unknown.join(', ')})`
+        : `an op with ${last.op.inputs?.length ?? 0} inputs`;
+    throw new DefinitionError(
+      'no-terminal-op',
+      `no terminal op: the last op is ${what}; a definition ends with an op that has no kind and exactly one input`,
+      last.index,
+    );
   }
 
   const ops: DecodedOp[] = [];

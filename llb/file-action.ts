@@ -63,8 +63,22 @@ export interface ChownSpec {
 }
 
 export type ActionSpec =
-  | { readonly kind: 'mkdir'; readonly path: string; readonly mode: number; readonly makeParents: boolean; readonly chown?: ChownSpec; readonly timestamp: bigint | number }
-  | { readonly kind: 'mkfile'; readonly path: string; readonly mode: number; readonly data: Uint8Array; readonly chown?: ChownSpec; readonly timestamp: bigint | number }
+  | {
+      readonly kind: 'mkdir';
+      readonly path: string;
+      readonly mode: number;
+      readonly makeParents: boolean;
+      readonly chown?: ChownSpec;
+      readonly timestamp: bigint | number;
+    }
+  | {
+      readonly kind: 'mkfile';
+      readonly path: string;
+      readonly mode: number;
+      readonly data: Uint8Array;
+      readonly chown?: ChownSpec;
+      readonly timestamp: bigint | number;
+    }
   | { readonly kind: 'rm'; readonly path: string; readonly allowNotFound: boolean; readonly allowWildcard: boolean }
   | { readonly kind: 'symlink'; readonly oldpath: string; readonly newpath: string; readonly chown?: ChownSpec; readonly timestamp: bigint | number }
   | {

@@ -71,7 +71,12 @@ export class FileNode implements Node {
       const withOwner = <T extends object>(x: T): T => (owner ? { ...x, owner } : x);
       switch (a.kind) {
         case 'mkdir':
-          fa.mkdir = withOwner({ path: normalizePath(this.#dir, a.path, false), mode: a.mode, ...(a.makeParents ? { makeParents: true } : {}), timestamp: a.timestamp });
+          fa.mkdir = withOwner({
+            path: normalizePath(this.#dir, a.path, false),
+            mode: a.mode,
+            ...(a.makeParents ? { makeParents: true } : {}),
+            timestamp: a.timestamp,
+          });
           break;
         case 'mkfile':
           fa.mkfile = withOwner({ path: normalizePath(this.#dir, a.path, false), mode: a.mode, data: a.data, timestamp: a.timestamp });

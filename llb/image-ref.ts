@@ -24,7 +24,8 @@ const LEGACY_DOMAIN = 'index.docker.io';
 const OFFICIAL_PREFIX = 'library/';
 
 const pathComponent = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const domainRe = /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$/;
+const domainRe =
+  /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$/;
 const tagRe = /^[\w][\w.-]{0,127}$/;
 const digestRe = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 const hex64 = /^[a-f0-9]{64}$/;
@@ -48,9 +49,11 @@ export function parseImageRef(ref: string, opts: { defaultTag?: boolean } = {}):
     rest = rest.slice(0, at);
     if (!digestRe.test(digest)) {
       const algorithm = /^([^:]*):/.exec(digest)?.[1];
-      fail(algorithm && !/^sha(256|384|512)$/.test(algorithm)
-        ? `unsupported digest algorithm in "${digest}" (use sha256)`
-        : `invalid digest "${digest}" (expected sha256: and 64 lowercase hex characters)`);
+      fail(
+        algorithm && !/^sha(256|384|512)$/.test(algorithm)
+          ? `unsupported digest algorithm in "${digest}" (use sha256)`
+          : `invalid digest "${digest}" (expected sha256: and 64 lowercase hex characters)`,
+      );
     }
   }
   let tag: string | undefined;

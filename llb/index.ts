@@ -21,7 +21,18 @@ export { parsePlatform, formatPlatform, normalizePlatform, hostPlatform, Platfor
 
 // The State API.
 export { State, ExecState, isState } from './state.ts';
-export type { RunOptions, RunMount, BindMount, CacheMount, TmpfsMount, SecretMountSpec, SSHMountSpec, NetworkMode, SecurityModeName, FileOptions } from './state.ts';
+export type {
+  RunOptions,
+  RunMount,
+  BindMount,
+  CacheMount,
+  TmpfsMount,
+  SecretMountSpec,
+  SSHMountSpec,
+  NetworkMode,
+  SecurityModeName,
+  FileOptions,
+} from './state.ts';
 export { scratch, image, local, git, http, ociLayout } from './sources.ts';
 export type { ImageOptions, LocalOptions, GitOptions, HttpOptions, OCILayoutOptions } from './sources.ts';
 export { mkdir, mkfile, rm, symlink, copy, FileAction } from './file-action.ts';

@@ -28,7 +28,8 @@ function mergeMetadata(a: OpMetadata | undefined, b: OpMetadata): OpMetadata {
 
 export function marshal(state: State, opts: MarshalOptions = {}): Definition {
   const props = propsOf(state, 'marshal');
-  const platform = opts.platform === undefined ? hostPlatform() : typeof opts.platform === 'string' ? parsePlatform(opts.platform) : normalizePlatform(opts.platform);
+  const platform =
+    opts.platform === undefined ? hostPlatform() : typeof opts.platform === 'string' ? parsePlatform(opts.platform) : normalizePlatform(opts.platform);
   if (!props.output) return { def: [] };
 
   const digests = new Map<Node, Digest>();

@@ -43,7 +43,6 @@ class DiffNode implements Node {
   }
 }
 
-
 /**
  * Stacks the filesystems of `states`, later ones on top. Scratch inputs are dropped; one
  * remaining input is returned as is. The result keeps the first input's env, dir and user.
@@ -55,7 +54,10 @@ export function merge(states: readonly State[], opts?: OpOptions): State {
   if (nonEmpty.length === 0) return scratch();
   if (nonEmpty.length === 1) return nonEmpty[0]!;
   const first = propsOf(nonEmpty[0]!, 'merge');
-  const node = new MergeNode(nonEmpty.map((s) => propsOf(s, 'merge').output!), opts);
+  const node = new MergeNode(
+    nonEmpty.map((s) => propsOf(s, 'merge').output!),
+    opts,
+  );
   return new State({ ...first, output: { node, index: 0 } });
 }
 

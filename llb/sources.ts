@@ -30,9 +30,7 @@ export class SourceNode implements Node {
 
   marshal(ctx: MarshalContext): MarshaledOp {
     const source = Object.keys(this.attrs).length ? { identifier: this.identifier, attrs: { ...this.attrs } } : { identifier: this.identifier };
-    const op = this.#platformSpecific
-      ? { source, platform: pbPlatform(this.#platform ?? ctx.platform), constraints: {} }
-      : { source, constraints: {} };
+    const op = this.#platformSpecific ? { source, platform: pbPlatform(this.#platform ?? ctx.platform), constraints: {} } : { source, constraints: {} };
     return { op, metadata: opMetadata(this.#options, this.#caps) };
   }
 }
@@ -77,7 +75,8 @@ export function image(ref: string, opts: ImageOptions = {}): State {
     attrs['image.checksum'] = opts.checksum;
     caps.push('source.image.checksum');
   }
-  const platform = opts.platform === undefined ? undefined : typeof opts.platform === 'string' ? parsePlatform(opts.platform) : normalizePlatform(opts.platform);
+  const platform =
+    opts.platform === undefined ? undefined : typeof opts.platform === 'string' ? parsePlatform(opts.platform) : normalizePlatform(opts.platform);
   return sourceState(new SourceNode(`docker-image://${normalized}`, attrs, caps, opts, platform), platform);
 }
 
@@ -246,6 +245,7 @@ export function ociLayout(ref: string, opts: OCILayoutOptions = {}): State {
   if (opts.sessionId) attrs['oci.session'] = opts.sessionId;
   if (opts.storeId) attrs['oci.store'] = opts.storeId;
   if (opts.layerLimit !== undefined) attrs['oci.layerlimit'] = String(opts.layerLimit);
-  const platform = opts.platform === undefined ? undefined : typeof opts.platform === 'string' ? parsePlatform(opts.platform) : normalizePlatform(opts.platform);
+  const platform =
+    opts.platform === undefined ? undefined : typeof opts.platform === 'string' ? parsePlatform(opts.platform) : normalizePlatform(opts.platform);
   return sourceState(new SourceNode(`oci-layout://${ref}`, attrs, ['source.ocilayout'], opts, platform), platform);
 }

@@ -165,7 +165,10 @@ export class State {
     if (!posix.isAbsolute(path)) {
       const base = this.#props.dir;
       if (base === undefined) {
-        throw new StateError('relative-dir', `dir("${path}"): relative path, but the state has no working directory to resolve it against; use an absolute path such as "/${path}"`);
+        throw new StateError(
+          'relative-dir',
+          `dir("${path}"): relative path, but the state has no working directory to resolve it against; use an absolute path such as "/${path}"`,
+        );
       }
       path = posix.join(base, path);
     }
@@ -352,7 +355,17 @@ export class ExecState extends State {
 }
 
 function emptyProps(): StateProps {
-  return { output: undefined, env: [], dir: undefined, user: undefined, platform: undefined, network: undefined, security: undefined, hostname: undefined, extraHosts: [] };
+  return {
+    output: undefined,
+    env: [],
+    dir: undefined,
+    user: undefined,
+    platform: undefined,
+    network: undefined,
+    security: undefined,
+    hostname: undefined,
+    extraHosts: [],
+  };
 }
 
 /** True for a State from any copy of tsbuild (the marker symbol is registered globally). */

@@ -110,15 +110,19 @@ export class ContentStore {
     try {
       const out = createWriteStream(tmp, { flags: 'wx' });
       const input = source instanceof Readable ? source : Readable.from(source);
-      await pipeline(input, async function* (chunks: AsyncIterable<Uint8Array>) {
-        for await (const chunk of chunks) {
-          hash.update(chunk);
-          size += chunk.byteLength;
-          expect.onProgress?.(size);
-          if (expect.size !== undefined && size > expect.size) break;
-          yield chunk;
-        }
-      }, out);
+      await pipeline(
+        input,
+        async function* (chunks: AsyncIterable<Uint8Array>) {
+          for await (const chunk of chunks) {
+            hash.update(chunk);
+            size += chunk.byteLength;
+            expect.onProgress?.(size);
+            if (expect.size !== undefined && size > expect.size) break;
+            yield chunk;
+          }
+        },
+        out,
+      );
       const actual = { digest: digestOf(hash), size };
       if ((expect.digest !== undefined && actual.digest !== expect.digest) || (expect.size !== undefined && actual.size !== expect.size)) {
         throw new DigestMismatchError(expect.what ?? `blob ${expect.digest ?? ''}`.trim(), expect, actual);

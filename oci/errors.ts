@@ -44,7 +44,9 @@ export class InvalidImageError extends Error {
 export class NoMatchingPlatformError extends Error {
   override name = 'NoMatchingPlatformError';
   constructor(reference: string, wanted: string, available: string[]) {
-    super(`${reference} has no image for platform ${wanted} (available: ${available.length > 0 ? available.join(', ') : 'none'}); pass --platform with one of those`);
+    super(
+      `${reference} has no image for platform ${wanted} (available: ${available.length > 0 ? available.join(', ') : 'none'}); pass --platform with one of those`,
+    );
   }
 }
 
@@ -57,7 +59,10 @@ export class RegistryError extends Error {
   readonly registryMessage: string | undefined;
   constructor(opts: { reference: string; action: string; status?: number; blob?: Digest; registryMessage?: string; cause?: unknown }) {
     const where = opts.blob ? `${opts.reference} (blob ${opts.blob})` : opts.reference;
-    const answer = opts.status !== undefined ? `registry answered ${opts.status}${opts.registryMessage ? `: ${opts.registryMessage}` : ''}` : (opts.registryMessage ?? 'no answer');
+    const answer =
+      opts.status !== undefined
+        ? `registry answered ${opts.status}${opts.registryMessage ? `: ${opts.registryMessage}` : ''}`
+        : (opts.registryMessage ?? 'no answer');
     super(`${opts.action} ${where}: ${answer}`, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.reference = opts.reference;
     this.status = opts.status;

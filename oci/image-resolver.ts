@@ -20,7 +20,11 @@ export interface ImageResolverContext {
   onProgress?: (p: PullProgress) => void;
 }
 
-export async function resolveBaseImage(ctx: ImageResolverContext, name: string, opts: { platform?: OciPlatform; pull?: PullPolicy } = {}): Promise<ResolvedImage> {
+export async function resolveBaseImage(
+  ctx: ImageResolverContext,
+  name: string,
+  opts: { platform?: OciPlatform; pull?: PullPolicy } = {},
+): Promise<ResolvedImage> {
   const ref = parseReference(name);
   const platform = opts.platform ?? hostPlatform();
   const pull = opts.pull ?? 'missing';

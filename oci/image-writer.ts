@@ -56,7 +56,11 @@ export async function writeImage(store: ContentStore, image: ImageToWrite, opts:
     }),
   );
   const configWritten = await store.writeJson(config);
-  const configDescriptor: Descriptor = { mediaType: docker ? MediaType.dockerConfig : MediaType.ociConfig, digest: configWritten.digest, size: configWritten.size };
+  const configDescriptor: Descriptor = {
+    mediaType: docker ? MediaType.dockerConfig : MediaType.ociConfig,
+    digest: configWritten.digest,
+    size: configWritten.size,
+  };
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: docker ? MediaType.dockerManifest : MediaType.ociManifest,

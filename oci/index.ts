@@ -22,7 +22,15 @@ export { parseManifest, parseImageConfig, validateDescriptor, checkManifestConfi
 export * from './compression/index.ts';
 
 export { tarLayerSource, blobLayerSource, type LayerSource, type TarLayerOptions, type BlobLayerOptions } from './layer-source.ts';
-export { buildImageConfig, normalizeHistory, orderContainerConfig, parseSourceDateEpoch, SYNTHETIC_HISTORY_COMMENT, type ImageConfigInput, type LayerInfo } from './image-config.ts';
+export {
+  buildImageConfig,
+  normalizeHistory,
+  orderContainerConfig,
+  parseSourceDateEpoch,
+  SYNTHETIC_HISTORY_COMMENT,
+  type ImageConfigInput,
+  type LayerInfo,
+} from './image-config.ts';
 export { writeImage, type ImageToWrite, type WriteImageOptions, type WrittenImage, type MediaTypes } from './image-writer.ts';
 export { ImageStore, loadImage, normalizeName, type ImageRecord, type ResolvedImage } from './image-store.ts';
 

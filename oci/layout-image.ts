@@ -23,7 +23,10 @@ export interface LayoutSelector {
 }
 
 async function importBlob(content: ContentStore, dir: string, d: Descriptor): Promise<void> {
-  await content.ensure(d.digest, () => createReadStream(join(dir, 'blobs', 'sha256', digestHex(d.digest))), { size: d.size, what: `blob ${d.digest} of OCI layout ${dir}` });
+  await content.ensure(d.digest, () => createReadStream(join(dir, 'blobs', 'sha256', digestHex(d.digest))), {
+    size: d.size,
+    what: `blob ${d.digest} of OCI layout ${dir}`,
+  });
 }
 
 export async function resolveLayoutImage(content: ContentStore, dir: string, sel: LayoutSelector = {}): Promise<ResolvedImage> {

@@ -4,9 +4,7 @@ import { isDigest } from './digest.ts';
 import { InvalidImageError } from './errors.ts';
 import { MediaType, type Descriptor, type ImageConfig, type ImageIndex, type ImageManifest } from './types.ts';
 
-export type ParsedManifest =
-  | { kind: 'index'; mediaType: string; index: ImageIndex }
-  | { kind: 'manifest'; mediaType: string; manifest: ImageManifest };
+export type ParsedManifest = { kind: 'index'; mediaType: string; index: ImageIndex } | { kind: 'manifest'; mediaType: string; manifest: ImageManifest };
 
 const indexTypes = new Set<string>([MediaType.ociIndex, MediaType.dockerManifestList]);
 const manifestTypes = new Set<string>([MediaType.ociManifest, MediaType.dockerManifest]);
@@ -54,10 +52,12 @@ export function validateDescriptor(d: unknown, what: string): asserts d is Descr
   if (!isObject(d)) throw new InvalidImageError(what, 'descriptor is not an object');
   if (typeof d['mediaType'] !== 'string' || d['mediaType'] === '') throw new InvalidImageError(what, 'descriptor without mediaType');
   if (!isDigest(d['digest'])) throw new InvalidImageError(what, `descriptor digest ${JSON.stringify(d['digest'])} is not a sha256 digest`);
-  if (typeof d['size'] !== 'number' || !Number.isSafeInteger(d['size']) || d['size'] < 0) throw new InvalidImageError(what, `descriptor size ${JSON.stringify(d['size'])} is not a non-negative integer`);
+  if (typeof d['size'] !== 'number' || !Number.isSafeInteger(d['size']) || d['size'] < 0)
+    throw new InvalidImageError(what, `descriptor size ${JSON.stringify(d['size'])} is not a non-negative integer`);
   if (d['platform'] !== undefined) {
     const p = d['platform'];
-    if (!isObject(p) || typeof p['os'] !== 'string' || typeof p['architecture'] !== 'string') throw new InvalidImageError(what, 'descriptor platform needs os and architecture');
+    if (!isObject(p) || typeof p['os'] !== 'string' || typeof p['architecture'] !== 'string')
+      throw new InvalidImageError(what, 'descriptor platform needs os and architecture');
   }
 }
 
@@ -71,7 +71,8 @@ export function parseImageConfig(bytes: Uint8Array, what = 'image config'): Imag
   if (!isObject(doc)) throw new InvalidImageError(what, 'not a JSON object');
   if (typeof doc['architecture'] !== 'string' || typeof doc['os'] !== 'string') throw new InvalidImageError(what, 'architecture and os are required');
   const rootfs = doc['rootfs'];
-  if (!isObject(rootfs) || rootfs['type'] !== 'layers' || !Array.isArray(rootfs['diff_ids'])) throw new InvalidImageError(what, 'rootfs must be {type: "layers", diff_ids: [...]}');
+  if (!isObject(rootfs) || rootfs['type'] !== 'layers' || !Array.isArray(rootfs['diff_ids']))
+    throw new InvalidImageError(what, 'rootfs must be {type: "layers", diff_ids: [...]}');
   for (const id of rootfs['diff_ids']) if (!isDigest(id)) throw new InvalidImageError(what, `diff_id ${JSON.stringify(id)} is not a sha256 digest`);
   if (doc['config'] !== undefined && doc['config'] !== null && !isObject(doc['config'])) throw new InvalidImageError(what, '"config" must be an object');
   if (doc['history'] !== undefined && !Array.isArray(doc['history'])) throw new InvalidImageError(what, '"history" must be an array');

@@ -121,7 +121,8 @@ export function parseOutputSpec(spec: string): OutputSpec {
   else throw new OutputSpecError(spec, `unknown type "${rawType}" (one of image, registry, oci, docker, local, tar)`);
 
   for (const key of attrs.keys()) {
-    if (!knownKeys[type].includes(key)) throw new OutputSpecError(spec, `unknown option "${key}" for type=${type} (known: ${knownKeys[type].filter((k) => k !== 'type').join(', ')})`);
+    if (!knownKeys[type].includes(key))
+      throw new OutputSpecError(spec, `unknown option "${key}" for type=${type} (known: ${knownKeys[type].filter((k) => k !== 'type').join(', ')})`);
   }
 
   const bool = (key: string, dflt: boolean): boolean => {
@@ -145,7 +146,10 @@ export function parseOutputSpec(spec: string): OutputSpec {
     return { type, dest, rewriteTimestamp, sourceDateEpoch };
   }
 
-  const names = (attrs.get('name') ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const names = (attrs.get('name') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
   for (const n of names) {
     try {
       parseReference(n);

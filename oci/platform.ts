@@ -3,10 +3,17 @@ import { NoMatchingPlatformError } from './errors.ts';
 import type { Descriptor, OciPlatform } from './types.ts';
 
 const archAliases: Record<string, string> = {
-  x64: 'amd64', x86_64: 'amd64', 'x86-64': 'amd64',
-  aarch64: 'arm64', armhf: 'arm', armel: 'arm',
-  ia32: '386', i386: '386', i686: '386',
-  ppc64: 'ppc64le', mipsel: 'mipsle',
+  x64: 'amd64',
+  x86_64: 'amd64',
+  'x86-64': 'amd64',
+  aarch64: 'arm64',
+  armhf: 'arm',
+  armel: 'arm',
+  ia32: '386',
+  i386: '386',
+  i686: '386',
+  ppc64: 'ppc64le',
+  mipsel: 'mipsle',
 };
 
 const knownOs = new Set(['linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'solaris', 'illumos', 'aix', 'plan9', 'android', 'ios', 'js', 'wasip1']);

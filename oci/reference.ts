@@ -39,8 +39,10 @@ export function parseReference(input: string): ImageReference {
     throw new InvalidReferenceError(input, err.message.replace(/^invalid image reference "[^"]*": /, ''));
   }
   // Registries and the content store speak sha256 only.
-  if (ref.digest !== undefined && !ref.digest.startsWith('sha256:')) throw new InvalidReferenceError(input, `unsupported digest algorithm in "${ref.digest}" (only sha256)`);
-  if (ref.digest !== undefined && !isDigest(ref.digest)) throw new InvalidReferenceError(input, `invalid digest "${ref.digest}" (expected sha256: and 64 lowercase hex characters)`);
+  if (ref.digest !== undefined && !ref.digest.startsWith('sha256:'))
+    throw new InvalidReferenceError(input, `unsupported digest algorithm in "${ref.digest}" (only sha256)`);
+  if (ref.digest !== undefined && !isDigest(ref.digest))
+    throw new InvalidReferenceError(input, `invalid digest "${ref.digest}" (expected sha256: and 64 lowercase hex characters)`);
   return makeReference(ref.domain, ref.path, ref.tag, ref.digest);
 }
 
@@ -48,7 +50,8 @@ export function makeReference(domain: string, path: string, tag: string | undefi
   const name = `${domain}/${path}`;
   const suffix = `${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
   let familiarName = name;
-  if (domain === DEFAULT_DOMAIN) familiarName = path.startsWith(OFFICIAL_REPO_PREFIX) && path.split('/').length === 2 ? path.slice(OFFICIAL_REPO_PREFIX.length) : path;
+  if (domain === DEFAULT_DOMAIN)
+    familiarName = path.startsWith(OFFICIAL_REPO_PREFIX) && path.split('/').length === 2 ? path.slice(OFFICIAL_REPO_PREFIX.length) : path;
   return Object.freeze({ domain, path, tag, digest, name, string: name + suffix, familiar: familiarName + suffix });
 }
 

@@ -102,9 +102,7 @@ export function contentKey(
     kind: 'content',
     op,
     output,
-    inputs: inputs.map((i) =>
-      'content' in i ? { content: i.content, selector: i.selector ?? '' } : { result: i.result, selector: i.selector ?? '' },
-    ),
+    inputs: inputs.map((i) => ('content' in i ? { content: i.content, selector: i.selector ?? '' } : { result: i.result, selector: i.selector ?? '' })),
   });
 }
 

@@ -108,9 +108,7 @@ export function loadGraph(input: LoadInput | readonly LoadInput[]): SolveGraph {
         op: node.op,
         metadata: node.metadata,
         name: vertexName(node.op, node.metadata),
-        inputs: Object.freeze(
-          (node.op.inputs ?? []).map((i) => Object.freeze({ vertex: vertices.get(i.digest)!, index: i.index ?? 0 })),
-        ),
+        inputs: Object.freeze((node.op.inputs ?? []).map((i) => Object.freeze({ vertex: vertices.get(i.digest)!, index: i.index ?? 0 }))),
       });
       vertices.set(frame.digest, vertex);
       order.push(vertex);

@@ -500,7 +500,13 @@ class VertexContext implements OpContext {
   }
 
   log(stream: 1 | 2, data: Uint8Array | string): void {
-    this.#emit({ type: 'log', vertex: this.vertex.digest, stream, data: typeof data === 'string' ? new TextEncoder().encode(data) : data, timestamp: Date.now() });
+    this.#emit({
+      type: 'log',
+      vertex: this.vertex.digest,
+      stream,
+      data: typeof data === 'string' ? new TextEncoder().encode(data) : data,
+      timestamp: Date.now(),
+    });
   }
 
   status(status: Omit<StatusEvent, 'type' | 'vertex' | 'timestamp'>): void {

@@ -8,7 +8,17 @@ export function vertexName(op: Op, metadata: OpMetadata): string {
   if (op.exec) return (op.exec.meta?.args ?? []).join(' ') || 'exec';
   if (op.file) {
     const kinds = (op.file.actions ?? []).map((a) =>
-      a.copy ? `copy ${a.copy.src ?? ''} ${a.copy.dest ?? ''}` : a.mkfile ? `mkfile ${a.mkfile.path ?? ''}` : a.mkdir ? `mkdir ${a.mkdir.path ?? ''}` : a.rm ? `rm ${a.rm.path ?? ''}` : a.symlink ? `symlink ${a.symlink.newpath ?? ''}` : 'file',
+      a.copy
+        ? `copy ${a.copy.src ?? ''} ${a.copy.dest ?? ''}`
+        : a.mkfile
+          ? `mkfile ${a.mkfile.path ?? ''}`
+          : a.mkdir
+            ? `mkdir ${a.mkdir.path ?? ''}`
+            : a.rm
+              ? `rm ${a.rm.path ?? ''}`
+              : a.symlink
+                ? `symlink ${a.symlink.newpath ?? ''}`
+                : 'file',
     );
     return kinds.join(', ') || 'file';
   }

@@ -23,18 +23,7 @@
 // cached target skip its inputs); `matching` computes content keys from the built inputs.
 
 export type VertexStatus =
-  | 'pending'
-  | 'probing'
-  | 'loading'
-  | 'waiting'
-  | 'matching'
-  | 'queued'
-  | 'running'
-  | 'saving'
-  | 'cached'
-  | 'ran'
-  | 'failed'
-  | 'canceled';
+  'pending' | 'probing' | 'loading' | 'waiting' | 'matching' | 'queued' | 'running' | 'saving' | 'cached' | 'ran' | 'failed' | 'canceled';
 
 export type FinalStatus = 'cached' | 'ran' | 'failed' | 'canceled';
 

@@ -155,7 +155,9 @@ export async function runBuildCommand(opts: BuildOptions, command: 'build' | 'so
     return 1;
   }
   summarize(result, opts);
-  await writeBuildFiles(result.exported, { ...(opts.iidfile ? { iidfile: opts.iidfile } : {}), ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}) });
+  await writeBuildFiles(result.exported, {
+    ...(opts.iidfile ? { iidfile: opts.iidfile } : {}),
+    ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}),
+  });
   return 0;
 }
-

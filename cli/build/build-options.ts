@@ -19,8 +19,7 @@ export interface OutputSpec {
 }
 
 export type SecretSpec =
-  | { readonly id: string; readonly kind: 'file'; readonly src: string }
-  | { readonly id: string; readonly kind: 'env'; readonly env: string };
+  { readonly id: string; readonly kind: 'file'; readonly src: string } | { readonly id: string; readonly kind: 'env'; readonly env: string };
 
 export interface SshSpec {
   readonly id: string;
@@ -159,7 +158,10 @@ export function parseBuildArgs(
   const [first, ...extra] = parsed.positionals;
   const context = first ?? (command === 'solve' ? '.' : undefined);
   if (context === undefined) throw usage('"tsbuild build" requires exactly 1 argument: the build context (e.g. ".")');
-  if (extra.length > 0) throw usage(`"tsbuild ${command}" requires ${command === 'solve' ? 'at most' : 'exactly'} 1 argument, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  if (extra.length > 0)
+    throw usage(
+      `"tsbuild ${command}" requires ${command === 'solve' ? 'at most' : 'exactly'} 1 argument, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`,
+    );
   if (command === 'build' && v.context !== undefined) throw usage('--context is for "tsbuild solve"; "tsbuild build" takes the context as its argument');
 
   const progress = v.progress ?? (v.quiet ? 'quiet' : 'auto');

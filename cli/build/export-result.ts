@@ -68,10 +68,22 @@ function defaultOutputs(req: BuildRequest): OutputSpec[] {
   return req.outputs.length > 0 ? [...req.outputs] : [parseOutputSpec('type=image')];
 }
 
-export async function exportResult(executor: Executor, result: Result | undefined, compiled: CompiledBuild, req: BuildRequest, hooks: BuildHooks): Promise<ExportSummary> {
+export async function exportResult(
+  executor: Executor,
+  result: Result | undefined,
+  compiled: CompiledBuild,
+  req: BuildRequest,
+  hooks: BuildHooks,
+): Promise<ExportSummary> {
   const outputs = defaultOutputs(req);
   let image: ExportableImage | undefined;
-  const summary = { names: [] as string[], pushed: [] as string[], written: [] as string[], imageDigest: undefined as string | undefined, configDigest: undefined as string | undefined };
+  const summary = {
+    names: [] as string[],
+    pushed: [] as string[],
+    written: [] as string[],
+    imageDigest: undefined as string | undefined,
+    configDigest: undefined as string | undefined,
+  };
   for (const spec of outputs) {
     switch (spec.type) {
       case 'image': {

@@ -14,7 +14,16 @@ export async function exportStep<T>(hooks: BuildHooks, name: string, run: (statu
   hooks.onEvent?.(vertex);
   const status: StatusSink = (id, current, total, done) => {
     const now = Date.now();
-    hooks.onEvent?.({ type: 'status', vertex: digest, id, current, ...(total !== undefined ? { total } : {}), timestamp: now, started, ...(done ? { completed: now } : {}) });
+    hooks.onEvent?.({
+      type: 'status',
+      vertex: digest,
+      id,
+      current,
+      ...(total !== undefined ? { total } : {}),
+      timestamp: now,
+      started,
+      ...(done ? { completed: now } : {}),
+    });
   };
   try {
     const result = await run(status);

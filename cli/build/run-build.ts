@@ -39,7 +39,13 @@ export interface CompiledBuild {
 export type Explanations = readonly { readonly name: string; readonly reason: string }[];
 
 export type BuildResult =
-  | { readonly ok: true; readonly compiled: CompiledBuild; readonly outcome: SolveOutcome; readonly exported: ExportSummary; readonly explanations?: Explanations }
+  | {
+      readonly ok: true;
+      readonly compiled: CompiledBuild;
+      readonly outcome: SolveOutcome;
+      readonly exported: ExportSummary;
+      readonly explanations?: Explanations;
+    }
   | { readonly ok: false; readonly message: string; readonly compiled?: CompiledBuild; readonly outcome?: SolveOutcome; readonly explanations?: Explanations };
 
 /** An LLB definition given as a file: `tsbuild solve def.pb` (what `debug build-llb` writes). */
@@ -73,7 +79,11 @@ export async function compileBuild(req: BuildRequest, executor: Pick<Executor, '
     contextDir: req.contextDir,
     async resolveImageConfig(ref: string, platform: Platform) {
       if (!executor) throw new UserError(`cannot resolve ${ref} offline`);
-      const { image } = await executor.resolveImage(ref, { architecture: platform.architecture ?? '', os: platform.os ?? 'linux', ...(platform.variant ? { variant: platform.variant } : {}) }, req.pull ? 'pull' : 'default');
+      const { image } = await executor.resolveImage(
+        ref,
+        { architecture: platform.architecture ?? '', os: platform.os ?? 'linux', ...(platform.variant ? { variant: platform.variant } : {}) },
+        req.pull ? 'pull' : 'default',
+      );
       return { ref: image.reference.string, digest: image.manifestDescriptor.digest, config: image.config };
     },
     warn(message, location) {
@@ -112,7 +122,11 @@ export function openExecutor(req: BuildRequest): Promise<Executor> {
     ownPaths: ownPaths(req),
     secrets: req.secrets,
     ssh: req.ssh,
-    platform: formatPlatform({ architecture: req.platform.architecture ?? '', os: req.platform.os ?? 'linux', ...(req.platform.variant ? { variant: req.platform.variant } : {}) }),
+    platform: formatPlatform({
+      architecture: req.platform.architecture ?? '',
+      os: req.platform.os ?? 'linux',
+      ...(req.platform.variant ? { variant: req.platform.variant } : {}),
+    }),
     pull: req.pull,
     defaultNetwork: req.network === 'none' ? 'none' : 'host',
     ...(req.maxParallelism !== undefined ? { maxParallelism: req.maxParallelism } : {}),

@@ -30,7 +30,8 @@ export const command: Command = {
     const file = argv[0] ?? '-';
     let bytes: Uint8Array;
     if (file === '-') {
-      if (process.stdin.isTTY) throw new UsageError(`no definition on stdin; pipe one in (tsbuild debug build-llb build.ts | tsbuild debug dump-llb) or name a FILE\n\n${usage}`);
+      if (process.stdin.isTTY)
+        throw new UsageError(`no definition on stdin; pipe one in (tsbuild debug build-llb build.ts | tsbuild debug dump-llb) or name a FILE\n\n${usage}`);
       bytes = await readStdin();
     } else {
       try {

@@ -37,7 +37,14 @@ export function ago(at: number, now = Date.now()): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3)))
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatUsage(u: DiskUsage, verbose: boolean, now = Date.now()): string {
@@ -60,7 +67,11 @@ export function formatUsage(u: DiskUsage, verbose: boolean, now = Date.now()): s
 export const command: Command = {
   async run(argv) {
     const parsed = parseCommandArgs(
-      { args: argv, allowPositionals: false, options: { verbose: { type: 'boolean', short: 'v' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
+      {
+        args: argv,
+        allowPositionals: false,
+        options: { verbose: { type: 'boolean', short: 'v' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      },
       help,
     );
     if (!parsed) return 0;

@@ -14,7 +14,10 @@ Options:
 
 export const command: Command = {
   async run(argv) {
-    const parsed = parseCommandArgs({ args: argv, options: { quiet: { type: 'boolean', short: 'q' }, digests: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }, usage);
+    const parsed = parseCommandArgs(
+      { args: argv, options: { quiet: { type: 'boolean', short: 'q' }, digests: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
+      usage,
+    );
     if (!parsed) return 0;
     const { values } = parsed;
     const { images } = openStores(defaultRoot());

@@ -47,16 +47,21 @@ export const command: Command = {
       const config = (await executor.imageConfigOf(result))?.config ?? {};
       const args = [...(config.Entrypoint ?? []), ...(cmd.length > 0 ? cmd : (config.Cmd ?? []))];
       if (args.length === 0) throw new UserError(`${name} has no ENTRYPOINT or CMD: give a command to run`);
-      return await runContainer(executor, result, {
-        args,
-        env: [...(config.Env ?? []), ...(parsed.values.env ?? [])],
-        ...(config.WorkingDir ? { cwd: config.WorkingDir } : {}),
-        ...(config.User ? { user: config.User } : {}),
-      }, {
-        network,
-        stdout: (c) => process.stdout.write(c),
-        stderr: (c) => process.stderr.write(c),
-      });
+      return await runContainer(
+        executor,
+        result,
+        {
+          args,
+          env: [...(config.Env ?? []), ...(parsed.values.env ?? [])],
+          ...(config.WorkingDir ? { cwd: config.WorkingDir } : {}),
+          ...(config.User ? { user: config.User } : {}),
+        },
+        {
+          network,
+          stdout: (c) => process.stdout.write(c),
+          stderr: (c) => process.stderr.write(c),
+        },
+      );
     } finally {
       await executor.close();
     }

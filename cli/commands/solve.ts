@@ -10,10 +10,10 @@ export const solveUsage = buildUsage
     [
       'Solve a build.ts, a Dockerfile, a directory holding one, or an LLB definition (a file, or - for',
       'stdin, as written by `tsbuild debug build-llb`). The frontend is chosen by --frontend, else by a',
-      '`# syntax=` first line, else by the file. The context is the file\'s directory unless --context is given.',
+      "`# syntax=` first line, else by the file. The context is the file's directory unless --context is given.",
     ].join('\n'),
   )
-  .replace('  -h, --help ', '      --context DIR            The build context (default: the build file\'s directory)\n  -h, --help ');
+  .replace('  -h, --help ', "      --context DIR            The build context (default: the build file's directory)\n  -h, --help ");
 
 export const command: Command = {
   async run(argv) {

@@ -47,7 +47,8 @@ function reasonFor(v: VertexRecord, matches: ReadonlyMap<Digest, VertexRecord>, 
   if (own !== undefined) return own;
 
   if (v.local && p.local && v.local.dir !== p.local.dir) return `directory changed: ${p.local.dir ?? '(none)'} → ${v.local.dir ?? '(none)'}`;
-  if (v.local) return filesReason(changedFiles(p.local, v.local, 'all')) ?? (v.local.dir === undefined ? 'read on every build' : 'read on every build; no file changed');
+  if (v.local)
+    return filesReason(changedFiles(p.local, v.local, 'all')) ?? (v.local.dir === undefined ? 'read on every build' : 'read on every build; no file changed');
 
   if (p.inputs.length !== v.inputs.length) return v.inputs.length > p.inputs.length ? 'input added' : 'input removed';
   for (let i = 0; i < v.inputs.length; i++) {
@@ -72,12 +73,7 @@ function reasonFor(v: VertexRecord, matches: ReadonlyMap<Digest, VertexRecord>, 
 }
 
 /** The input vertex made other data than last time. */
-function inputChanged(
-  ci: VertexRecord['inputs'][number],
-  pi: VertexRecord['inputs'][number],
-  cv: VertexRecord,
-  pv: VertexRecord,
-): boolean {
+function inputChanged(ci: VertexRecord['inputs'][number], pi: VertexRecord['inputs'][number], cv: VertexRecord, pv: VertexRecord): boolean {
   if (cv.status === 'ran') return true;
   if (ci.content !== undefined && pi.content !== undefined) return ci.content !== pi.content;
   const cid = cv.resultIds?.[String(ci.index)];
@@ -125,7 +121,12 @@ function filesReason(changes: readonly FileChange[]): string | undefined {
 export function matchVertices(previous: readonly VertexRecord[], current: readonly VertexRecord[]): Map<Digest, VertexRecord> {
   const out = new Map<Digest, VertexRecord>();
   const taken = new Set<Digest>();
-  const passes: ((v: VertexRecord) => string)[] = [(v) => v.digest, (v) => `name:${v.name}`, (v) => `bare:${nameWithoutCounter(v.name)}`, (v) => `slot:${v.slot}`];
+  const passes: ((v: VertexRecord) => string)[] = [
+    (v) => v.digest,
+    (v) => `name:${v.name}`,
+    (v) => `bare:${nameWithoutCounter(v.name)}`,
+    (v) => `slot:${v.slot}`,
+  ];
   for (const key of passes) {
     const pool = new Map<string, VertexRecord[]>();
     for (const p of previous) {

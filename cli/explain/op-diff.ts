@@ -5,7 +5,6 @@
 import type { JSONValue } from '../../llb/index.ts';
 import { obj, array, strings, str, type Obj } from './json.ts';
 
-
 /** Most change lists are cut here, ending in `and N more`. */
 const SHOWN = 3;
 

@@ -14,7 +14,6 @@ export interface Selection {
   readonly exclude: readonly string[];
 }
 
-
 /** What `op` reads of its input `index`: the selections, or 'all'. */
 export function readsOf(op: JSONValue, index: number): Selection[] | 'all' {
   const o = obj(op);
@@ -40,7 +39,9 @@ export function readsOf(op: JSONValue, index: number): Selection[] | 'all' {
     return out;
   }
   if (o.exec !== undefined) {
-    const mounts = array(obj(o.exec).mounts).map(obj).filter((m) => m.input !== undefined && num(m.input) === index);
+    const mounts = array(obj(o.exec).mounts)
+      .map(obj)
+      .filter((m) => m.input !== undefined && num(m.input) === index);
     if (mounts.length === 0) return 'all';
     return mounts.map((m) => ({ path: clean(str(m.selector) || '/'), wildcard: false, include: [], exclude: [] }));
   }
@@ -71,4 +72,3 @@ function selects(s: Selection, parts: readonly string[]): boolean {
 function clean(p: string): string {
   return posix.join('/', p).replace(/\/\.?$/, '') || '/';
 }
-

@@ -52,7 +52,10 @@ export async function watchBuild(req: BuildRequest, opts: BuildOptions): Promise
       if (opts.explain) printExplanations(result.explanations, (s) => process.stderr.write(s));
       if (result.ok) {
         summarize(result, opts);
-        await writeBuildFiles(result.exported, { ...(opts.iidfile ? { iidfile: opts.iidfile } : {}), ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}) });
+        await writeBuildFiles(result.exported, {
+          ...(opts.iidfile ? { iidfile: opts.iidfile } : {}),
+          ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}),
+        });
       } else process.stderr.write(`ERROR: ${result.message}\n`);
       if (stopping) return;
       await files.set(current);

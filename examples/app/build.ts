@@ -36,10 +36,9 @@ export default (ctx: BuildContext) => {
 
   // An independent layer, built from scratch and stacked with merge (like COPY --link): changing
   // it never rebuilds the app, and the app's layers are reused as they are.
-  const config = scratch().file(
-    mkdir('/etc/app', 0o755, { makeParents: true }).mkfile('/etc/app/config.json', 0o644, '{"greeting":"hello"}\n'),
-    { customName: 'write config' },
-  );
+  const config = scratch().file(mkdir('/etc/app', 0o755, { makeParents: true }).mkfile('/etc/app/config.json', 0o644, '{"greeting":"hello"}\n'), {
+    customName: 'write config',
+  });
 
   const state = merge([app, config], { customName: 'assemble' });
   const spec: ImageSpec = {

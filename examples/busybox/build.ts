@@ -14,7 +14,8 @@ export default (ctx: BuildContext) => {
   // (`/usr/bin/env`, `/sbin/ip`…: what `busybox --install -s` does), so scripts with
   // `#!/usr/bin/env sh` work.
   const applets = execFileSync('/usr/bin/busybox', ['--list-full'], { encoding: 'utf8' })
-    .split('\n').filter((path) => path && path !== 'bin/busybox');
+    .split('\n')
+    .filter((path) => path && path !== 'bin/busybox');
   let files = mkdir('/bin', 0o755)
     .mkdir('/sbin', 0o755)
     .mkdir('/usr/bin', 0o755, { makeParents: true })

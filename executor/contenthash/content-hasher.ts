@@ -155,8 +155,17 @@ export class ContentHasher {
       return this.#entry(child, lstatSync(child, { bigint: true }), onFile);
     });
     const header = headerDigest(st);
-    if (children.every((c) => typeof c === 'string')) return dirDigest(header, names.map((n, i) => [n, children[i] as Digest] as const));
-    return Promise.all(children.map((c) => Promise.resolve(c))).then((ds) => dirDigest(header, names.map((n, i) => [n, ds[i]!] as const)));
+    if (children.every((c) => typeof c === 'string'))
+      return dirDigest(
+        header,
+        names.map((n, i) => [n, children[i] as Digest] as const),
+      );
+    return Promise.all(children.map((c) => Promise.resolve(c))).then((ds) =>
+      dirDigest(
+        header,
+        names.map((n, i) => [n, ds[i]!] as const),
+      ),
+    );
   }
 
   /** A regular file's entry digest, from the cache when its stat is unchanged. */
@@ -175,7 +184,14 @@ export class ContentHasher {
   }
 
   /** Records a file's digest if it did not change while being read; else hashes it again. */
-  #verified(host: string, st: BigIntStats, r: { sha: string; bytes: number }, hashedAt: bigint, onFile: OnFile | undefined, attempt: number): MaybePromise<Digest> {
+  #verified(
+    host: string,
+    st: BigIntStats,
+    r: { sha: string; bytes: number },
+    hashedAt: bigint,
+    onFile: OnFile | undefined,
+    attempt: number,
+  ): MaybePromise<Digest> {
     this.stats.filesRead++;
     this.stats.bytesRead += r.bytes;
     const after = tryLstat(host);

@@ -83,7 +83,10 @@ export function planFileActions(actions: readonly FileAction[], inputCount: numb
     if (!a.copy && !a.mkfile && !a.mkdir && !a.rm && !a.symlink) {
       throw new FileOpError('invalid', `file action ${i} has no action (copy, mkfile, mkdir, rm or symlink)`);
     }
-    for (const [field, idx] of [['input', a.input ?? 0], ['secondaryInput', a.secondaryInput ?? 0]] as const) {
+    for (const [field, idx] of [
+      ['input', a.input ?? 0],
+      ['secondaryInput', a.secondaryInput ?? 0],
+    ] as const) {
       if (!Number.isInteger(idx) || idx < -1 || idx >= limit) {
         throw new FileOpError('invalid', `file action ${i}: ${field} ${idx} is out of range (-1 to ${limit - 1})`);
       }

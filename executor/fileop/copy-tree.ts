@@ -193,7 +193,13 @@ export class TreeCopier {
   }
 
   async #copyDir(
-    src: string, rel: string, dst: string, overwriteTargetMeta: boolean, include: boolean, excluded: boolean, pending: readonly PendingDir[],
+    src: string,
+    rel: string,
+    dst: string,
+    overwriteTargetMeta: boolean,
+    include: boolean,
+    excluded: boolean,
+    pending: readonly PendingDir[],
   ): Promise<DirCreated> {
     const self: PendingDir = { src, dst };
     let created: DirCreated = false;

@@ -50,8 +50,14 @@ export function fromFsError(err: unknown, op: string, roots: readonly string[]):
   const host = (e.syscall === 'symlink' || e.code === 'EEXIST') && e.dest ? e.dest : (e.path ?? '');
   let inner = host;
   for (const root of [...roots].sort((a, b) => b.length - a.length)) {
-    if (host === root) { inner = '/'; break; }
-    if (host.startsWith(root + '/')) { inner = host.slice(root.length); break; }
+    if (host === root) {
+      inner = '/';
+      break;
+    }
+    if (host.startsWith(root + '/')) {
+      inner = host.slice(root.length);
+      break;
+    }
   }
   const [code, text] = codes[e.code] ?? ['io', e.code.toLowerCase()];
   return new FileOpError(code, `${op} ${inner}: ${text}`, inner);

@@ -77,7 +77,11 @@ async function readHead(stream: Readable, n: number): Promise<Buffer> {
 
 function isTarHeader(block: Buffer): boolean {
   if (block.length < 512 || block.every((x) => x === 0)) return false;
-  const field = block.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  const field = block
+    .subarray(148, 156)
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
   if (!/^[0-7]+$/.test(field)) return false;
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i]!;
@@ -111,7 +115,10 @@ export async function archiveCompression(file: string): Promise<Compression | un
   }
   const compression = detectCompression(head);
   if ((compression === 'bzip2' || compression === 'xz') && !(await hasCommand(compression))) {
-    throw new FileOpError('unsupported', `cannot unpack ${compression} archive: the "${compression}" command is not installed (apt-get install ${compression === 'xz' ? 'xz-utils' : 'bzip2'})`);
+    throw new FileOpError(
+      'unsupported',
+      `cannot unpack ${compression} archive: the "${compression}" command is not installed (apt-get install ${compression === 'xz' ? 'xz-utils' : 'bzip2'})`,
+    );
   }
   return isTarHeader(await readHead(decompressed(file, compression), 512)) ? compression : undefined;
 }
@@ -140,7 +147,13 @@ export async function extractArchive(archive: string, compression: Compression, 
   for (const [dir, time] of dirTimes.reverse()) await utimes(dir, time, time);
 }
 
-async function placeEntry(destDir: string, h: Header, body: AsyncIterable<Uint8Array>, owner: Owner | undefined, dirTimes: Array<[string, Date]>): Promise<void> {
+async function placeEntry(
+  destDir: string,
+  h: Header,
+  body: AsyncIterable<Uint8Array>,
+  owner: Owner | undefined,
+  dirTimes: Array<[string, Date]>,
+): Promise<void> {
   const name = posix.join('/', h.name);
   if (name === '/') return;
   const parent = await resolveInRoot(destDir, posix.dirname(name));
@@ -176,7 +189,8 @@ async function placeEntry(destDir: string, h: Header, body: AsyncIterable<Uint8A
     case 'link': {
       const target = await resolveInRoot(destDir, posix.join('/', h.linkname), { followFinal: false });
       const st = await lstat(target).catch(() => undefined);
-      if (!st || st.isDirectory()) throw new FileOpError('invalid', `cannot unpack archive: hard link ${name} points to ${h.linkname}, which is not a file in the archive`);
+      if (!st || st.isDirectory())
+        throw new FileOpError('invalid', `cannot unpack archive: hard link ${name} points to ${h.linkname}, which is not a file in the archive`);
       await link(target, host);
       return; // shares the target's inode and metadata
     }

@@ -18,7 +18,10 @@ export function containsWildcards(name: string): boolean {
 
 /** Splits `/a/b/*.c/d` into the fixed prefix `/a/b` and the pattern components `['*.c', 'd']`. */
 export function splitWildcards(p: string): { fixed: string; pattern: string[] } {
-  const parts = posix.join('/', p).split('/').filter((s) => s !== '');
+  const parts = posix
+    .join('/', p)
+    .split('/')
+    .filter((s) => s !== '');
   const at = parts.findIndex(containsWildcards);
   if (at < 0) return { fixed: '/' + parts.join('/'), pattern: [] };
   return { fixed: '/' + parts.slice(0, at).join('/'), pattern: parts.slice(at) };

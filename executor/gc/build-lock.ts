@@ -159,7 +159,9 @@ export async function acquirePruneLock(root: string, force = false): Promise<{ r
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw e;
       const holder = await readLock(path);
       if (holder && alive(holder)) {
-        throw new PruneLockedError(`another prune (pid ${holder.pid}) is running on ${root}; wait for it to finish`, [{ pid: holder.pid, since: holder.since, path }]);
+        throw new PruneLockedError(`another prune (pid ${holder.pid}) is running on ${root}; wait for it to finish`, [
+          { pid: holder.pid, since: holder.since, path },
+        ]);
       }
       if (!holder && attempt < 10) await delay(20);
       else await rm(path, { force: true });

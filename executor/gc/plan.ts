@@ -105,7 +105,9 @@ export class Marker {
           break;
         case 'image': {
           const top = imageKeys(rec).at(-1);
-          ok = (top !== undefined && this.#committed.has(top)) || rec.layers.every((e) => e.blob && (this.#inv.blobs.has(e.blob.descriptor.digest) || e.blob.source !== undefined));
+          ok =
+            (top !== undefined && this.#committed.has(top)) ||
+            rec.layers.every((e) => e.blob && (this.#inv.blobs.has(e.blob.descriptor.digest) || e.blob.source !== undefined));
           break;
         }
         case 'merge':
@@ -157,7 +159,7 @@ export class Marker {
   }
 
   #snapshotChain(key: string, into: Set<string>): void {
-    for (let k: string | undefined = key; k !== undefined && !into.has(k); ) {
+    for (let k: string | undefined = key; k !== undefined && !into.has(k);) {
       into.add(k);
       let parent: string | undefined;
       for (const t of this.#inv.trees) parent ??= t.snapshots.get(k)?.parent;
@@ -206,7 +208,10 @@ function childFirst(t: TreeInventory, keys: readonly string[]): string[] {
     for (let p = t.snapshots.get(k)?.parent; p !== undefined && d < 10_000; p = t.snapshots.get(p)?.parent) d++;
     return d;
   };
-  return [...keys].map((k) => ({ k, d: depth(k) })).sort((a, b) => b.d - a.d || a.k.localeCompare(b.k)).map((x) => x.k);
+  return [...keys]
+    .map((k) => ({ k, d: depth(k) }))
+    .sort((a, b) => b.d - a.d || a.k.localeCompare(b.k))
+    .map((x) => x.k);
 }
 
 export function planPrune(inv: Inventory, opts: PlanOptions): PrunePlan {

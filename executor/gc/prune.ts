@@ -72,7 +72,8 @@ export function untilCutoff(opts: Pick<PruneOptions, 'until' | 'filter' | 'now'>
     for (const f of opts.filter ?? []) {
       const eq = f.indexOf('=');
       const name = eq < 0 ? f : f.slice(0, eq);
-      if (name !== 'until' && name !== 'unused-for') throw new PruneFilterError(`unsupported filter ${JSON.stringify(f)}: only until=<duration or time> is supported (e.g. until=24h)`);
+      if (name !== 'until' && name !== 'unused-for')
+        throw new PruneFilterError(`unsupported filter ${JSON.stringify(f)}: only until=<duration or time> is supported (e.g. until=24h)`);
       take(parseUntil(f.slice(eq + 1), now));
     }
   } catch (e) {
@@ -82,7 +83,12 @@ export function untilCutoff(opts: Pick<PruneOptions, 'until' | 'filter' | 'now'>
   return cutoff;
 }
 
-async function sweep(inv: Inventory, plan: PrunePlan, opts: PruneOptions, quiet: boolean): Promise<{ snapshots: number; skipped: string[]; reclaimed: number }> {
+async function sweep(
+  inv: Inventory,
+  plan: PrunePlan,
+  opts: PruneOptions,
+  quiet: boolean,
+): Promise<{ snapshots: number; skipped: string[]; reclaimed: number }> {
   const hook = opts.onRemove ?? (() => {});
   const keys = plan.dropResults.flatMap((g) => g.keys);
   await hook('records', String(keys.length));
@@ -152,7 +158,11 @@ export async function prune(root: string, opts: PruneOptions = {}): Promise<Prun
   try {
     const inv = await readInventory(root);
     try {
-      const plan = planPrune(inv, { ...(opts.all ? { all: true } : {}), ...(until !== undefined ? { until } : {}), ...(opts.keepStorage !== undefined ? { keepStorage: opts.keepStorage } : {}) });
+      const plan = planPrune(inv, {
+        ...(opts.all ? { all: true } : {}),
+        ...(until !== undefined ? { until } : {}),
+        ...(opts.keepStorage !== undefined ? { keepStorage: opts.keepStorage } : {}),
+      });
       const removedRecords = plan.dropResults.reduce((n, g) => n + g.keys.length, 0);
       const base = {
         removedRecords,

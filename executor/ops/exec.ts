@@ -105,14 +105,17 @@ export class ExecOpImpl implements Op {
   #secretSourceOrThrow(id: string) {
     const src = this.#ctx.secrets[id];
     if (!src || ('env' in src && process.env[src.env] === undefined)) {
-      throw new MissingSecretError(`secret "${id}" was not given to the build: pass it with --secret id=${id},src=<file> (or env=<VAR>), or mark the mount optional (required=false)`);
+      throw new MissingSecretError(
+        `secret "${id}" was not given to the build: pass it with --secret id=${id},src=<file> (or env=<VAR>), or mark the mount optional (required=false)`,
+      );
     }
     return src;
   }
 
   #sshSocketOrThrow(id: string): string {
     const sock = this.#ctx.ssh[id];
-    if (sock === undefined) throw new MissingSecretError(`ssh agent "${id}" was not given to the build: pass it with --ssh ${id}=<socket path> (or --ssh default)`);
+    if (sock === undefined)
+      throw new MissingSecretError(`ssh agent "${id}" was not given to the build: pass it with --ssh ${id}=<socket path> (or --ssh default)`);
     return sock;
   }
 
@@ -121,10 +124,7 @@ export class ExecOpImpl implements Op {
     const cacheFrom = this.#mounts().filter((m) => (m.input ?? 0) === i && m.mountType === MountType.CACHE);
     const selectors = [...mounts, ...cacheFrom].map((m) => m.selector ?? '').filter((s) => s !== '' && s !== '/');
     const selector = selectors.length ? selectors.join('\0') : undefined;
-    const contentOK =
-      mounts.length > 0 &&
-      cacheFrom.length === 0 &&
-      mounts.every((m) => !isRoot(m) && m.readonly && m.contentCache !== MountContentCache.OFF);
+    const contentOK = mounts.length > 0 && cacheFrom.length === 0 && mounts.every((m) => !isRoot(m) && m.readonly && m.contentCache !== MountContentCache.OFF);
     if (!contentOK) return selector !== undefined ? { selector } : {};
     const paths = mounts.map((m) => m.selector || '/');
     return {
@@ -146,8 +146,7 @@ export class ExecOpImpl implements Op {
     const { snapshotter: snap, refs } = this.#ctx;
     const meta = this.#exec.meta ?? {};
     const args = meta.args ?? [];
-    const progress: PullProgressSink = (p) =>
-      ctx.status({ id: p.id, current: p.current, total: p.total, ...(p.done ? { completed: Date.now() } : {}) });
+    const progress: PullProgressSink = (p) => ctx.status({ id: p.id, current: p.current, total: p.total, ...(p.done ? { completed: Date.now() } : {}) });
     const cleanups: (() => unknown)[] = [];
     const actives: { key: string; output: number; parent: Ref | undefined }[] = [];
     const runnerMounts: RunnerMount[] = [];

@@ -40,7 +40,13 @@ async function placeFile(src: string, dst: string, st: BigIntStats): Promise<voi
  * Directories listed in `skip` (absolute paths: the state root, which holds the farm itself when
  * the context is a parent of it) are never entered, or the farm would link itself forever.
  */
-export async function syncLinkFarm(src: string, dst: string, filter: PathFilter, rel = '', skip: ReadonlySet<string> = new Set([resolve(dst)])): Promise<boolean> {
+export async function syncLinkFarm(
+  src: string,
+  dst: string,
+  filter: PathFilter,
+  rel = '',
+  skip: ReadonlySet<string> = new Set([resolve(dst)]),
+): Promise<boolean> {
   const srcDir = rel === '' ? src : join(src, rel);
   const dstDir = rel === '' ? dst : join(dst, rel);
   await mkdir(dstDir, { recursive: true });

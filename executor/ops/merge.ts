@@ -25,7 +25,10 @@ export class MergeOpImpl implements Op {
   }
 
   async exec(_ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
-    const parts = (this.#op.inputs ?? []).map((i) => i.input ?? 0).filter((i) => i >= 0).map((i) => inputs[i] as Ref);
+    const parts = (this.#op.inputs ?? [])
+      .map((i) => i.input ?? 0)
+      .filter((i) => i >= 0)
+      .map((i) => inputs[i] as Ref);
     return [await this.#ctx.refs.merge(parts)];
   }
 }

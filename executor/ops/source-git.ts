@@ -27,7 +27,12 @@ async function git(args: string[], signal?: AbortSignal): Promise<string> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
     if (err.code === 'ENOENT') throw new SourceError('git sources need the git command: install it (apt-get install git)');
-    throw new SourceError(`git ${args.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')} failed: ${(err.stderr ?? err.message).trim()}`);
+    throw new SourceError(
+      `git ${args
+        .filter((a) => !a.startsWith('-'))
+        .slice(0, 3)
+        .join(' ')} failed: ${(err.stderr ?? err.message).trim()}`,
+    );
   }
 }
 
@@ -55,12 +60,13 @@ export class GitSourceOp implements Op {
     if (/^[0-9a-f]{40}$/.test(this.#ref)) return this.#ref;
     const want = this.#ref || 'HEAD';
     const out = await git(['ls-remote', '--', this.#url, want, `${want}^{}`]);
-    const lines = out.split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]);
+    const lines = out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t') as [string, string]);
     // An annotated tag: the commit it points at (the peeled `^{}` line) is what is checked out.
     const pick =
-      lines.find(([, r]) => r.endsWith('^{}')) ??
-      lines.find(([, r]) => r === want || r === `refs/heads/${want}` || r === `refs/tags/${want}`) ??
-      lines[0];
+      lines.find(([, r]) => r.endsWith('^{}')) ?? lines.find(([, r]) => r === want || r === `refs/heads/${want}` || r === `refs/tags/${want}`) ?? lines[0];
     if (!pick) throw new SourceError(`git ${this.#url}: no ref named "${want}"`);
     return pick[0];
   }
@@ -82,7 +88,8 @@ export class GitSourceOp implements Op {
       if (!this.#keepGitDir) await rm(join(work, '.git'), { recursive: true, force: true });
       const from = this.#subdir ? join(work, posix.join('/', this.#subdir)) : work;
       const ref2 = await writeSnapshot(this.#ctx, undefined, ctx.vertex.name, async (dir) => {
-        for (const name of await readdir(from)) await cp(join(from, name), join(dir, name), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+        for (const name of await readdir(from))
+          await cp(join(from, name), join(dir, name), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
       });
       return [ref2];
     } finally {

@@ -57,7 +57,7 @@ export class OciLayoutSourceOp implements Op {
     }
     const target = this.#digest
       ? (index.manifests.find((m) => m.digest === this.#digest) ?? { mediaType: '', digest: this.#digest, size: -1 })
-      : index.manifests.find((m) => m.annotations?.[REF_NAME] === (this.#tag ?? 'latest')) ?? (index.manifests.length === 1 ? index.manifests[0] : undefined);
+      : (index.manifests.find((m) => m.annotations?.[REF_NAME] === (this.#tag ?? 'latest')) ?? (index.manifests.length === 1 ? index.manifests[0] : undefined));
     if (!target) throw new SourceError(`OCI layout "${this.#store}": no image tagged "${this.#tag ?? 'latest'}"`);
     const bytes = await readFile(join(dir, 'blobs', 'sha256', target.digest.slice('sha256:'.length)));
     await this.#ctx.content.write(bytes, target.digest);
@@ -65,18 +65,39 @@ export class OciLayoutSourceOp implements Op {
     // Manifests and configs are small: import them all before reading them.
     if (parsed.config) await this.#import(parsed.config);
     for (const m of parsed.manifests ?? []) {
-      if (!(await this.#import(m).then(() => true, () => false))) continue;
+      if (
+        !(await this.#import(m).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
       const child = JSON.parse((await this.#ctx.content.read(m.digest)).toString('utf8')) as { config?: Descriptor };
       if (child.config) await this.#import(child.config).catch(() => {});
     }
-    const desc: Descriptor = { mediaType: target.mediaType || parsed.mediaType || 'application/vnd.oci.image.manifest.v1+json', digest: target.digest, size: bytes.byteLength };
-    const name = this.#store.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'store';
+    const desc: Descriptor = {
+      mediaType: target.mediaType || parsed.mediaType || 'application/vnd.oci.image.manifest.v1+json',
+      digest: target.digest,
+      size: bytes.byteLength,
+    };
+    const name =
+      this.#store
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'store';
     return loadImage(this.#ctx.content, parseReference(`oci-layout.invalid/${name}@${target.digest}`), desc, this.#platform);
   }
 
   async cacheMap(): Promise<CacheMap> {
     const image = await this.#image();
-    return { digest: opDigest(OCI_LAYOUT_SOURCE_KEY, { manifest: image.manifestDescriptor.digest, platform: formatPlatform(this.#platform), layerLimit: this.#limit ?? null }), deps: [] };
+    return {
+      digest: opDigest(OCI_LAYOUT_SOURCE_KEY, {
+        manifest: image.manifestDescriptor.digest,
+        platform: formatPlatform(this.#platform),
+        layerLimit: this.#limit ?? null,
+      }),
+      deps: [],
+    };
   }
 
   async exec(_ctx: OpContext): Promise<Result[]> {

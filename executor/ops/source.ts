@@ -40,6 +40,8 @@ export function sourceOp(ctx: OpsContext, vertex: Vertex): Op {
     case 'oci-layout':
       return new OciLayoutSourceOp(ctx, identifier, attrs, vertex.op.platform);
     default:
-      return new FailingSourceOp(new SourceError(`unsupported source "${identifier}": expected docker-image://, oci-layout://, local://, http(s):// or git://`));
+      return new FailingSourceOp(
+        new SourceError(`unsupported source "${identifier}": expected docker-image://, oci-layout://, local://, http(s):// or git://`),
+      );
   }
 }

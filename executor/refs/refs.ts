@@ -63,11 +63,9 @@ export function isRef(r: Result | undefined): r is Ref {
   return r instanceof Ref;
 }
 
-
 function isEntryPrefix(a: readonly LayerEntry[], b: readonly LayerEntry[]): boolean {
   return a.length <= b.length && a.every((e, i) => layerIdentity(e) === layerIdentity(b[i]!));
 }
-
 
 export class RefManager {
   readonly #opts: RefManagerOptions;
@@ -110,7 +108,10 @@ export class RefManager {
 
   /** A lazy image: its layers stay blobs until something needs the filesystem. */
   image(layers: readonly BlobLayer[], source: Extract<RefSource, { kind: 'image' }>, description: (i: number) => string): Promise<Ref> {
-    return this.create(source, layers.map((blob, i) => ({ blob, description: description(i) })));
+    return this.create(
+      source,
+      layers.map((blob, i) => ({ blob, description: description(i) })),
+    );
   }
 
   /**
@@ -130,7 +131,10 @@ export class RefManager {
   /** Inputs stacked in order; their layers are concatenated, nothing is unpacked or copied now. */
   async merge(inputs: readonly Ref[]): Promise<Ref> {
     const parts = await Promise.all(inputs.map((r) => this.#snapshotParent(r)));
-    return this.create({ kind: 'merge', inputs: parts.map((p) => p.id) }, parts.flatMap((p) => p.layers));
+    return this.create(
+      { kind: 'merge', inputs: parts.map((p) => p.id) },
+      parts.flatMap((p) => p.layers),
+    );
   }
 
   /**
@@ -148,7 +152,10 @@ export class RefManager {
     const upperKey = await this.snapshotKey(up);
     const key = await this.#opts.snapshotter.diffSnapshots(lowerKey, upperKey ?? (await this.#emptySnapshot()));
     const info = await this.#opts.snapshotter.stat(key);
-    return this.create({ kind: 'snapshot', key }, (info?.layers ?? []).map((snapshot) => ({ snapshot, description })));
+    return this.create(
+      { kind: 'snapshot', key },
+      (info?.layers ?? []).map((snapshot) => ({ snapshot, description })),
+    );
   }
 
   // ---- loading --------------------------------------------------------------------------------
@@ -263,9 +270,7 @@ export class RefManager {
     const keys = this.#imageKeys(rec);
     if (keys.length === 0) return undefined;
     // Fetch every missing blob at once (the network is the slow part), unpack in order.
-    const fetched = rec.layers.map((e, i) =>
-      this.#opts.snapshotter.stat(keys[i]!).then((s) => (s ? undefined : this.#ensureBlob(e.blob!, progress))),
-    );
+    const fetched = rec.layers.map((e, i) => this.#opts.snapshotter.stat(keys[i]!).then((s) => (s ? undefined : this.#ensureBlob(e.blob!, progress))));
     for (const p of fetched) p.catch(() => {}); // seen where the loop below awaits it; not an unhandled rejection meanwhile
     let parent: string | undefined;
     for (let i = 0; i < keys.length; i++) {

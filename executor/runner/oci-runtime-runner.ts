@@ -82,7 +82,9 @@ export class OciRuntimeRunner implements Runner {
     }
     this.#path = await findExecutable(this.#binary);
     if (this.#path === undefined) {
-      throw new RunnerUnavailableError(`RUN needs the ${this.name} container runtime, which was not found in PATH: install it with \`apt-get install ${this.name}\``);
+      throw new RunnerUnavailableError(
+        `RUN needs the ${this.name} container runtime, which was not found in PATH: install it with \`apt-get install ${this.name}\``,
+      );
     }
   }
 
@@ -305,7 +307,12 @@ async function readNofileLimit(): Promise<number> {
 }
 
 async function findExecutable(binary: string): Promise<string | undefined> {
-  const candidates = binary.includes('/') ? [binary] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, binary));
+  const candidates = binary.includes('/')
+    ? [binary]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, binary));
   for (const c of candidates) {
     try {
       await access(c, constants.X_OK);

@@ -23,4 +23,3 @@ export async function mkdirAllInRoot(root: string, path: string, uid: number, gi
     }
   }
 }
-

@@ -65,9 +65,7 @@ export async function resolveUser(rootfs: string, user: string | undefined): Pro
   }
 
   // Supplementary groups come from membership lists, which name users, so only a known user has any.
-  const additionalGids = entry
-    ? [...new Set(groups.filter((g) => g.members.includes(entry.name) && g.gid !== gid).map((g) => g.gid))]
-    : [];
+  const additionalGids = entry ? [...new Set(groups.filter((g) => g.members.includes(entry.name) && g.gid !== gid).map((g) => g.gid))] : [];
   return { uid, gid, additionalGids, home: entry?.home || '/' };
 }
 
@@ -96,5 +94,12 @@ function parsePasswd(line: string): PasswdEntry | undefined {
 function parseGroup(line: string): GroupEntry | undefined {
   const f = line.split(':');
   if (f.length < 3 || !numeric.test(f[2]!)) return undefined;
-  return { name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean) };
+  return {
+    name: f[0]!,
+    gid: Number(f[2]),
+    members: (f[3] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
 }

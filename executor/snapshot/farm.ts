@@ -11,7 +11,9 @@ import { cleanLayerPath, writeXattrs, type Change, type Xattrs } from './layer-f
 
 function cpNode(src: string, dst: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('cp', ['-a', '--no-dereference', '--', src, dst], (err, _o, stderr) => (err ? reject(new Error(`cp ${src} failed: ${String(stderr).trim()}`)) : resolve()));
+    execFile('cp', ['-a', '--no-dereference', '--', src, dst], (err, _o, stderr) =>
+      err ? reject(new Error(`cp ${src} failed: ${String(stderr).trim()}`)) : resolve(),
+    );
   });
 }
 
@@ -22,7 +24,9 @@ async function removePath(p: string): Promise<void> {
 /** Copies a whole tree as hard links (directories recreated with their metadata). */
 export function linkTree(src: string, dst: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('cp', ['-a', '--link', '--no-dereference', '--', `${src}/.`, dst], (err, _o, stderr) => (err ? reject(new Error(`cp --link ${src} failed: ${String(stderr).trim()}`)) : resolve()));
+    execFile('cp', ['-a', '--link', '--no-dereference', '--', `${src}/.`, dst], (err, _o, stderr) =>
+      err ? reject(new Error(`cp --link ${src} failed: ${String(stderr).trim()}`)) : resolve(),
+    );
   });
 }
 

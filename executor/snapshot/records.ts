@@ -144,4 +144,3 @@ export class RecordStore {
     return out;
   }
 }
-

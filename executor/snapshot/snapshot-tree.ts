@@ -283,7 +283,9 @@ export class SnapshotTree implements Snapshotter {
     const rec = await this.#store.get(key);
     if (rec?.kind !== 'active' || (await isMountPoint(this.paths.merged(rec.id)))) return undefined;
     // Top layer first: the first layer holding a name is the one the merged view shows.
-    const lowers = dedupeLayers(rec.layers).map((l) => this.paths.fs(l.id)).reverse();
+    const lowers = dedupeLayers(rec.layers)
+      .map((l) => this.paths.fs(l.id))
+      .reverse();
     const ancestors: { rel: string; st: Stats }[] = [];
     for (let i = 0; i < parts.length; i++) {
       const rel = parts.slice(0, i + 1).join('/');

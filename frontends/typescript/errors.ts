@@ -16,7 +16,9 @@ export class BuildProgramError extends Error {
   /** The program's files loaded before it failed (absolute paths): what watch mode watches. */
   readonly dependencies: readonly string[];
   constructor(message: string, location?: SourceLocation, options?: ErrorOptions & { dependencies?: readonly string[] }) {
-    const where = location ? `${relative(process.cwd(), location.file) || location.file}:${location.line}${location.column ? `:${location.column}` : ''}: ` : '';
+    const where = location
+      ? `${relative(process.cwd(), location.file) || location.file}:${location.line}${location.column ? `:${location.column}` : ''}: `
+      : '';
     super(where + message, options);
     this.location = location;
     this.dependencies = options?.dependencies ?? [];

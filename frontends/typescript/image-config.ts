@@ -7,7 +7,12 @@ const set = (xs: readonly (string | number)[] | undefined) =>
   xs?.length ? Object.fromEntries(xs.map((x) => [typeof x === 'number' || !x.includes('/') ? `${x}/tcp` : x, {}])) : undefined;
 
 export function imageConfigFor(state: State, spec: ImageSpec | undefined, platform: Platform): Partial<ImageConfig> {
-  let env: string[] = spec?.env === undefined ? state.getEnv() : Array.isArray(spec.env) ? [...(spec.env as readonly string[])] : Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+  let env: string[] =
+    spec?.env === undefined
+      ? state.getEnv()
+      : Array.isArray(spec.env)
+        ? [...(spec.env as readonly string[])]
+        : Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
   if (!env.some((e) => e.startsWith('PATH='))) env = [`PATH=${DEFAULT_PATH}`, ...env];
   const config: ContainerConfig = { Env: env };
   const workdir = spec?.workdir ?? state.getDir();

@@ -140,7 +140,8 @@ function checkScalar(kind: Kind, v: unknown, path: string): void {
       if (!Number.isInteger(v) || (v as number) < -0x80000000 || (v as number) > 0x7fffffff) fail('an int32');
       return;
     case 'uint64':
-      if (typeof v === 'bigint' ? v < 0n || v > 0xffffffffffffffffn : !Number.isSafeInteger(v) || (v as number) < 0) fail('a non-negative safe integer or bigint');
+      if (typeof v === 'bigint' ? v < 0n || v > 0xffffffffffffffffn : !Number.isSafeInteger(v) || (v as number) < 0)
+        fail('a non-negative safe integer or bigint');
       return;
     case 'int64':
       if (typeof v === 'bigint' ? v < -0x8000000000000000n || v > 0x7fffffffffffffffn : !Number.isSafeInteger(v)) fail('a safe integer or bigint');
@@ -388,4 +389,3 @@ export function decodeMessage<T>(name: MessageName, bytes: Uint8Array, onUnknown
     hooks = prev;
   }
 }
-

@@ -67,10 +67,24 @@ export interface Meta {
   validExitCodes?: number[]; // 12
 }
 
-export interface HostIP { host?: string; ip?: string } // 1, 2
-export interface Ulimit { name?: string; soft?: number; hard?: number } // 1, 2, 3
-export interface SecretEnv { id?: string; name?: string; optional?: boolean } // 1, 2, 3
-export interface CDIDevice { name?: string; optional?: boolean } // 1, 2
+export interface HostIP {
+  host?: string;
+  ip?: string;
+} // 1, 2
+export interface Ulimit {
+  name?: string;
+  soft?: number;
+  hard?: number;
+} // 1, 2, 3
+export interface SecretEnv {
+  id?: string;
+  name?: string;
+  optional?: boolean;
+} // 1, 2, 3
+export interface CDIDevice {
+  name?: string;
+  optional?: boolean;
+} // 1, 2
 export interface ProxyEnv {
   httpProxy?: string; // 1
   httpsProxy?: string; // 2
@@ -106,10 +120,27 @@ export interface Mount {
   contentCache?: MountContentCache; // 24
 }
 
-export interface TmpfsOpt { size?: number } // 1
-export interface CacheOpt { id?: string; sharing?: CacheSharingOpt } // 1, 2
-export interface SecretOpt { id?: string; uid?: number; gid?: number; mode?: number; optional?: boolean } // 1..5
-export interface SSHOpt { id?: string; uid?: number; gid?: number; mode?: number; optional?: boolean } // 1..5
+export interface TmpfsOpt {
+  size?: number;
+} // 1
+export interface CacheOpt {
+  id?: string;
+  sharing?: CacheSharingOpt;
+} // 1, 2
+export interface SecretOpt {
+  id?: string;
+  uid?: number;
+  gid?: number;
+  mode?: number;
+  optional?: boolean;
+} // 1..5
+export interface SSHOpt {
+  id?: string;
+  uid?: number;
+  gid?: number;
+  mode?: number;
+  optional?: boolean;
+} // 1..5
 
 export interface SourceOp {
   identifier?: string; // 1
@@ -122,7 +153,9 @@ export interface BuildOp {
   def?: Definition; // 3
   attrs?: Record<string, string>; // 4
 }
-export interface BuildInput { input?: number } // 1
+export interface BuildInput {
+  input?: number;
+} // 1
 
 export interface FileOp {
   actions?: FileAction[]; // 2
@@ -187,17 +220,40 @@ export interface FileActionSymlink {
   timestamp?: number | bigint; // 4 — unix nanoseconds, -1 keeps
 }
 
-export interface ChownOpt { user?: UserOpt; group?: UserOpt } // 1, 2
+export interface ChownOpt {
+  user?: UserOpt;
+  group?: UserOpt;
+} // 1, 2
 /** oneof: byName (1) or byID (2). */
-export interface UserOpt { byName?: NamedUserOpt; byID?: number }
-export interface NamedUserOpt { name?: string; input?: number } // 1, 2
+export interface UserOpt {
+  byName?: NamedUserOpt;
+  byID?: number;
+}
+export interface NamedUserOpt {
+  name?: string;
+  input?: number;
+} // 1, 2
 
-export interface MergeOp { inputs?: MergeInput[] } // 1
-export interface MergeInput { input?: number } // 1
-export interface DiffOp { lower?: LowerDiffInput; upper?: UpperDiffInput } // 1, 2
-export interface LowerDiffInput { input?: number } // 1
-export interface UpperDiffInput { input?: number } // 1
-export interface PassthroughOp { id?: string; outputs?: number[] } // 1, 2 (repeated int64)
+export interface MergeOp {
+  inputs?: MergeInput[];
+} // 1
+export interface MergeInput {
+  input?: number;
+} // 1
+export interface DiffOp {
+  lower?: LowerDiffInput;
+  upper?: UpperDiffInput;
+} // 1, 2
+export interface LowerDiffInput {
+  input?: number;
+} // 1
+export interface UpperDiffInput {
+  input?: number;
+} // 1
+export interface PassthroughOp {
+  id?: string;
+  outputs?: number[];
+} // 1, 2 (repeated int64)
 
 export interface OpMetadata {
   ignoreCache?: boolean; // 1
@@ -207,8 +263,14 @@ export interface OpMetadata {
   progressGroup?: ProgressGroup; // 6
   linuxResources?: LinuxResources; // 7
 }
-export interface ExportCache { value?: boolean } // 1
-export interface ProgressGroup { id?: string; name?: string; weak?: boolean } // 1, 2, 3
+export interface ExportCache {
+  value?: boolean;
+} // 1
+export interface ProgressGroup {
+  id?: string;
+  name?: string;
+  weak?: boolean;
+} // 1, 2, 3
 export interface LinuxResources {
   memory?: number; // 1
   memorySwap?: number; // 2
@@ -223,16 +285,27 @@ export interface Source {
   locations?: Record<string, Locations>; // 1 — op digest → locations
   infos?: SourceInfo[]; // 2
 }
-export interface Locations { locations?: Location[] } // 1
+export interface Locations {
+  locations?: Location[];
+} // 1
 export interface SourceInfo {
   filename?: string; // 1
   data?: Uint8Array; // 2
   definition?: Definition; // 3
   language?: string; // 4
 }
-export interface Location { sourceIndex?: number; ranges?: Range[] } // 1, 2
-export interface Range { start?: Position; end?: Position } // 1, 2
-export interface Position { line?: number; character?: number } // 1, 2
+export interface Location {
+  sourceIndex?: number;
+  ranges?: Range[];
+} // 1, 2
+export interface Range {
+  start?: Position;
+  end?: Position;
+} // 1, 2
+export interface Position {
+  line?: number;
+  character?: number;
+} // 1, 2
 
 export interface Definition {
   def: Uint8Array[]; // 1 — marshaled Ops, inputs before users, terminal op last

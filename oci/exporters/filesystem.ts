@@ -81,8 +81,13 @@ export async function writeDirectoryTar(rootfs: string, out: Writable, opts: Fil
 function unchanged(src: Stats, dst: Stats, mtime: Date, asRoot: boolean): boolean {
   if (src.isDirectory() || dst.isDirectory()) return false;
   const sameType = (src.isFile() && dst.isFile()) || (src.isSymbolicLink() && dst.isSymbolicLink());
-  return sameType && src.size === dst.size && (src.mode & 0o7777) === (dst.mode & 0o7777) &&
-    Math.floor(mtime.getTime()) === Math.floor(dst.mtime.getTime()) && (!asRoot || (src.uid === dst.uid && src.gid === dst.gid));
+  return (
+    sameType &&
+    src.size === dst.size &&
+    (src.mode & 0o7777) === (dst.mode & 0o7777) &&
+    Math.floor(mtime.getTime()) === Math.floor(dst.mtime.getTime()) &&
+    (!asRoot || (src.uid === dst.uid && src.gid === dst.gid))
+  );
 }
 
 /**
@@ -104,7 +109,8 @@ export async function copyDirectory(rootfs: string, dest: string, opts: Filesyst
     const existing = await lstat(dst).catch(() => undefined);
     // Unchanged entries are left alone, so re-exporting into the same directory (watch mode)
     // writes only what changed.
-    if (existing && s.nlink === 1 && unchanged(s, existing, mtime, asRoot) && (!s.isSymbolicLink() || (await readlink(src)) === (await readlink(dst)))) continue;
+    if (existing && s.nlink === 1 && unchanged(s, existing, mtime, asRoot) && (!s.isSymbolicLink() || (await readlink(src)) === (await readlink(dst))))
+      continue;
     if (existing && !(existing.isDirectory() && s.isDirectory())) await rm(dst, { recursive: true, force: true });
     if (s.isDirectory()) {
       await mkdir(dst, { recursive: true });

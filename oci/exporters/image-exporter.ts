@@ -32,7 +32,11 @@ export interface ImageExportContext {
   onPushProgress?: (p: PushProgress) => void;
 }
 
-function prepare(content: ContentStore, image: ExportableImage, o: { rewriteTimestamp: boolean; sourceDateEpoch: number | undefined }): { layers: LayerSource[]; config: ImageConfigInput } {
+function prepare(
+  content: ContentStore,
+  image: ExportableImage,
+  o: { rewriteTimestamp: boolean; sourceDateEpoch: number | undefined },
+): { layers: LayerSource[]; config: ImageConfigInput } {
   const epoch = o.sourceDateEpoch ?? image.config.sourceDateEpoch;
   const base = image.baseLayerCount ?? 0;
   const layers = image.layers.map((l, i) => (o.rewriteTimestamp && epoch !== undefined && i >= base ? clampedLayerSource(content, l, epoch) : l));
@@ -50,7 +54,12 @@ export interface ImageExportResult {
  * `type=image`: the local store keeps layers uncompressed (cheap to write, cheap to use as a
  * base); pushing compresses them (in parallel, memoised per compression) into a second manifest.
  */
-export async function exportToImageStore(ctx: ImageExportContext, image: ExportableImage, spec: ImageOutput, extraNames: readonly string[] = []): Promise<ImageExportResult> {
+export async function exportToImageStore(
+  ctx: ImageExportContext,
+  image: ExportableImage,
+  spec: ImageOutput,
+  extraNames: readonly string[] = [],
+): Promise<ImageExportResult> {
   const names = [...new Set([...spec.names, ...extraNames].map((n) => parseReference(n).string))];
   const prepared = prepare(ctx.content, image, spec);
   const annotations = spec.annotations;
@@ -65,7 +74,13 @@ export async function exportToImageStore(ctx: ImageExportContext, image: Exporta
     const remote = await writeImage(ctx.content, prepared, { compression: spec.compression, mediaTypes: spec.ociMediaTypes ? 'oci' : 'docker', annotations });
     for (const n of names) {
       pushed.push(
-        await pushImage(ctx.registry, ctx.content, parseReference(n), { descriptor: remote.manifestDescriptor, manifest: remote.manifest, bytes: remote.manifestBytes }, ctx.onPushProgress ? { onProgress: ctx.onPushProgress } : {}),
+        await pushImage(
+          ctx.registry,
+          ctx.content,
+          parseReference(n),
+          { descriptor: remote.manifestDescriptor, manifest: remote.manifest, bytes: remote.manifestBytes },
+          ctx.onPushProgress ? { onProgress: ctx.onPushProgress } : {},
+        ),
       );
     }
   }

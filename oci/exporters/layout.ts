@@ -52,7 +52,10 @@ function blobList(images: readonly LayoutImage[]): Descriptor[] {
 function dockerFiles(images: readonly LayoutImage[]): { manifestJson: string; repositories: string } {
   const manifest = images.map(({ image, names }) => ({
     Config: `blobs/sha256/${digestHex(image.configDescriptor.digest)}`,
-    RepoTags: names.map((n) => parseReference(n)).filter((r) => r.tag !== undefined).map((r) => r.familiar.replace(/@.*$/, '')),
+    RepoTags: names
+      .map((n) => parseReference(n))
+      .filter((r) => r.tag !== undefined)
+      .map((r) => r.familiar.replace(/@.*$/, '')),
     Layers: image.layers.map((l) => `blobs/sha256/${digestHex(l.digest)}`),
   }));
   const repositories: Record<string, Record<string, string>> = {};
@@ -94,7 +97,9 @@ export async function writeLayoutTar(store: ContentStore, images: readonly Layou
     for (const d of blobList(images)) {
       const src = await store.open(d.digest);
       await new Promise<void>((resolve, reject) => {
-        const entry = pack.entry({ name: `blobs/sha256/${digestHex(d.digest)}`, size: d.size, mode: 0o644, mtime, uid: 0, gid: 0 }, (err) => (err ? reject(err) : resolve()));
+        const entry = pack.entry({ name: `blobs/sha256/${digestHex(d.digest)}`, size: d.size, mode: 0o644, mtime, uid: 0, gid: 0 }, (err) =>
+          err ? reject(err) : resolve(),
+        );
         src.on('error', reject);
         src.pipe(entry);
       });

@@ -189,7 +189,9 @@ export async function applyLayer(target: string, tar: AsyncIterable<Buffer | Uin
         const tRel = tParent ? [...tParent.parts, tParts[tParts.length - 1]!].join('/') : null;
         const tStat = tRel === null ? undefined : lstatSync(join(target, tRel), { throwIfNoEntry: false });
         if (!tStat || tStat.isDirectory()) {
-          throw new UnsafeLayerError(`hardlink ${JSON.stringify(h.name)} → ${JSON.stringify(h.linkname)}: the target is not an existing file inside the layer's root`);
+          throw new UnsafeLayerError(
+            `hardlink ${JSON.stringify(h.name)} → ${JSON.stringify(h.linkname)}: the target is not an existing file inside the layer's root`,
+          );
         }
         if (tRel === rel) break;
         removeExisting(abs, false);

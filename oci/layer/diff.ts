@@ -90,7 +90,8 @@ async function changed(lAbs: string, l: BigIntStats, uAbs: string, u: BigIntStat
  * one deletion; an added directory comes with its whole subtree.
  */
 export async function* treeDiffChanges(lower: string, upper: string, opts: DiffOptions = {}): AsyncGenerator<Change> {
-  const [lx, ux] = opts.xattrs === false ? [new Map<string, Xattrs>(), new Map<string, Xattrs>()] : await Promise.all([readXattrTree(lower), readXattrTree(upper)]);
+  const [lx, ux] =
+    opts.xattrs === false ? [new Map<string, Xattrs>(), new Map<string, Xattrs>()] : await Promise.all([readXattrTree(lower), readXattrTree(upper)]);
   yield* diffDir(lower, upper, '', lx, ux);
 }
 
@@ -102,7 +103,13 @@ async function* diffDir(lower: string, upper: string, rel: string, lx: Map<strin
   const lSet = new Set(lNames);
   const uSet = new Set(uNames);
   const stats = await Promise.all(
-    names.map(async (n) => [lSet.has(n) ? await lstat(join(lDir, n), { bigint: true }) : undefined, uSet.has(n) ? await lstat(join(uDir, n), { bigint: true }) : undefined] as const),
+    names.map(
+      async (n) =>
+        [
+          lSet.has(n) ? await lstat(join(lDir, n), { bigint: true }) : undefined,
+          uSet.has(n) ? await lstat(join(uDir, n), { bigint: true }) : undefined,
+        ] as const,
+    ),
   );
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;

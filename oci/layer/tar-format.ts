@@ -70,8 +70,18 @@ function paxRecord(key: string, value: Buffer): Buffer {
 }
 
 function rawHeader(h: {
-  name: string; mode: number; uid: number; gid: number; size: number; mtime: number;
-  typeflag: string; linkname: string; uname: string; gname: string; devmajor: number; devminor: number;
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  typeflag: string;
+  linkname: string;
+  uname: string;
+  gname: string;
+  devmajor: number;
+  devminor: number;
 }): Buffer {
   const b = Buffer.alloc(BLOCK, 0);
   writeString(b, 0, 100, h.name);
@@ -152,8 +162,17 @@ export function encodeHeader(h: TarHeader): Buffer {
     out.push(
       rawHeader({
         name: asciiTruncate(`PaxHeaders.0/${basename(name)}`, 100),
-        mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: plain.mtime, typeflag: 'x',
-        linkname: '', uname: '', gname: '', devmajor: 0, devminor: 0,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: data.length,
+        mtime: plain.mtime,
+        typeflag: 'x',
+        linkname: '',
+        uname: '',
+        gname: '',
+        devmajor: 0,
+        devminor: 0,
       }),
       padBlock(data),
     );
@@ -218,7 +237,10 @@ function readNumber(buf: Buffer, off: number, len: number, field: string): numbe
     if (!Number.isSafeInteger(n)) throw new TarFormatError(`tar header field ${field} is too large`);
     return n;
   }
-  const s = buf.toString('latin1', off, off + len).replace(/[\0 ]+$/g, '').replace(/^[ ]+/, '');
+  const s = buf
+    .toString('latin1', off, off + len)
+    .replace(/[\0 ]+$/g, '')
+    .replace(/^[ ]+/, '');
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) throw new TarFormatError(`tar header field ${field} is not an octal number: ${JSON.stringify(s)}`);
   return parseInt(s, 8);

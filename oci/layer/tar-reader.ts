@@ -1,16 +1,6 @@
 // Streaming tar reader: yields one member at a time; a member's body is read straight from
 // the source stream, so memory stays bounded by the source's chunk size whatever the file size.
-import {
-  BLOCK,
-  TarFormatError,
-  XATTR_PREFIX,
-  decodePax,
-  decodeRawHeader,
-  isZeroBlock,
-  paddingFor,
-  typeFromFlag,
-  type TarHeader,
-} from './tar-format.ts';
+import { BLOCK, TarFormatError, XATTR_PREFIX, decodePax, decodeRawHeader, isZeroBlock, paddingFor, typeFromFlag, type TarHeader } from './tar-format.ts';
 
 export interface TarMember {
   header: TarHeader;

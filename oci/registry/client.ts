@@ -92,10 +92,21 @@ export class RegistryClient {
       if (token) headers['authorization'] = `Bearer ${token}`;
       else if (basic) headers['authorization'] = `Basic ${basic}`;
       try {
-        return await this.#fetch(url, { method: opts.method ?? 'GET', headers, ...(opts.body !== undefined ? { body: opts.body } : {}), redirect: opts.redirect ?? 'follow' });
+        return await this.#fetch(url, {
+          method: opts.method ?? 'GET',
+          headers,
+          ...(opts.body !== undefined ? { body: opts.body } : {}),
+          redirect: opts.redirect ?? 'follow',
+        });
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw new RegistryError({ reference: ref.string, action: opts.action, ...(opts.blob ? { blob: opts.blob } : {}), registryMessage: `cannot reach ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, cause: err });
+        throw new RegistryError({
+          reference: ref.string,
+          action: opts.action,
+          ...(opts.blob ? { blob: opts.blob } : {}),
+          registryMessage: `cannot reach ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+          cause: err,
+        });
       }
     };
     let res = await send();
@@ -148,12 +159,18 @@ export class RegistryClient {
     try {
       tr = await this.#fetch(tokenUrl, { headers });
     } catch (err) {
-      throw new RegistryError({ reference: ref.string, action: `${opts.action} (token from ${tokenUrl.origin})`, registryMessage: (err as Error).message, cause: err });
+      throw new RegistryError({
+        reference: ref.string,
+        action: `${opts.action} (token from ${tokenUrl.origin})`,
+        registryMessage: (err as Error).message,
+        cause: err,
+      });
     }
     if (!tr.ok) throw await this.errorFrom(ref, tr, `${opts.action}: get token from ${tokenUrl.origin}${tokenUrl.pathname} for`, opts.blob);
     const doc = (await tr.json()) as { token?: string; access_token?: string };
     const token = doc.token ?? doc.access_token;
-    if (!token) throw new RegistryError({ reference: ref.string, action: `${opts.action}: token from ${tokenUrl.origin}`, registryMessage: 'answer has no token' });
+    if (!token)
+      throw new RegistryError({ reference: ref.string, action: `${opts.action}: token from ${tokenUrl.origin}`, registryMessage: 'answer has no token' });
     this.#tokens.set(authKey, token);
     return true;
   }

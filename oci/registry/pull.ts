@@ -31,7 +31,13 @@ export interface ResolveOptions {
 const SOURCE_LINK = 'blob-source';
 
 /** Fetches one manifest (by tag or digest), verifies it, stores it; returns its descriptor. */
-async function fetchManifest(client: RegistryClient, store: ContentStore, ref: ImageReference, tagOrDigest: string, expectDigest: Digest | undefined): Promise<Descriptor> {
+async function fetchManifest(
+  client: RegistryClient,
+  store: ContentStore,
+  ref: ImageReference,
+  tagOrDigest: string,
+  expectDigest: Digest | undefined,
+): Promise<Descriptor> {
   const res = await client.request(ref, 'pull', `manifests/${tagOrDigest}`, { headers: { accept: MANIFEST_ACCEPT }, action: 'pull manifest of' });
   const bytes = Buffer.from(await res.arrayBuffer());
   const actual = sha256(bytes);
@@ -46,24 +52,38 @@ async function fetchManifest(client: RegistryClient, store: ContentStore, ref: I
 }
 
 /** Downloads one blob into the store (once, however many callers ask), verifying digest and size. */
-export async function fetchBlob(client: RegistryClient, store: ContentStore, ref: ImageReference, d: Descriptor, onProgress?: (p: PullProgress) => void): Promise<void> {
-  await store.ensure(
-    d.digest,
-    async () => {
-      const res = await client.request(ref, 'pull', `blobs/${d.digest}`, { action: 'pull', blob: d.digest });
-      return responseStream(res);
-    },
-    {
-      size: d.size,
-      what: `blob ${d.digest} of ${ref.string}`,
-      ...(onProgress ? { onProgress: (n: number) => onProgress({ reference: ref.string, digest: d.digest, current: n, total: d.size, done: false }) } : {}),
-    },
-  ).catch((err: unknown) => {
-    if (err instanceof DigestMismatchError) {
-      throw new RegistryError({ reference: ref.string, action: 'pull', blob: d.digest, registryMessage: `served content that does not match the digest (${err.message}); nothing was stored`, cause: err });
-    }
-    throw err;
-  });
+export async function fetchBlob(
+  client: RegistryClient,
+  store: ContentStore,
+  ref: ImageReference,
+  d: Descriptor,
+  onProgress?: (p: PullProgress) => void,
+): Promise<void> {
+  await store
+    .ensure(
+      d.digest,
+      async () => {
+        const res = await client.request(ref, 'pull', `blobs/${d.digest}`, { action: 'pull', blob: d.digest });
+        return responseStream(res);
+      },
+      {
+        size: d.size,
+        what: `blob ${d.digest} of ${ref.string}`,
+        ...(onProgress ? { onProgress: (n: number) => onProgress({ reference: ref.string, digest: d.digest, current: n, total: d.size, done: false }) } : {}),
+      },
+    )
+    .catch((err: unknown) => {
+      if (err instanceof DigestMismatchError) {
+        throw new RegistryError({
+          reference: ref.string,
+          action: 'pull',
+          blob: d.digest,
+          registryMessage: `served content that does not match the digest (${err.message}); nothing was stored`,
+          cause: err,
+        });
+      }
+      throw err;
+    });
   onProgress?.({ reference: ref.string, digest: d.digest, current: d.size, total: d.size, done: true });
   await recordBlobSource(store, d.digest, ref);
 }

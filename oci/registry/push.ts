@@ -42,7 +42,13 @@ export interface ManifestToPush {
   bytes: Uint8Array;
 }
 
-export async function pushImage(client: RegistryClient, store: ContentStore, ref: ImageReference, m: ManifestToPush, opts: PushOptions = {}): Promise<PushResult> {
+export async function pushImage(
+  client: RegistryClient,
+  store: ContentStore,
+  ref: ImageReference,
+  m: ManifestToPush,
+  opts: PushOptions = {},
+): Promise<PushResult> {
   const digest = sha256(m.bytes);
   if (digest !== m.descriptor.digest) throw new Error(`manifest bytes hash to ${digest}, not ${m.descriptor.digest}`);
   if (ref.digest !== undefined && ref.digest !== digest) {
@@ -66,12 +72,23 @@ export async function pushImage(client: RegistryClient, store: ContentStore, ref
   await res.body?.cancel();
   const echoed = res.headers.get('docker-content-digest');
   if (echoed && echoed !== digest) {
-    throw new RegistryError({ reference: ref.string, action: 'push manifest to', status: res.status, registryMessage: `registry stored the manifest as ${echoed}, expected ${digest}` });
+    throw new RegistryError({
+      reference: ref.string,
+      action: 'push manifest to',
+      status: res.status,
+      registryMessage: `registry stored the manifest as ${echoed}, expected ${digest}`,
+    });
   }
   return { reference: withDigest(ref, digest), digest, blobs: results.sort((a, b) => a.digest.localeCompare(b.digest)) };
 }
 
-export async function pushBlob(client: RegistryClient, store: ContentStore, ref: ImageReference, d: Descriptor, opts: PushOptions = {}): Promise<BlobPushResult> {
+export async function pushBlob(
+  client: RegistryClient,
+  store: ContentStore,
+  ref: ImageReference,
+  d: Descriptor,
+  opts: PushOptions = {},
+): Promise<BlobPushResult> {
   const report = (current: number, done: boolean, result?: BlobPushResult): void =>
     opts.onProgress?.({ reference: ref.string, digest: d.digest, current, total: d.size, done, ...(result ? { result } : {}) });
   const head = await client.request(ref, 'pull,push', `blobs/${d.digest}`, { method: 'HEAD', action: 'check blob in', blob: d.digest, accept: [404] });
@@ -79,7 +96,10 @@ export async function pushBlob(client: RegistryClient, store: ContentStore, ref:
     report(d.size, true, 'exists');
     return 'exists';
   }
-  const mountFrom = (await blobSources(store, d.digest)).map((n) => n.split('/')).filter(([domain, ...rest]) => domain === ref.domain && rest.join('/') !== ref.path).map(([, ...rest]) => rest.join('/'));
+  const mountFrom = (await blobSources(store, d.digest))
+    .map((n) => n.split('/'))
+    .filter(([domain, ...rest]) => domain === ref.domain && rest.join('/') !== ref.path)
+    .map(([, ...rest]) => rest.join('/'));
   let location: string | undefined;
   for (const from of mountFrom) {
     const res = await client.request(ref, 'pull,push', `blobs/uploads/?mount=${encodeURIComponent(d.digest)}&from=${encodeURIComponent(from)}`, {
@@ -102,11 +122,17 @@ export async function pushBlob(client: RegistryClient, store: ContentStore, ref:
     }
   }
   if (location === undefined) {
-    const res = await client.request(ref, 'pull,push', 'blobs/uploads/', { method: 'POST', action: 'start blob upload to', blob: d.digest, headers: { 'content-length': '0' } });
+    const res = await client.request(ref, 'pull,push', 'blobs/uploads/', {
+      method: 'POST',
+      action: 'start blob upload to',
+      blob: d.digest,
+      headers: { 'content-length': '0' },
+    });
     await res.body?.cancel();
     location = res.headers.get('location') ?? undefined;
   }
-  if (!location) throw new RegistryError({ reference: ref.string, action: 'start blob upload to', blob: d.digest, registryMessage: 'no Location header in the answer' });
+  if (!location)
+    throw new RegistryError({ reference: ref.string, action: 'start blob upload to', blob: d.digest, registryMessage: 'no Location header in the answer' });
   location = new URL(location, client.url(ref, '/')).toString();
 
   const chunkSize = opts.chunkSize ?? 16 << 20;

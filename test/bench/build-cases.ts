@@ -40,7 +40,16 @@ const data = process.env.TSBUILD_BENCH_DATA ?? join(here, '.data');
 const changes = new ContextChanges();
 
 /** One case in one mode: untimed preparation, then the timed runs, alternating builders. */
-async function measure(ts: TsbuildSide, bk: BuildkitSide | undefined, dockerfile: string, c: Case, m: Mode, ctxDir: string, runs: number, warm: boolean): Promise<Row> {
+async function measure(
+  ts: TsbuildSide,
+  bk: BuildkitSide | undefined,
+  dockerfile: string,
+  c: Case,
+  m: Mode,
+  ctxDir: string,
+  runs: number,
+  warm: boolean,
+): Promise<Row> {
   if (m === 'watch') {
     if (!warm) await ts.freshRoot();
     const ours = await watchLatencies(ts, c, ctxDir, changes, runs);
@@ -83,7 +92,9 @@ async function main(o: Options): Promise<void> {
   if (o.recorded) baseline = recordedBaseline(peers, here);
   else {
     buildkit = connectBuildkit(peers, bases, data);
-    baseline = buildkit.side ? { kind: 'live', what: `docker build (docker ${buildkit.side.version}, DOCKER_BUILDKIT=1, its built-in Dockerfile frontend)` } : { kind: 'none', reason: `BuildKit is not available: ${buildkit.reason}` };
+    baseline = buildkit.side
+      ? { kind: 'live', what: `docker build (docker ${buildkit.side.version}, DOCKER_BUILDKIT=1, its built-in Dockerfile frontend)` }
+      : { kind: 'none', reason: `BuildKit is not available: ${buildkit.reason}` };
     if (!buildkit.side) console.error(`BuildKit: ${buildkit.reason}`);
   }
 
@@ -98,7 +109,11 @@ async function main(o: Options): Promise<void> {
   }
 
   console.error('generating contexts…');
-  execFileSync(join(here, 'gen-contexts.sh'), chosen.map((c) => c.ctx), { env: { ...process.env, TSBUILD_BENCH_DATA: data }, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    join(here, 'gen-contexts.sh'),
+    chosen.map((c) => c.ctx),
+    { env: { ...process.env, TSBUILD_BENCH_DATA: data }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   for (const c of cases) if (existsSync(join(data, c.ctx))) await copyFile(join(here, 'cases', c.name, 'Dockerfile'), join(data, c.ctx, 'Dockerfile'));
   console.error('seeding base images…');
   await ts.seed(new Set([...bases].filter((b) => b !== 'debian' || skipped.size === 0)));
@@ -108,7 +123,10 @@ async function main(o: Options): Promise<void> {
     if (skipped.has(c.name)) continue;
     const ctxDir = join(data, c.ctx);
     const lacking = c.bases.filter((b) => buildkit?.missing.has(b));
-    if (lacking.length > 0) notes.push(`${c.name}: tsbuild only, docker has no ${lacking.map((b) => `${b}:local`).join(', ')} (${lacking.map((b) => buildkit!.missing.get(b)).join('; ')}).`);
+    if (lacking.length > 0)
+      notes.push(
+        `${c.name}: tsbuild only, docker has no ${lacking.map((b) => `${b}:local`).join(', ')} (${lacking.map((b) => buildkit!.missing.get(b)).join('; ')}).`,
+      );
     const bk = lacking.length === 0 ? buildkit?.side : undefined;
     const dockerfile = bk ? await bk.dockerfile(c, ctxDir) : '';
     let warm = false;

@@ -22,7 +22,7 @@ function makeLayer(bytes: number): Buffer {
   const words = 'usr lib bin share doc locale include python3 node_modules index.js package.json README license const function return export import'.split(' ');
   let off = 0;
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   while (off < bytes) {
     if (rnd() < 0.0002) {
       const n = Math.min(bytes - off, 4096 + Math.floor(rnd() * 16384));
@@ -57,8 +57,16 @@ try {
   await writeFile(input, makeLayer(sizeMB << 20));
   execFileSync('cat', [input], { stdio: ['ignore', 'ignore', 'inherit'] }); // page cache warm for everyone
   const methods: [string, string, () => Promise<void>][] = [
-    ['tsbuild parallel gzip', 'p.gz', () => pipeline(createReadStream(input, { highWaterMark: 1 << 20 }), createParallelGzip({ level: 6 }), createWriteStream(join(dir, 'p.gz')))],
-    ['node zlib single-stream', 's.gz', () => pipeline(createReadStream(input, { highWaterMark: 1 << 20 }), createGzip({ level: 6 }), createWriteStream(join(dir, 's.gz')))],
+    [
+      'tsbuild parallel gzip',
+      'p.gz',
+      () => pipeline(createReadStream(input, { highWaterMark: 1 << 20 }), createParallelGzip({ level: 6 }), createWriteStream(join(dir, 'p.gz'))),
+    ],
+    [
+      'node zlib single-stream',
+      's.gz',
+      () => pipeline(createReadStream(input, { highWaterMark: 1 << 20 }), createGzip({ level: 6 }), createWriteStream(join(dir, 's.gz'))),
+    ],
     ['pigz -6', 'pigz.gz', () => runTo('pigz', ['-6', '-c', input], join(dir, 'pigz.gz'))],
     ['gzip -6', 'gzip.gz', () => runTo('gzip', ['-6', '-c', input], join(dir, 'gzip.gz'))],
   ];
@@ -77,8 +85,11 @@ try {
   execFileSync('gzip', ['-t', join(dir, 'p.gz')]);
 
   console.log(`compressing a ${sizeMB} MB layer on ${availableParallelism()} cores (level 6, best of ${rounds})`);
-  for (const r of results) console.log(`  ${r.name.padEnd(26)} ${(r.ms / 1000).toFixed(2).padStart(6)} s   ${(r.size / 1048576).toFixed(1).padStart(7)} MB   ${((sizeMB << 20) / 1048576 / (r.ms / 1000)).toFixed(0).padStart(4)} MB/s`);
-  const [par, single, pigz, gz] = results as [typeof results[0], typeof results[0], typeof results[0], typeof results[0]];
+  for (const r of results)
+    console.log(
+      `  ${r.name.padEnd(26)} ${(r.ms / 1000).toFixed(2).padStart(6)} s   ${(r.size / 1048576).toFixed(1).padStart(7)} MB   ${((sizeMB << 20) / 1048576 / (r.ms / 1000)).toFixed(0).padStart(4)} MB/s`,
+    );
+  const [par, single, pigz, gz] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0], (typeof results)[0]];
   console.log(`  speed-up vs single-stream: ${(single.ms / par.ms).toFixed(2)}× (target ≥ 1.70×)`);
   console.log(`  time vs pigz:              ${(par.ms / pigz.ms).toFixed(2)}× (target ≤ 1.10×)`);
   console.log(`  speed-up vs gzip -6:       ${(gz.ms / par.ms).toFixed(2)}×`);

@@ -83,7 +83,9 @@ await rm(cacheFile, { force: true });
 const fmt = (s: number): string => `${s.toFixed(3)} s`;
 console.log(`context: ${ctx}`);
 console.log(`sha256sum (find | xargs, warm page cache): ${fmt(tSum)}`);
-console.log(`cold:      ${fmt(tCold)}  ratio to sha256sum ${(tCold / tSum).toFixed(2)}x  (${cold.stats.filesRead} files, ${(cold.stats.bytesRead / 2 ** 20).toFixed(0)} MiB read; cache write ${fmt(tFlush)})`);
+console.log(
+  `cold:      ${fmt(tCold)}  ratio to sha256sum ${(tCold / tSum).toFixed(2)}x  (${cold.stats.filesRead} files, ${(cold.stats.bytesRead / 2 ** 20).toFixed(0)} MiB read; cache write ${fmt(tFlush)})`,
+);
 console.log(`unchanged: ${fmt(tWarm)}  ratio to sha256sum ${(tWarm / tSum).toFixed(2)}x  (${readWarm} files read)`);
 console.log(`touched:   ${fmt(tTouch)}  ratio to sha256sum ${(tTouch / tSum).toFixed(2)}x  (${readTouch} files read)`);
 console.log(`edited:    ${fmt(tEdit)}  ratio to sha256sum ${(tEdit / tSum).toFixed(2)}x  (${readEdit} files read)`);

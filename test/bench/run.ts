@@ -14,7 +14,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const self = basename(fileURLToPath(import.meta.url));
 
 function scripts(): string[] {
-  const files = readdirSync(here).filter((f) => f.endsWith('.ts') && f !== self).sort();
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith('.ts') && f !== self)
+    .sort();
   const imported = new Set<string>();
   for (const f of files) {
     for (const m of readFileSync(join(here, f), 'utf8').matchAll(/from\s+'\.\/([\w.-]+\.ts)'/g)) imported.add(m[1]!);

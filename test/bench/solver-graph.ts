@@ -34,7 +34,13 @@ function generate(n: number): LoadInput {
     // Mostly recent vertices: long chains as well as wide fan-in, like real build graphs.
     for (let j = 0; j < k; j++) ins.add(Math.max(0, i - 1 - rand(Math.min(i, 50))));
     for (const x of ins) used.add(x);
-    refs.push(g.sum(`s${i}`, [...ins].map((x) => refs[x]!), { value: 1, content: i % 4 === 0 }));
+    refs.push(
+      g.sum(
+        `s${i}`,
+        [...ins].map((x) => refs[x]!),
+        { value: 1, content: i % 4 === 0 },
+      ),
+    );
   }
   const sinks = refs.filter((_, i) => !used.has(i));
   return g.input(g.sum('target', sinks));
@@ -59,7 +65,9 @@ async function measure(label: string, input: LoadInput, store: CacheStore, resol
   const secs = (t2 - t0) / 1000;
   console.log(
     `${label.padEnd(28)} ${n.toString().padStart(6)} vertices  load ${(t1 - t0).toFixed(0).padStart(5)} ms  solve ${(t2 - t1).toFixed(0).padStart(6)} ms  ` +
-      `${Math.round(n / secs).toString().padStart(8)} vertices/s  peak RSS ${mb(process.resourceUsage().maxRSS)}  [${[...statuses].map(([s, c]) => `${s} ${c}`).join(', ')}]`,
+      `${Math.round(n / secs)
+        .toString()
+        .padStart(8)} vertices/s  peak RSS ${mb(process.resourceUsage().maxRSS)}  [${[...statuses].map(([s, c]) => `${s} ${c}`).join(', ')}]`,
   );
   return t2 - t0;
 }
@@ -80,7 +88,10 @@ if (process.argv[2] === '--cached-child') {
   process.exit(0);
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((x) => x > 0);
 for (const n of sizes.length ? sizes : [1_000, 10_000]) {
   const input = generate(n);
   for (const kind of ['memory', 'disk'] as const) {
@@ -92,7 +103,12 @@ for (const n of sizes.length ? sizes : [1_000, 10_000]) {
     store.close();
     if (kind === 'disk') {
       const out = execFileSync(process.execPath, ['--no-warnings', import.meta.filename, '--cached-child', String(n), root], { encoding: 'utf8' });
-      process.stdout.write(out.split('\n').filter((l) => !l.startsWith('RESULT')).join('\n'));
+      process.stdout.write(
+        out
+          .split('\n')
+          .filter((l) => !l.startsWith('RESULT'))
+          .join('\n'),
+      );
       const [, ms, rss] = /RESULT (\S+) (\d+)/.exec(out)!;
       console.log(
         `  → ${n} vertices fully cached in a fresh process: ${(Number(ms) / 1000).toFixed(3)} s (${(Number(ms) / 1000).toFixed(2)}× the 1 s target), ` +

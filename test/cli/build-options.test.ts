@@ -136,7 +136,23 @@ describe('build options', () => {
   });
 
   it('--secret from a file (id defaults to its name) or the environment', () => {
-    expect(parse('--secret', 'id=npmrc,src=/home/u/.npmrc', '--secret', 'src=./certs/ca.pem', '--secret', 'id=tok,env=GITHUB_TOKEN', '--secret', 'env=API_KEY', '--secret', 'id=AWS_KEY', '--secret', 'type=file,id=x,source=f', '.').secrets).toEqual([
+    expect(
+      parse(
+        '--secret',
+        'id=npmrc,src=/home/u/.npmrc',
+        '--secret',
+        'src=./certs/ca.pem',
+        '--secret',
+        'id=tok,env=GITHUB_TOKEN',
+        '--secret',
+        'env=API_KEY',
+        '--secret',
+        'id=AWS_KEY',
+        '--secret',
+        'type=file,id=x,source=f',
+        '.',
+      ).secrets,
+    ).toEqual([
       { id: 'npmrc', kind: 'file', src: '/home/u/.npmrc' },
       { id: 'ca.pem', kind: 'file', src: './certs/ca.pem' },
       { id: 'tok', kind: 'env', env: 'GITHUB_TOKEN' },
@@ -161,7 +177,11 @@ describe('build options', () => {
   });
 
   it('--platform, repeated or comma-separated', () => {
-    expect(parse('--platform', 'linux/amd64,linux/arm64/v8', '--platform', 'linux/arm/v7', '.').platforms).toEqual(['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7']);
+    expect(parse('--platform', 'linux/amd64,linux/arm64/v8', '--platform', 'linux/arm/v7', '.').platforms).toEqual([
+      'linux/amd64',
+      'linux/arm64/v8',
+      'linux/arm/v7',
+    ]);
     usageError(['--platform', 'amd64', '.'], /invalid --platform "amd64": expected OS\/ARCH/);
   });
 
@@ -199,7 +219,32 @@ describe('build options', () => {
   });
 
   it('documents every flag in --help', () => {
-    for (const flag of ['--file', '--tag', '--target', '--build-arg', '--output', '--progress', '--no-cache', '--pull', '--secret', '--ssh', '--platform', '--network', '--label', '--iidfile', '--metadata-file', '--max-parallelism', '--quiet', '--watch', '--explain', '--local', '--frontend', '--no-resolve', '--debug', '--help']) {
+    for (const flag of [
+      '--file',
+      '--tag',
+      '--target',
+      '--build-arg',
+      '--output',
+      '--progress',
+      '--no-cache',
+      '--pull',
+      '--secret',
+      '--ssh',
+      '--platform',
+      '--network',
+      '--label',
+      '--iidfile',
+      '--metadata-file',
+      '--max-parallelism',
+      '--quiet',
+      '--watch',
+      '--explain',
+      '--local',
+      '--frontend',
+      '--no-resolve',
+      '--debug',
+      '--help',
+    ]) {
       expect(buildUsage).toContain(flag);
     }
     expect(buildUsage).toMatch(/^Usage: tsbuild build \[OPTIONS\] CONTEXT/);

@@ -40,7 +40,11 @@ describe.runIf(run)('example app', () => {
 
   test('`tsbuild images` lists the base and both images', async () => {
     const r = await cli.ok(['images']);
-    const names = r.stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]).filter(Boolean);
+    const names = r.stdout
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0])
+      .filter(Boolean);
     expect(names).toEqual(expect.arrayContaining(['docker.io/library/busybox:latest', 'docker.io/library/app:latest', 'docker.io/library/app-df:latest']));
     expect(r.stdout.split('\n')[0]).toMatch(/^NAME\s+ID\s+UPDATED/);
   });
@@ -57,7 +61,8 @@ describe.runIf(run)('example app', () => {
     // Local sources are re-read on every build (their contents decide the keys), as in BuildKit.
     // The export is a step of its own that always runs (writing no new data when nothing changed).
     expect(step(steps, 'exporting to image').done).toBe(true);
-    for (const s of steps.filter((s) => !s.name.startsWith('local://') && !s.name.startsWith('exporting'))) expect({ name: s.name, cached: s.cached }).toEqual({ name: s.name, cached: true });
+    for (const s of steps.filter((s) => !s.name.startsWith('local://') && !s.name.startsWith('exporting')))
+      expect({ name: s.name, cached: s.cached }).toEqual({ name: s.name, cached: true });
     for (const s of steps) expect(s.logs).toEqual([]);
 
     const df = await cli.ok(['build', '--progress=plain', '-t', 'app-df', app]);

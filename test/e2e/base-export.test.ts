@@ -27,7 +27,14 @@ async function layer(entries: readonly Entry[]): Promise<Buffer> {
   const ended = new Promise<void>((r) => pack.on('end', () => r()));
   for (const { content, ...h } of entries) {
     const type = h.type ?? 'file';
-    const header: Partial<Header> & { name: string } = { ...h, type, mode: h.mode ?? (type === 'directory' ? 0o755 : 0o644), uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: new Date(1_700_000_000_000) };
+    const header: Partial<Header> & { name: string } = {
+      ...h,
+      type,
+      mode: h.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      uid: h.uid ?? 0,
+      gid: h.gid ?? 0,
+      mtime: new Date(1_700_000_000_000),
+    };
     await new Promise<void>((resolve, reject) => {
       if (type === 'file') pack.entry(header, content ?? '', (e) => (e ? reject(e) : resolve()));
       else pack.entry(header, (e) => (e ? reject(e) : resolve()));
@@ -44,7 +51,10 @@ const lower: Entry[] = [
   dir('a/'),
   { name: 'a/file', content: 'shared\n' },
   { name: 'a/link', type: 'link', linkname: 'a/file' },
-  dir('d1/'), dir('d1/d2/'), dir('d1/d2/d3/'), dir('d1/d2/d3/d4/'),
+  dir('d1/'),
+  dir('d1/d2/'),
+  dir('d1/d2/d3/'),
+  dir('d1/d2/d3/d4/'),
   { name: 'd1/d2/d3/d4/orig', content: 'deep\n' },
   { name: 'd1/d2/d3/d4/hl', type: 'link', linkname: 'd1/d2/d3/d4/orig' },
   { name: 'top-link', type: 'link', linkname: 'd1/d2/d3/d4/orig' },
@@ -53,17 +63,24 @@ const lower: Entry[] = [
   dir('dev/'),
   { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 },
   { name: 'dev/loop9', type: 'block-device', devmajor: 7, devminor: 9, mode: 0o660 },
-  dir('x/'), dir('x/y/'), dir('x/y/z/'),
+  dir('x/'),
+  dir('x/y/'),
+  dir('x/y/z/'),
   { name: 'x/y/z/gone', content: 'whited out\n' },
   { name: 'x/y/z/keep', content: 'kept\n' },
-  dir('o/'), dir('o/p/'), dir('o/p/q/'), dir('o/p/q/old/'),
+  dir('o/'),
+  dir('o/p/'),
+  dir('o/p/q/'),
+  dir('o/p/q/old/'),
   { name: 'o/p/q/old/f', content: 'old\n' },
   { name: 'o/p/q/old-file', content: 'old\n' },
   // Whiteouts and an opaque marker with nothing below them: the bottom layer deletes nothing.
   { name: '.wh.nothing-below', content: '' },
   { name: 'a/.wh.nothing-below', content: '' },
   { name: 'g/h/i/.wh.nothing-below', content: '' },
-  dir('n/'), dir('n/m/'), dir('n/m/k/'),
+  dir('n/'),
+  dir('n/m/'),
+  dir('n/m/k/'),
   { name: 'n/m/k/.wh..wh..opq', content: '' },
   { name: 'n/m/k/.wh.inside', content: '' },
   { name: 'n/m/k/f', content: 'opaque from the start\n' },
@@ -74,9 +91,13 @@ const upper: Entry[] = [
   dir('a/'),
   { name: 'a/.wh.absent', content: '' },
   { name: 'ghost/dir/.wh.absent', content: '' },
-  dir('x/'), dir('x/y/'), dir('x/y/z/'),
+  dir('x/'),
+  dir('x/y/'),
+  dir('x/y/z/'),
   { name: 'x/y/z/.wh.gone', content: '' },
-  dir('o/'), dir('o/p/'), dir('o/p/q/'),
+  dir('o/'),
+  dir('o/p/'),
+  dir('o/p/q/'),
   { name: 'o/p/q/.wh..wh..opq', content: '' },
   { name: 'o/p/q/new', content: 'new\n' },
 ];
@@ -169,7 +190,10 @@ describe.runIf(run)('FROM a pushed image, exported as a filesystem', () => {
         const { stdout } = await exec('tar', ['-tvf', out]);
         const lines = stdout.trim().split('\n');
         const line = (name: string) => lines.find((l) => l.endsWith(` ${name}`) || l.includes(` ${name} link to `)) ?? `(no entry for ${name})`;
-        const names = (await exec('tar', ['-tf', out])).stdout.trim().split('\n').map((n) => n.replace(/\/$/, ''));
+        const names = (await exec('tar', ['-tf', out])).stdout
+          .trim()
+          .split('\n')
+          .map((n) => n.replace(/\/$/, ''));
         expect(names.filter((n) => n.split('/').some((part) => part.startsWith('.wh.')))).toEqual([]);
         expect(names).not.toContain('x/y/z/gone');
         expect(names).toContain('x/y/z/keep');
@@ -177,7 +201,12 @@ describe.runIf(run)('FROM a pushed image, exported as a filesystem', () => {
         expect(names.filter((n) => /^(g$|g\/|n\/)/.test(n)).sort()).toEqual(['g', 'g/h', 'g/h/i', 'n/m', 'n/m/k', 'n/m/k/f']);
 
         // One of each set of names sharing an inode is the file, the others link to it.
-        expect(lines.filter((l) => / a\/(file|link)( link to a\/(file|link))?$/.test(l)).map((l) => l[0]).sort()).toEqual(['-', 'h']);
+        expect(
+          lines
+            .filter((l) => / a\/(file|link)( link to a\/(file|link))?$/.test(l))
+            .map((l) => l[0])
+            .sort(),
+        ).toEqual(['-', 'h']);
         const deep = lines.filter((l) => /(d1\/d2\/d3\/d4\/(orig|hl)|top-link)( link to .*)?$/.test(l));
         expect(deep.map((l) => l[0]).sort()).toEqual(['-', 'h', 'h']);
         expect(line('srv/fifo')).toMatch(/^prw-r-----/);

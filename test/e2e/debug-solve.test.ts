@@ -20,7 +20,10 @@ interface DumpedOp {
 }
 
 function ops(dump: string): DumpedOp[] {
-  return dump.trim().split('\n').map((l) => JSON.parse(l) as DumpedOp);
+  return dump
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as DumpedOp);
 }
 
 describe.runIf(run).concurrent('debug build-llb, dump-llb and solve -', () => {

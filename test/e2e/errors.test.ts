@@ -20,11 +20,20 @@ describe.concurrent('usage', () => {
   afterAll(async () => dispose?.());
 
   const commands = [
-    ['solve'], ['build'], ['debug'], ['debug', 'build-llb'], ['debug', 'dump-llb'], ['debug', 'dump-dockerfile'],
-    ['images'], ['rmi'], ['du'], ['prune'], ['run'],
+    ['solve'],
+    ['build'],
+    ['debug'],
+    ['debug', 'build-llb'],
+    ['debug', 'dump-llb'],
+    ['debug', 'dump-dockerfile'],
+    ['images'],
+    ['rmi'],
+    ['du'],
+    ['prune'],
+    ['run'],
   ];
   test.each(commands.map((c) => [c.join(' '), c]))('`tsbuild %s --help` exits 0 with a usage text', async (_name, argv) => {
-    const r = await cli.run([...(argv), '--help']);
+    const r = await cli.run([...argv, '--help']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(/^Usage: tsbuild /);
   });
@@ -88,13 +97,10 @@ describe.runIf(run).concurrent('build errors', () => {
   });
 
   test('a failing RUN: exit 1, the exit code, the output tail and the Dockerfile lines', async () => {
-    const dir = await context('failing', [
-      'FROM busybox',
-      'RUN echo first',
-      'RUN echo out-line-1 && echo err-line-2 >&2 && exit 7',
-      'RUN echo never-runs',
-      '',
-    ].join('\n'));
+    const dir = await context(
+      'failing',
+      ['FROM busybox', 'RUN echo first', 'RUN echo out-line-1 && echo err-line-2 >&2 && exit 7', 'RUN echo never-runs', ''].join('\n'),
+    );
     const r = await cli.run(['build', '--progress=plain', dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('did not complete successfully: exit code: 7');
@@ -111,7 +117,10 @@ describe.runIf(run).concurrent('build errors', () => {
     const dir = join(work, 'program');
     await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
     const file = join(dir, 'build.ts');
-    await writeFile(file, "import { image } from 'tsbuild';\n\nexport default () => image('busybox').run('echo about to fail; exit 5', { customName: 'failing step' }).root();\n");
+    await writeFile(
+      file,
+      "import { image } from 'tsbuild';\n\nexport default () => image('busybox').run('echo about to fail; exit 5', { customName: 'failing step' }).root();\n",
+    );
     const r = await cli.run(['build', '--progress=plain', dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/"failing step" failed: .*did not complete successfully: exit code: 5/);

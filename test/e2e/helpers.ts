@@ -52,8 +52,4 @@ export async function copyOf(dir: string): Promise<string> {
   return dest;
 }
 
-export const APP_OUTPUT = [
-  'hello from tsbuild-example on Linux',
-  'dependencies: is-number left-pad ',
-  'config: {"greeting":"hello"}',
-].join('\n');
+export const APP_OUTPUT = ['hello from tsbuild-example on Linux', 'dependencies: is-number left-pad ', 'config: {"greeting":"hello"}'].join('\n');

@@ -40,13 +40,16 @@ describe.runIf(run).concurrent('secrets', () => {
     await mkdir(ctx, { recursive: true });
     const secretFile = join(work, 'tok.txt');
     await writeFile(secretFile, SECRET);
-    await writeFile(join(ctx, 'Dockerfile'), [
-      'FROM busybox',
-      // Only a fragment of the value appears in the Dockerfile (which the image's history quotes).
-      'RUN --mount=type=secret,id=tok grep -q 3f9a1c77 /run/secrets/tok && echo secret-ok > /proof',
-      'RUN --mount=type=secret,id=tok,target=/etc/custom-tok wc -c < /etc/custom-tok > /size',
-      '',
-    ].join('\n'));
+    await writeFile(
+      join(ctx, 'Dockerfile'),
+      [
+        'FROM busybox',
+        // Only a fragment of the value appears in the Dockerfile (which the image's history quotes).
+        'RUN --mount=type=secret,id=tok grep -q 3f9a1c77 /run/secrets/tok && echo secret-ok > /proof',
+        'RUN --mount=type=secret,id=tok,target=/etc/custom-tok wc -c < /etc/custom-tok > /size',
+        '',
+      ].join('\n'),
+    );
     const out = join(work, 'out.tar');
     const b = await cli.ok(['build', '--progress=plain', '--secret', `id=tok,src=${secretFile}`, '-o', `type=oci,dest=${out}`, ctx]);
     expect(step(parsePlain(b.stderr), '[2/3] RUN').done).toBe(true);

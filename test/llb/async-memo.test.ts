@@ -45,7 +45,11 @@ describe('AsyncMemo', () => {
 
   it('turns a synchronous throw of make into a rejection that is forgotten too', async () => {
     const memo = new AsyncMemo<number, number>();
-    await expect(memo.get(1, () => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      memo.get(1, () => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     expect(memo.peek(1)).toBeUndefined();
     expect(await memo.get(1, async () => 2)).toBe(2);
   });

@@ -15,8 +15,7 @@ buildkit.resolveAll();
 const bk = (name: string) => buildkit.lookupType(`pb.${name}`);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-const messageNames = (ns: protobuf.Namespace): string[] =>
-  ns.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type).map((t) => t.name);
+const messageNames = (ns: protobuf.Namespace): string[] => ns.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type).map((t) => t.name);
 
 /** Compares a protobufjs-decoded BuildKit message with our decoded value, field by field number. */
 function sameValues(theirs: protobuf.Type, mine: protobuf.Type, a: any, b: any, path: string): void {
@@ -79,7 +78,10 @@ describe('schema', () => {
     for (const name of theirs) {
       const t = bk(name);
       const m = messageType(name as MessageName);
-      expect(m.fieldsArray.map((f) => f.id).sort((x, y) => x - y), name).toEqual(t.fieldsArray.map((f) => f.id).sort((x, y) => x - y));
+      expect(
+        m.fieldsArray.map((f) => f.id).sort((x, y) => x - y),
+        name,
+      ).toEqual(t.fieldsArray.map((f) => f.id).sort((x, y) => x - y));
       for (const tf of t.fieldsArray) {
         const mf = m.fieldsById[tf.id]!;
         const where = `${name}.${tf.name} = ${tf.id}`;
@@ -94,7 +96,7 @@ describe('schema', () => {
 
   it('has the same enums', () => {
     for (const name of ['NetMode', 'SecurityMode', 'MountType', 'MountContentCache', 'CacheSharingOpt']) {
-      expect((ours.lookupEnum(`pb.${name}`)).values, name).toEqual(buildkit.lookupEnum(`pb.${name}`).values);
+      expect(ours.lookupEnum(`pb.${name}`).values, name).toEqual(buildkit.lookupEnum(`pb.${name}`).values);
     }
   });
 });
@@ -125,8 +127,17 @@ describe("BuildKit's schema reads our bytes", () => {
       extraHosts: [{ host: 'db', ip: '10.0.0.2' }],
       customName: 'build it',
     });
-    const files = scratch().file(mkdir('/a', 0o700, { chown: 'app:1000', createdTime: new Date(1e12) }).copy(run.root(), 'out/', '/a/', { chmod: 'u+x', include: ['*.bin'] }));
-    const st = merge([run.root(), files, diff(base, run.root()), git('https://github.com/moby/buildkit.git', 'v0.13.0'), http('https://example.com/x.tgz', { checksum: 'sha256:' + 'a'.repeat(64) }), ociLayout('store@sha256:' + 'b'.repeat(64))]);
+    const files = scratch().file(
+      mkdir('/a', 0o700, { chown: 'app:1000', createdTime: new Date(1e12) }).copy(run.root(), 'out/', '/a/', { chmod: 'u+x', include: ['*.bin'] }),
+    );
+    const st = merge([
+      run.root(),
+      files,
+      diff(base, run.root()),
+      git('https://github.com/moby/buildkit.git', 'v0.13.0'),
+      http('https://example.com/x.tgz', { checksum: 'sha256:' + 'a'.repeat(64) }),
+      ociLayout('store@sha256:' + 'b'.repeat(64)),
+    ]);
     const def = marshal(st, { platform: 'linux/amd64' });
     for (const op of def.def) checkAgainstBuildkit('Op', decodeMessage('Op', op));
     const bytes = definitionToBytes(def);

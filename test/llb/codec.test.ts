@@ -40,7 +40,11 @@ describe('golden bytes derived from the proto3 wire format', () => {
   });
 
   it('omits explicit defaults outside oneofs but keeps present empty messages', () => {
-    const withDefaults: Op = { inputs: [], exec: { meta: { args: ['a'], cwd: '', user: '', removeMountStubsRecursive: false }, network: 0, security: 0 }, constraints: {} };
+    const withDefaults: Op = {
+      inputs: [],
+      exec: { meta: { args: ['a'], cwd: '', user: '', removeMountStubsRecursive: false }, network: 0, security: 0 },
+      constraints: {},
+    };
     const without = { exec: { meta: { args: ['a'] } }, constraints: {} };
     expect(hex(encodeOp(withDefaults))).toBe(hex(encodeOp(without)));
     expect(hex(encodeOp({ constraints: {} }))).toBe('5a00');
@@ -49,7 +53,7 @@ describe('golden bytes derived from the proto3 wire format', () => {
 
   it('sorts map keys bytewise, not in JavaScript object order', () => {
     // Integer-like keys come first in a JS object; Go sorts "10" < "9" < "a" < "é" < "😀" bytewise.
-    const attrs: Record<string, string> = { a: '1', '9': '2', '10': '3', '😀': '4', 'é': '5', '\uffff': '6' };
+    const attrs: Record<string, string> = { a: '1', '9': '2', '10': '3', '😀': '4', é: '5', '\uffff': '6' };
     const decoded = decodeOp(encodeOp({ source: { identifier: 'x', attrs } }));
     expect(Object.keys(decoded.source!.attrs!).sort()).toEqual(Object.keys(attrs).sort());
     const bytes = Buffer.from(encodeOp({ source: { identifier: 'x', attrs } }));

@@ -92,7 +92,12 @@ describe('decodeDefinition', () => {
         { index: 2, digest: 'c', inputs: ['b'] },
       ]),
     ).toThrow(expect.objectContaining({ problem: 'cycle' }));
-    expect(() => checkAcyclic([{ index: 0, digest: 'a', inputs: [] }, { index: 1, digest: 'b', inputs: ['a', 'a'] }])).not.toThrow();
+    expect(() =>
+      checkAcyclic([
+        { index: 0, digest: 'a', inputs: [] },
+        { index: 1, digest: 'b', inputs: ['a', 'a'] },
+      ]),
+    ).not.toThrow();
   });
 
   it('drops duplicate ops', () => {

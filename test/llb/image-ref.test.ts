@@ -18,7 +18,7 @@ describe('normalizeImageRef', () => {
     expect(normalizeImageRef(input)).toBe(expected);
   });
 
-  it.each(['', 'Busybox', 'a:b:c', 'app@sha256:xyz', 'a//b', 'x:-bad', 'a' .repeat(64).replace(/a/g, 'f')])('rejects %j', (ref) => {
+  it.each(['', 'Busybox', 'a:b:c', 'app@sha256:xyz', 'a//b', 'x:-bad', 'a'.repeat(64).replace(/a/g, 'f')])('rejects %j', (ref) => {
     expect(() => normalizeImageRef(ref)).toThrow(ImageRefError);
   });
 

@@ -102,7 +102,11 @@ describe('run', () => {
   it('keeps env order, replaces in place at the end, and keeps an explicit PATH', () => {
     const st = image('busybox').env('A', '1').env('B', '2').env('A', '3').env('PATH', '/bin');
     expect(parse(st.run(['env']).root()).head.op.exec!.meta!.env).toEqual(['B=2', 'A=3', 'PATH=/bin']);
-    const withOpts = parse(image('busybox').run(['env'], { env: { Z: '1', Y: '2' } }).root()).head.op.exec!.meta!.env;
+    const withOpts = parse(
+      image('busybox')
+        .run(['env'], { env: { Z: '1', Y: '2' } })
+        .root(),
+    ).head.op.exec!.meta!.env;
     expect(withOpts).toEqual(['Y=2', 'Z=1', `PATH=${DEFAULT_PATH}`]);
   });
 
@@ -139,14 +143,30 @@ describe('run', () => {
     });
     const p = parse(e.root());
     const exec = p.head.op.exec!;
-    expect(exec.mounts!.map((m) => m.dest)).toEqual(['/', '/a-tools', '/ctx2', '/out', '/root/.cache', '/src', '/tmp', '/root/.npmrc', '/run/buildkit/ssh_agent.0']);
+    expect(exec.mounts!.map((m) => m.dest)).toEqual([
+      '/',
+      '/a-tools',
+      '/ctx2',
+      '/out',
+      '/root/.cache',
+      '/src',
+      '/tmp',
+      '/root/.npmrc',
+      '/run/buildkit/ssh_agent.0',
+    ]);
     const [root, toolsM, ctx2, out, cacheM, srcM, tmpM, secretM, sshM] = exec.mounts!;
     expect(p.head.op.inputs).toHaveLength(3); // busybox, alpine, context (deduped)
     expect(root).toEqual({ dest: '/' });
     expect(toolsM).toEqual({ input: 1, dest: '/a-tools', output: 1 });
     expect(ctx2).toEqual({ input: 2, selector: 'sub', dest: '/ctx2', output: -1, readonly: true });
     expect(out).toEqual({ input: -1, dest: '/out', output: 2 });
-    expect(cacheM).toEqual({ input: -1, dest: '/root/.cache', output: -1, mountType: MountType.CACHE, cacheOpt: { id: 'go', sharing: CacheSharingOpt.LOCKED } });
+    expect(cacheM).toEqual({
+      input: -1,
+      dest: '/root/.cache',
+      output: -1,
+      mountType: MountType.CACHE,
+      cacheOpt: { id: 'go', sharing: CacheSharingOpt.LOCKED },
+    });
     expect(srcM).toEqual({ input: 2, dest: '/src', output: -1, readonly: true });
     expect(tmpM).toEqual({ input: -1, dest: '/tmp', output: -1, mountType: MountType.TMPFS, tmpfsOpt: { size: 4096 } });
     expect(secretM).toEqual({ input: -1, dest: '/root/.npmrc', mountType: MountType.SECRET, secretOpt: { id: 'npmrc', mode: 0o400 } });
@@ -208,9 +228,23 @@ describe('file', () => {
       [4, -1, -1],
       [5, -1, 0],
     ]);
-    expect(actions[0]!.mkdir).toEqual({ path: '/app/data', mode: 0o755, makeParents: true, owner: { user: { byName: { name: 'app' } }, group: { byID: 1000 } }, timestamp: -1 });
+    expect(actions[0]!.mkdir).toEqual({
+      path: '/app/data',
+      mode: 0o755,
+      makeParents: true,
+      owner: { user: { byName: { name: 'app' } }, group: { byID: 1000 } },
+      timestamp: -1,
+    });
     expect(actions[1]!.mkfile).toEqual({ path: '/app/data/VERSION', mode: 0o644, data: new TextEncoder().encode('1.0\n'), timestamp: -1 });
-    expect(actions[2]!.copy).toEqual({ src: '/src/pkg', dest: '/app/', mode: 0o700, followSymlink: true, createDestPath: true, timestamp: -1, includePatterns: ['*.go'] });
+    expect(actions[2]!.copy).toEqual({
+      src: '/src/pkg',
+      dest: '/app/',
+      mode: 0o700,
+      followSymlink: true,
+      createDestPath: true,
+      timestamp: -1,
+      includePatterns: ['*.go'],
+    });
     expect(actions[3]!.symlink).toEqual({ oldpath: '/app/data', newpath: '/app/link', timestamp: -1 });
     expect(actions[4]!.rm).toEqual({ path: '/app/tmp', allowNotFound: true });
     expect(p.head.metadata?.description).toEqual({ 'llb.customname': 'files' });
@@ -245,7 +279,11 @@ describe('file', () => {
   });
 
   it('symlink and rm have their own actions', () => {
-    const p = parse(scratch().file(symlink('a', '/b')).file(rm('/c', { allowWildcard: true })));
+    const p = parse(
+      scratch()
+        .file(symlink('a', '/b'))
+        .file(rm('/c', { allowWildcard: true })),
+    );
     expect(p.head.op.file!.actions![0]!.rm).toEqual({ path: '/c', allowWildcard: true });
     expect(p.head.metadata?.caps).toMatchObject({ 'file.rm.wildcard': true });
   });
@@ -263,7 +301,7 @@ describe('merge and diff', () => {
     expect(merge([]).isScratch()).toBe(true);
   });
 
-  it('keeps the first input\'s env and dir', () => {
+  it("keeps the first input's env and dir", () => {
     const m = merge([image('busybox').env('A', '1').dir('/w'), scratch().file(mkdir('/x', 0o755))]);
     expect(m.getEnv()).toEqual(['A=1']);
     expect(parse(m.run('true').root()).head.op.exec!.meta!.cwd).toBe('/w');

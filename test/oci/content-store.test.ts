@@ -25,7 +25,9 @@ describe('ContentStore', () => {
     const data = Buffer.from('real bytes');
     const wrong = sha256('other bytes');
     await expect(root.content.ingest(Readable.from([data]), { digest: wrong, what: 'layer X' })).rejects.toThrow(DigestMismatchError);
-    await expect(root.content.ingest(Readable.from([data]), { digest: wrong, what: 'layer X' })).rejects.toThrow(/layer X failed verification: expected digest sha256:/);
+    await expect(root.content.ingest(Readable.from([data]), { digest: wrong, what: 'layer X' })).rejects.toThrow(
+      /layer X failed verification: expected digest sha256:/,
+    );
     await expect(root.content.ingest(Readable.from([data]), { digest: sha256(data), size: 3 })).rejects.toThrow('expected 3 bytes');
     await expect(root.content.ingest(Readable.from([data]), { digest: sha256(data), size: 99 })).rejects.toThrow('expected 99 bytes');
     expect(await listing('blobs/sha256')).toEqual([]);

@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { extract as tarExtract } from 'tar-stream';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeGzipPool, exportArchive, exportFilesystem, exportToImageStore, parseOutputSpec, sha256, type ArchiveOutput, type ExportableImage, type ImageOutput } from '../../oci/index.ts';
+import {
+  closeGzipPool,
+  exportArchive,
+  exportFilesystem,
+  exportToImageStore,
+  parseOutputSpec,
+  sha256,
+  type ArchiveOutput,
+  type ExportableImage,
+  type ImageOutput,
+} from '../../oci/index.ts';
 import { requirePrereqs } from '../support/require-root.ts';
 import { amd64, layerOf, makeTar, tempRoot, type TempRoot } from './helpers.ts';
 
@@ -53,7 +63,11 @@ async function treeOf(dir: string, rel = ''): Promise<Record<string, string>> {
       out[p] = `dir ${(s.mode & 0o7777).toString(8)}`;
       Object.assign(out, await treeOf(dir, p));
     } else if (s.isSymbolicLink()) out[p] = `link ${await readlink(join(dir, p))}`;
-    else out[p] = `file ${(s.mode & 0o7777).toString(8)} ${createHash('sha256').update(await readFile(join(dir, p))).digest('hex').slice(0, 12)}`;
+    else
+      out[p] = `file ${(s.mode & 0o7777).toString(8)} ${createHash('sha256')
+        .update(await readFile(join(dir, p)))
+        .digest('hex')
+        .slice(0, 12)}`;
   }
   return out;
 }
@@ -83,13 +97,22 @@ describe('oci exporter', () => {
     const image = await sampleImage(root);
     const out = join(root.dir, 'out.tar');
     const written = await exportArchive(root.content, image, archive(`type=oci,dest=${out},name=example.com/app:v1`));
-    const info = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${out}`], { encoding: 'utf8' })) as { Digest: string; Layers: string[]; Env: string[]; Labels: Record<string, string>; Architecture: string };
+    const info = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${out}`], { encoding: 'utf8' })) as {
+      Digest: string;
+      Layers: string[];
+      Env: string[];
+      Labels: Record<string, string>;
+      Architecture: string;
+    };
     expect(info.Digest).toBe(written.manifestDescriptor.digest);
     expect(info.Layers).toEqual(written.layers.map((l) => l.digest));
     expect(info.Env).toEqual(['PATH=/bin', 'A=1']);
     expect(info.Labels).toEqual({ 'org.example': 'yes' });
     expect(info.Architecture).toBe('amd64');
-    const cfg = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci-archive:${out}`], { encoding: 'utf8' })) as { history: { empty_layer?: boolean }[]; rootfs: { diff_ids: string[] } };
+    const cfg = JSON.parse(execFileSync('skopeo', ['inspect', '--config', `oci-archive:${out}`], { encoding: 'utf8' })) as {
+      history: { empty_layer?: boolean }[];
+      rootfs: { diff_ids: string[] };
+    };
     expect(cfg.history.map((h) => Boolean(h.empty_layer))).toEqual([false, true, false]);
     expect(cfg.rootfs.diff_ids).toEqual(written.diffIDs);
 
@@ -130,7 +153,11 @@ describe('oci exporter', () => {
       expect(a.config.created).toBe('2020-09-13T12:26:40Z');
       expect((await readFile(join(root.dir, 'o.tar'))).equals(await readFile(join(other.dir, 'o.tar')))).toBe(true);
       // without rewrite-timestamp the differing file times show
-      const c = await exportArchive(other.content, await sampleImage(other, 1_700_000_123), archive(`type=oci,dest=${join(other.dir, 'p.tar')},source-date-epoch=1600000000`));
+      const c = await exportArchive(
+        other.content,
+        await sampleImage(other, 1_700_000_123),
+        archive(`type=oci,dest=${join(other.dir, 'p.tar')},source-date-epoch=1600000000`),
+      );
       expect(c.manifestDescriptor.digest).not.toBe(a.manifestDescriptor.digest);
     } finally {
       await other.cleanup();
@@ -164,7 +191,9 @@ describe('docker exporter', () => {
 describe('image exporter (local store)', () => {
   it('stores uncompressed layers under the names and resolves them as a base', async () => {
     const image = await sampleImage(root);
-    const res = await exportToImageStore({ content: root.content, images: root.images }, image, parseOutputSpec('type=image,name=myapp') as ImageOutput, ['myapp:extra']);
+    const res = await exportToImageStore({ content: root.content, images: root.images }, image, parseOutputSpec('type=image,name=myapp') as ImageOutput, [
+      'myapp:extra',
+    ]);
     expect(res.names).toEqual(['docker.io/library/myapp:latest', 'docker.io/library/myapp:extra']);
     expect(res.local!.layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar', 'application/vnd.oci.image.layer.v1.tar']);
     expect(res.local!.layers.map((l) => l.digest)).toEqual(res.local!.diffIDs);

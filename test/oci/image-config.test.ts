@@ -21,13 +21,27 @@ describe('buildImageConfig', () => {
           StopSignal: 'SIGINT',
           Healthcheck: { Retries: 3, Test: ['CMD', 'true'], Interval: 1e9 },
         },
-        history: [{ created: '2024-01-01T00:00:00Z', created_by: 'RUN a' }, { created_by: 'ENV x', empty_layer: true }],
+        history: [
+          { created: '2024-01-01T00:00:00Z', created_by: 'RUN a' },
+          { created_by: 'ENV x', empty_layer: true },
+        ],
         created: new Date('2024-05-05T00:00:00Z'),
       },
       [L('a'), L('b')],
     );
     expect(Object.keys(cfg)).toEqual(['created', 'architecture', 'os', 'config', 'rootfs', 'history']);
-    expect(Object.keys(cfg.config!)).toEqual(['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck']);
+    expect(Object.keys(cfg.config!)).toEqual([
+      'User',
+      'ExposedPorts',
+      'Env',
+      'Entrypoint',
+      'Cmd',
+      'Volumes',
+      'WorkingDir',
+      'Labels',
+      'StopSignal',
+      'Healthcheck',
+    ]);
     expect(Object.keys(cfg.config!.Labels!)).toEqual(['a', 'z']);
     expect(Object.keys(cfg.config!.ExposedPorts!)).toEqual(['53/udp', '8080/tcp']);
     expect(cfg.rootfs).toEqual({ type: 'layers', diff_ids: [L('a').diffID, L('b').diffID] });
@@ -46,7 +60,11 @@ describe('buildImageConfig', () => {
     const cfg = buildImageConfig(
       {
         platform: amd64,
-        history: [{ created: '2030-01-01T00:00:00Z', created_by: 'base' }, { created: '2031-01-01T00:00:00Z', created_by: 'RUN x' }, { created: '1999-01-01T00:00:00Z', created_by: 'RUN y' }],
+        history: [
+          { created: '2030-01-01T00:00:00Z', created_by: 'base' },
+          { created: '2031-01-01T00:00:00Z', created_by: 'RUN x' },
+          { created: '1999-01-01T00:00:00Z', created_by: 'RUN y' },
+        ],
         baseHistoryLength: 1,
         sourceDateEpoch: 1_000_000_000,
       },

@@ -77,7 +77,11 @@ describe.runIf(withRegistry)('base image resolution with a registry', () => {
     const { tar, image } = await sample(root, 'R=1');
     const w = await writeImage(root.content, image, { compression: { type: 'gzip' } });
     const client = new RegistryClient({ credentials: async () => undefined });
-    await pushImage(client, root.content, parseReference(`${registry.host}/base:1`), { descriptor: w.manifestDescriptor, manifest: w.manifest, bytes: w.manifestBytes });
+    await pushImage(client, root.content, parseReference(`${registry.host}/base:1`), {
+      descriptor: w.manifestDescriptor,
+      manifest: w.manifest,
+      bytes: w.manifestBytes,
+    });
     const proxy = await startProxy(registry.url);
     const fresh = await tempRoot();
     try {

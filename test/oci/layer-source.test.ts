@@ -40,7 +40,11 @@ describe('layer sources', () => {
     const tar = await makeTar([{ name: 'b.txt', content: 'B' }]);
     const made = await layerOf(root.content, tar).blob({ type: 'gzip' });
     let fetched = 0;
-    const layer = blobLayerSource(root.content, { descriptor: { ...made, mediaType: MediaType.dockerLayerGzip }, diffID: sha256(tar), fetch: async () => void fetched++ });
+    const layer = blobLayerSource(root.content, {
+      descriptor: { ...made, mediaType: MediaType.dockerLayerGzip },
+      diffID: sha256(tar),
+      fetch: async () => void fetched++,
+    });
     expect((await layer.blob({ type: 'gzip', level: 9 })).digest).toBe(made.digest);
     expect((await layer.blob({ type: 'uncompressed' })).digest).toBe(sha256(tar));
     expect((await collect(layer.openTar())).equals(tar)).toBe(true);
@@ -53,14 +57,26 @@ describe('layer sources', () => {
     const baseA = layerOf(root.content, await makeTar([{ name: 'etc/os', content: 'A' }]));
     const baseB = layerOf(root.content, await makeTar([{ name: 'etc/os', content: 'B' }]));
     const linkTar = await makeTar([{ name: 'app/bin', content: 'x'.repeat(100_000) }]);
-    const one = await writeImage(root.content, { layers: [baseA, layerOf(root.content, linkTar)], config: { platform: amd64 } }, { compression: { type: 'gzip' } });
-    const two = await writeImage(root.content, { layers: [baseB, layerOf(root.content, linkTar)], config: { platform: amd64 } }, { compression: { type: 'gzip' } });
+    const one = await writeImage(
+      root.content,
+      { layers: [baseA, layerOf(root.content, linkTar)], config: { platform: amd64 } },
+      { compression: { type: 'gzip' } },
+    );
+    const two = await writeImage(
+      root.content,
+      { layers: [baseB, layerOf(root.content, linkTar)], config: { platform: amd64 } },
+      { compression: { type: 'gzip' } },
+    );
     expect(one.layers[0]!.digest).not.toBe(two.layers[0]!.digest);
     expect(one.layers[1]).toEqual(two.layers[1]);
     // and a fresh store compresses the link layer to the very same bytes
     const other = await tempRoot();
     try {
-      const three = await writeImage(other.content, { layers: [layerOf(other.content, linkTar)], config: { platform: amd64 } }, { compression: { type: 'gzip' } });
+      const three = await writeImage(
+        other.content,
+        { layers: [layerOf(other.content, linkTar)], config: { platform: amd64 } },
+        { compression: { type: 'gzip' } },
+      );
       expect(three.layers[0]).toEqual(one.layers[1]);
     } finally {
       await other.cleanup();

@@ -8,16 +8,39 @@ describe('parseOutputSpec', () => {
   });
 
   it('reads oci/docker archives', () => {
-    expect(parseOutputSpec('type=oci,dest=out.tar')).toMatchObject({ type: 'oci', dest: 'out.tar', tar: true, compression: { type: 'gzip' }, ociMediaTypes: true, names: [] });
-    expect(parseOutputSpec('type=oci,dest=dir,tar=false,compression=zstd,compression-level=9')).toMatchObject({ tar: false, compression: { type: 'zstd', level: 9 } });
+    expect(parseOutputSpec('type=oci,dest=out.tar')).toMatchObject({
+      type: 'oci',
+      dest: 'out.tar',
+      tar: true,
+      compression: { type: 'gzip' },
+      ociMediaTypes: true,
+      names: [],
+    });
+    expect(parseOutputSpec('type=oci,dest=dir,tar=false,compression=zstd,compression-level=9')).toMatchObject({
+      tar: false,
+      compression: { type: 'zstd', level: 9 },
+    });
     expect(parseOutputSpec('type=docker,dest=x.tar,name=app:1')).toMatchObject({ type: 'docker', names: ['app:1'], ociMediaTypes: false });
-    expect(parseOutputSpec('type=oci,dest=o.tar,rewrite-timestamp=true,annotation.org.opencontainers.image.title=t')).toMatchObject({ rewriteTimestamp: true, annotations: { 'org.opencontainers.image.title': 't' } });
+    expect(parseOutputSpec('type=oci,dest=o.tar,rewrite-timestamp=true,annotation.org.opencontainers.image.title=t')).toMatchObject({
+      rewriteTimestamp: true,
+      annotations: { 'org.opencontainers.image.title': 't' },
+    });
   });
 
   it('reads image outputs, with quoted comma lists of names', () => {
-    expect(parseOutputSpec('type=image,"name=a:1,b:2",push=true')).toMatchObject({ type: 'image', names: ['a:1', 'b:2'], push: true, store: true, insecure: false });
+    expect(parseOutputSpec('type=image,"name=a:1,b:2",push=true')).toMatchObject({
+      type: 'image',
+      names: ['a:1', 'b:2'],
+      push: true,
+      store: true,
+      insecure: false,
+    });
     expect(parseOutputSpec('type=registry,name=localhost:5000/x')).toMatchObject({ type: 'image', push: true });
-    expect(parseOutputSpec('type=image,name=x,registry.insecure=true,compression=uncompressed')).toMatchObject({ insecure: true, push: false, compression: { type: 'uncompressed' } });
+    expect(parseOutputSpec('type=image,name=x,registry.insecure=true,compression=uncompressed')).toMatchObject({
+      insecure: true,
+      push: false,
+      compression: { type: 'uncompressed' },
+    });
     expect(splitCsv('a="b ""c""",d')).toEqual(['a=b "c"', 'd']);
   });
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatPlatform, hostPlatform, NoMatchingPlatformError, parsePlatform, selectPlatform, type Descriptor } from '../../oci/index.ts';
 
-const d = (n: string, platform?: Descriptor['platform']): Descriptor => ({ mediaType: 'x', digest: `sha256:${n.repeat(64)}`, size: 1, ...(platform ? { platform } : {}) });
+const d = (n: string, platform?: Descriptor['platform']): Descriptor => ({
+  mediaType: 'x',
+  digest: `sha256:${n.repeat(64)}`,
+  size: 1,
+  ...(platform ? { platform } : {}),
+});
 
 describe('platforms', () => {
   it('maps the host to OCI names', () => {
@@ -23,10 +28,21 @@ describe('platforms', () => {
   });
 
   it('selects from an index, skipping attestations, preferring exact arm variants', () => {
-    const index = [d('a', { os: 'linux', architecture: 'amd64' }), d('b', { os: 'linux', architecture: 'arm', variant: 'v6' }), d('c', { os: 'linux', architecture: 'arm', variant: 'v7' }), d('e', { os: 'unknown', architecture: 'unknown' }), d('f', { os: 'linux', architecture: 'arm64', variant: 'v8' })];
+    const index = [
+      d('a', { os: 'linux', architecture: 'amd64' }),
+      d('b', { os: 'linux', architecture: 'arm', variant: 'v6' }),
+      d('c', { os: 'linux', architecture: 'arm', variant: 'v7' }),
+      d('e', { os: 'unknown', architecture: 'unknown' }),
+      d('f', { os: 'linux', architecture: 'arm64', variant: 'v8' }),
+    ];
     expect(selectPlatform(index, parsePlatform('linux/amd64')).digest).toBe(index[0]!.digest);
     expect(selectPlatform(index, parsePlatform('linux/arm/v7')).digest).toBe(index[2]!.digest);
-    expect(selectPlatform(index.filter((x) => x !== index[2]), parsePlatform('linux/arm/v7')).digest).toBe(index[1]!.digest);
+    expect(
+      selectPlatform(
+        index.filter((x) => x !== index[2]),
+        parsePlatform('linux/arm/v7'),
+      ).digest,
+    ).toBe(index[1]!.digest);
     expect(selectPlatform(index, parsePlatform('linux/arm64')).digest).toBe(index[4]!.digest);
     expect(() => selectPlatform(index, parsePlatform('linux/s390x'), 'img')).toThrow(NoMatchingPlatformError);
     expect(() => selectPlatform(index, parsePlatform('linux/s390x'), 'img')).toThrow('available: linux/amd64, linux/arm/v6, linux/arm/v7, linux/arm64/v8');

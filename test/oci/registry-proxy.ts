@@ -44,15 +44,24 @@ export async function startProxy(upstream: string, opts: ProxyOptions = {}): Pro
     if (opts.auth) {
       const ok = opts.auth.scheme === 'bearer' ? req.headers.authorization === 'Bearer good-token' : req.headers.authorization === basic;
       if (!ok) {
-        const challenge = opts.auth.scheme === 'bearer' ? `Bearer realm="${self}/token",service="test-registry",scope="repository:ignored:pull"` : 'Basic realm="test"';
-        res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+        const challenge =
+          opts.auth.scheme === 'bearer' ? `Bearer realm="${self}/token",service="test-registry",scope="repository:ignored:pull"` : 'Basic realm="test"';
+        res
+          .writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' })
+          .end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
         return;
       }
     }
     const reqBody = await body(req);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'authorization', 'connection', 'content-length'].includes(k)) headers[k] = v;
-    const up = await fetch(upstream + url.pathname + url.search, { method: req.method ?? 'GET', headers, ...(reqBody.length > 0 || req.method === 'PUT' || req.method === 'PATCH' ? { body: reqBody } : {}), redirect: 'manual' });
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && !['host', 'authorization', 'connection', 'content-length'].includes(k)) headers[k] = v;
+    const up = await fetch(upstream + url.pathname + url.search, {
+      method: req.method ?? 'GET',
+      headers,
+      ...(reqBody.length > 0 || req.method === 'PUT' || req.method === 'PATCH' ? { body: reqBody } : {}),
+      redirect: 'manual',
+    });
     let out: Buffer = Buffer.from(await up.arrayBuffer());
     if (opts.corruptBlob && req.method === 'GET' && url.pathname.includes('/blobs/sha256:')) out = opts.corruptBlob(url.pathname, out);
     const outHeaders: Record<string, string> = {};

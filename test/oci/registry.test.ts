@@ -38,8 +38,14 @@ beforeAll(async () => {
   if (!run) return;
   registry = await startRegistry();
   tars = [
-    await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/base', content: 'base layer\n' }]),
-    await makeTar([{ name: 'app/', type: 'directory' }, { name: 'app/big', content: 'data '.repeat(40_000) }]),
+    await makeTar([
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/base', content: 'base layer\n' },
+    ]),
+    await makeTar([
+      { name: 'app/', type: 'directory' },
+      { name: 'app/big', content: 'data '.repeat(40_000) },
+    ]),
   ];
 });
 afterAll(async () => {
@@ -58,7 +64,13 @@ async function build(r: TempRoot, env = 'A=1'): Promise<WrittenImage> {
 }
 
 const push = (ref: string, w: WrittenImage, chunkSize?: number) =>
-  pushImage(client, root.content, parseReference(ref), { descriptor: w.manifestDescriptor, manifest: w.manifest, bytes: w.manifestBytes }, chunkSize ? { chunkSize } : {});
+  pushImage(
+    client,
+    root.content,
+    parseReference(ref),
+    { descriptor: w.manifestDescriptor, manifest: w.manifest, bytes: w.manifestBytes },
+    chunkSize ? { chunkSize } : {},
+  );
 
 async function collect(s: Readable): Promise<Buffer> {
   const out: Buffer[] = [];
@@ -92,7 +104,13 @@ describe.runIf(run)('registry client against docker-registry', () => {
     const w = await build(root, 'B=2');
     const proxy = await startProxy(registry.url);
     try {
-      const res = await pushImage(client, root.content, parseReference(`${proxy.host}/chunked/app:1`), { descriptor: w.manifestDescriptor, manifest: w.manifest, bytes: w.manifestBytes }, { chunkSize: 64 });
+      const res = await pushImage(
+        client,
+        root.content,
+        parseReference(`${proxy.host}/chunked/app:1`),
+        { descriptor: w.manifestDescriptor, manifest: w.manifest, bytes: w.manifestBytes },
+        { chunkSize: 64 },
+      );
       expect(res.blobs.filter((b) => b.result === 'uploaded').length).toBeGreaterThan(0);
       expect(proxy.log.filter((l) => l.startsWith('PATCH')).length).toBeGreaterThan(2);
       expect(proxy.log).toContain('PUT /v2/chunked/app/manifests/1');
@@ -108,7 +126,10 @@ describe.runIf(run)('registry client against docker-registry', () => {
     const fresh = await tempRoot();
     try {
       const events: PullProgress[] = [];
-      const img = await pullImage(client, fresh.content, parseReference(`${registry.host}/pull/app:v1`), { platform: amd64, onProgress: (p) => events.push(p) });
+      const img = await pullImage(client, fresh.content, parseReference(`${registry.host}/pull/app:v1`), {
+        platform: amd64,
+        onProgress: (p) => events.push(p),
+      });
       expect(img.manifestDescriptor.digest).toBe(w.manifestDescriptor.digest);
       expect(img.config.config!.Env).toEqual(['C=3']);
       for (const l of w.layers) {
@@ -142,10 +163,21 @@ describe.runIf(run)('registry client against docker-registry', () => {
 
   it('selects the platform from an index', async () => {
     const amd = await build(root, 'ARCH=amd64');
-    const arm = await writeImage(root.content, { layers: [layerOf(root.content, tars[0]!)], config: { platform: { os: 'linux', architecture: 'arm64' }, config: { Env: ['ARCH=arm64'] } } }, { compression: { type: 'gzip' } });
+    const arm = await writeImage(
+      root.content,
+      { layers: [layerOf(root.content, tars[0]!)], config: { platform: { os: 'linux', architecture: 'arm64' }, config: { Env: ['ARCH=arm64'] } } },
+      { compression: { type: 'gzip' } },
+    );
     await push(`${registry.host}/multi@${amd.manifestDescriptor.digest}`, amd);
     await push(`${registry.host}/multi@${arm.manifestDescriptor.digest}`, arm);
-    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ ...arm.manifestDescriptor, platform: { os: 'linux', architecture: 'arm64' } }, { ...amd.manifestDescriptor, platform: amd64 }] };
+    const index = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [
+        { ...arm.manifestDescriptor, platform: { os: 'linux', architecture: 'arm64' } },
+        { ...amd.manifestDescriptor, platform: amd64 },
+      ],
+    };
     const bytes = Buffer.from(JSON.stringify(index));
     const put = await fetch(`${registry.url}/v2/multi/manifests/latest`, { method: 'PUT', headers: { 'content-type': MediaType.ociIndex }, body: bytes });
     expect(put.status).toBe(201);
@@ -156,7 +188,9 @@ describe.runIf(run)('registry client against docker-registry', () => {
       expect(a.reference.digest).toBe(sha256(bytes));
       const b = await resolveRemoteImage(client, fresh.content, parseReference(`${registry.host}/multi`), { platform: amd64 });
       expect(b.manifestDescriptor.digest).toBe(amd.manifestDescriptor.digest);
-      await expect(resolveRemoteImage(client, fresh.content, parseReference(`${registry.host}/multi`), { platform: { os: 'linux', architecture: 's390x' } })).rejects.toThrow('has no image for platform linux/s390x');
+      await expect(
+        resolveRemoteImage(client, fresh.content, parseReference(`${registry.host}/multi`), { platform: { os: 'linux', architecture: 's390x' } }),
+      ).rejects.toThrow('has no image for platform linux/s390x');
     } finally {
       await fresh.cleanup();
     }

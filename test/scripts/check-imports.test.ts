@@ -31,7 +31,9 @@ describe('sibling folders import each other through index.ts', () => {
       'executor/runner/index.ts': "export { run } from './runc.ts';\n",
     });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("executor/ops/exec.ts:1: '../runner/runc.ts' reaches into executor/runner/ from outside it: import executor/runner/index.ts instead");
+    expect(r.stderr).toContain(
+      "executor/ops/exec.ts:1: '../runner/runc.ts' reaches into executor/runner/ from outside it: import executor/runner/index.ts instead",
+    );
   });
 
   test('a dynamic import and a nested pair of siblings are checked too', async () => {

@@ -79,7 +79,7 @@ export function cacheStoreConformance(name: string, makeFixture: () => StoreFixt
       expect((await s.list()).map((r) => r.resultId)).toEqual(['r2']);
     });
 
-    it('lets two handles on one store see each other\'s writes', async () => {
+    it("lets two handles on one store see each other's writes", async () => {
       const a = open();
       const b = open();
       await a.put([{ key: key(1), resultId: 'from-a' }]);

@@ -10,7 +10,9 @@ export function crashGraph(seed: number): { graph: FakeGraph; target: Ref } {
       const next: Ref[] = [];
       for (let w = 0; w < width; w++) {
         const ins = prev.length ? [prev[w % prev.length]!, prev[(w * 7 + d) % prev.length]!] : [];
-        next.push(ins.length ? g.sum(`${prefix}${d}.${w}`, ins, { value: w + d, seed: tag, content: w % 3 === 0 }) : g.const(`${prefix}${d}.${w}`, w, { seed: tag }));
+        next.push(
+          ins.length ? g.sum(`${prefix}${d}.${w}`, ins, { value: w + d, seed: tag, content: w % 3 === 0 }) : g.const(`${prefix}${d}.${w}`, w, { seed: tag }),
+        );
       }
       prev = next;
     }

@@ -35,7 +35,14 @@ export class FakeGraph {
   readonly ops = new Map<Digest, LoadOp>();
 
   add(spec: FakeSpec, inputs: readonly Ref[] = []): Ref {
-    const attrs: Record<string, string> = { kind: spec.kind, value: String(spec.value ?? 0), seed: spec.seed ?? '', content: spec.content ? '1' : '', selector: spec.selector ?? '', name: spec.name };
+    const attrs: Record<string, string> = {
+      kind: spec.kind,
+      value: String(spec.value ?? 0),
+      seed: spec.seed ?? '',
+      content: spec.content ? '1' : '',
+      selector: spec.selector ?? '',
+      name: spec.name,
+    };
     const body = { inputs: inputs.map((i) => ({ digest: i.digest, index: i.index })), source: { identifier: `fake://${spec.kind}`, attrs } };
     const digest = sha(JSON.stringify(body));
     const metadata: OpMetadata = { description: { [CUSTOM_NAME]: spec.name }, ...(spec.ignoreCache ? { ignoreCache: true } : {}) };
@@ -103,7 +110,12 @@ interface Gate {
 /** Counts every call per vertex name, and keeps result data by id (delete to simulate data loss). */
 export class FakeResolver implements OpResolver {
   readonly data: Map<string, number>;
-  readonly calls = { cacheMap: new Map<string, number>(), exec: new Map<string, number>(), load: new Map<string, number>(), content: new Map<string, number>() };
+  readonly calls = {
+    cacheMap: new Map<string, number>(),
+    exec: new Map<string, number>(),
+    load: new Map<string, number>(),
+    content: new Map<string, number>(),
+  };
   inFlight = 0;
   maxInFlight = 0;
   readonly gates = new Map<string, Gate>();
@@ -149,7 +161,14 @@ export class FakeResolver implements OpResolver {
 
   resolve(vertex: Vertex): Op {
     const attrs = vertex.op.source!.attrs!;
-    const spec = { kind: attrs.kind as FakeKind, name: attrs.name!, value: Number(attrs.value), seed: attrs.seed!, content: attrs.content === '1', selector: attrs.selector || undefined };
+    const spec = {
+      kind: attrs.kind as FakeKind,
+      name: attrs.name!,
+      value: Number(attrs.value),
+      seed: attrs.seed!,
+      content: attrs.content === '1',
+      selector: attrs.selector || undefined,
+    };
     const op: Op = {
       cacheMap: async (ctx: OpContext): Promise<CacheMap> => {
         bump(this.calls.cacheMap, spec.name);

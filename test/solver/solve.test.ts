@@ -130,7 +130,7 @@ describe('solve: arithmetic', () => {
     expect(statusOf(out, t2)).toBe('ran');
   });
 
-  it('without a content function, a dependent hits through its input\'s cached result id', async () => {
+  it("without a content function, a dependent hits through its input's cached result id", async () => {
     // src changes definition; mid keys by content and hits; top has no content function but
     // consumes the very same stored result, so its content key (by result id) hits too.
     const store = new MemoryCacheStore();
@@ -269,7 +269,10 @@ describe('solve: scheduling', () => {
   it('respects maxParallelism', async () => {
     const g = new FakeGraph();
     const names = ['g1', 'g2', 'g3', 'g4', 'g5'];
-    const t = g.sum('t', names.map((n) => g.gate(n)));
+    const t = g.sum(
+      't',
+      names.map((n) => g.gate(n)),
+    );
     const resolver = new FakeResolver();
     const solving = run(g, t, { resolver, store: new MemoryCacheStore(), maxParallelism: 2 });
     const started = () => names.filter((n) => resolver.gate(n).started.settled);

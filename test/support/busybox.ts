@@ -16,20 +16,9 @@ export const busyboxUsers = {
   app: { uid: 1000, gid: 1000, group: 'app', supplementary: { name: 'staff', gid: 50 } },
 } as const;
 
-const passwd = [
-  'root:x:0:0:root:/root:/bin/sh',
-  'app:x:1000:1000:app:/home/app:/bin/sh',
-  'nobody:x:65534:65534:nobody:/nonexistent:/bin/false',
-  '',
-].join('\n');
+const passwd = ['root:x:0:0:root:/root:/bin/sh', 'app:x:1000:1000:app:/home/app:/bin/sh', 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false', ''].join('\n');
 
-const group = [
-  'root:x:0:',
-  'staff:x:50:app',
-  'app:x:1000:',
-  'nogroup:x:65534:',
-  '',
-].join('\n');
+const group = ['root:x:0:', 'staff:x:50:app', 'app:x:1000:', 'nogroup:x:65534:', ''].join('\n');
 
 let memo: Promise<string> | undefined;
 

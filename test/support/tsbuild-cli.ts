@@ -101,10 +101,14 @@ export async function seedBusybox(cli: Cli): Promise<void> {
   const images = await cli.ok(['images', '-q']);
   if (images.stdout.split('\n').includes('docker.io/library/busybox:latest')) return;
   await cli.ok([
-    'build', '--progress=quiet',
-    '-f', join(EXAMPLES, 'busybox', 'build.ts'),
-    '--local', 'busybox=/usr/bin',
-    '-t', 'busybox:latest',
+    'build',
+    '--progress=quiet',
+    '-f',
+    join(EXAMPLES, 'busybox', 'build.ts'),
+    '--local',
+    'busybox=/usr/bin',
+    '-t',
+    'busybox:latest',
     join(EXAMPLES, 'busybox'),
   ]);
 }

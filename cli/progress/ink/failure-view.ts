@@ -7,9 +7,5 @@ import { failureReport } from '../failure.ts';
 export function FailureView(props: { state: ProgressState }) {
   const lines = failureReport(props.state);
   if (lines.length === 0) return null;
-  return h(
-    Box,
-    { flexDirection: 'column' },
-    ...lines.map((line, i) => h(Text, { key: i, color: line.includes('>>>') ? 'red' : undefined }, line)),
-  );
+  return h(Box, { flexDirection: 'column' }, ...lines.map((line, i) => h(Text, { key: i, color: line.includes('>>>') ? 'red' : undefined }, line)));
 }

@@ -22,19 +22,14 @@ export function ProgressView(props: ProgressViewProps) {
   const { state } = props;
   const windowSize = props.windowSize ?? 6;
   const width = props.width ?? 80;
-  const finished = state.finished
-    .map((d) => state.vertices.get(d))
-    .filter((v): v is VertexState => v !== undefined);
-  const running = state.order
-    .map((d) => state.vertices.get(d))
-    .filter((v): v is VertexState => v !== undefined && isRunning(v));
+  const finished = state.finished.map((d) => state.vertices.get(d)).filter((v): v is VertexState => v !== undefined);
+  const running = state.order.map((d) => state.vertices.get(d)).filter((v): v is VertexState => v !== undefined && isRunning(v));
   return h(
     Box,
     { flexDirection: 'column' },
     h(Static<VertexState>, {
       items: finished,
-      children: (v: VertexState) =>
-        h(Box, { key: v.digest, flexDirection: 'column' }, h(VertexView, { vertex: v, now: state.now, windowSize: 0, width })),
+      children: (v: VertexState) => h(Box, { key: v.digest, flexDirection: 'column' }, h(VertexView, { vertex: v, now: state.now, windowSize: 0, width })),
     }),
     h(Header, { state }),
     ...running.map((v) => h(VertexView, { key: v.digest, vertex: v, now: state.now, windowSize, width })),

@@ -2,16 +2,7 @@
 // their base images in parallel, then dispatch each needed stage's instructions into States
 // (cheap: nothing runs here). Stage-level parallelism comes later, from the solver: independent
 // stages are disjoint subgraphs.
-import {
-  AsyncMemo,
-  CUSTOM_NAME,
-  image as imageSource,
-  marshal,
-  scratch,
-  type Definition,
-  type Platform,
-  type State,
-} from '../../../llb/index.ts';
+import { AsyncMemo, CUSTOM_NAME, image as imageSource, marshal, scratch, type Definition, type Platform, type State } from '../../../llb/index.ts';
 import type { ImageConfig } from '../../../oci/index.ts';
 import { DockerfileError } from '../errors.ts';
 import { isStage, locate, locateAsync, parseInstruction, parseInstructions, type Command, type Stage } from '../instructions/index.ts';

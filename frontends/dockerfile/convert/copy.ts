@@ -47,8 +47,8 @@ export async function dispatchCopy(conv: Converter, d: DispatchState, cmd: CopyC
 
   const checksum = isAdd ? expand(cmd.checksum) : '';
   if (checksum) {
-    if (total !== 1) fail('checksum can\'t be specified for multiple sources');
-    if (!isHTTPURL(sources[0] ?? '') && !isGitURL(sources[0] ?? '')) fail('checksum can\'t be specified for non-HTTP(S) or Git sources');
+    if (total !== 1) fail("checksum can't be specified for multiple sources");
+    if (!isHTTPURL(sources[0] ?? '') && !isGitURL(sources[0] ?? '')) fail("checksum can't be specified for non-HTTP(S) or Git sources");
   }
 
   let srcState: State | undefined;
@@ -111,7 +111,9 @@ export async function dispatchCopy(conv: Converter, d: DispatchState, cmd: CopyC
   if (!action) return;
   const text = displayText(cmd.node.original);
   if (cmd.link) {
-    const layer = scratch().platform(d.platform).file(action, { customName: label(text) });
+    const layer = scratch()
+      .platform(d.platform)
+      .file(action, { customName: label(text) });
     d.state = merge([d.state, layer], { customName: label(`LINK ${text}`) });
   } else {
     d.state = d.state.file(action, { customName: label(text) });

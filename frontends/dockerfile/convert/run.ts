@@ -54,10 +54,9 @@ async function lowerMount(conv: Converter, d: DispatchState, m: RunMount): Promi
       let from: State | undefined;
       let source: string | undefined;
       if (m.uid !== undefined || m.gid !== undefined || m.mode !== undefined) {
-        from = scratch().file(
-          mkdir('/cache', m.mode ?? 0o755, { chown: { user: m.uid ?? 0, group: m.gid ?? 0 } }),
-          { customName: '[internal] settings cache mount permissions' },
-        );
+        from = scratch().file(mkdir('/cache', m.mode ?? 0o755, { chown: { user: m.uid ?? 0, group: m.gid ?? 0 } }), {
+          customName: '[internal] settings cache mount permissions',
+        });
         source = '/cache';
       } else if (m.from) {
         from = await stateFrom(conv, d, m.from);

@@ -1,7 +1,7 @@
 // Go `time.ParseDuration` (HEALTHCHECK intervals), in nanoseconds.
 import { InstructionError } from '../errors.ts';
 
-const unitNs: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const unitNs: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 export function parseDuration(text: string): number {
   const bad = () => new InstructionError(`time: invalid duration ${JSON.stringify(text)}`);

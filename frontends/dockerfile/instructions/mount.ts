@@ -7,8 +7,25 @@ import { withSuggestion } from './suggest.ts';
 const mountTypes: readonly MountKind[] = ['bind', 'cache', 'tmpfs', 'secret', 'ssh'];
 const sharingModes: readonly CacheSharing[] = ['shared', 'private', 'locked'];
 const allKeys = [
-  'type', 'from', 'source', 'target', 'readonly', 'id', 'sharing', 'required', 'size', 'mode', 'uid', 'gid',
-  'src', 'dst', 'destination', 'ro', 'rw', 'readwrite', 'env',
+  'type',
+  'from',
+  'source',
+  'target',
+  'readonly',
+  'id',
+  'sharing',
+  'required',
+  'size',
+  'mode',
+  'uid',
+  'gid',
+  'src',
+  'dst',
+  'destination',
+  'ro',
+  'rw',
+  'readwrite',
+  'env',
 ];
 
 // A declaration, not an arrow: only then does TypeScript treat a call as ending the path.

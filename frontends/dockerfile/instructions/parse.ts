@@ -4,13 +4,41 @@ import { DockerfileError, InstructionError, errorMessage } from '../errors.ts';
 import { chompHeredocContent, parseHeredoc } from '../parser/index.ts';
 import type { DockerfileAst, Instruction } from '../parser/index.ts';
 import { Flags } from './bflags.ts';
-import type { AddCommand, ArgDef, Command, CommandLine, CopyCommand, HealthConfigValue, KeyValue, ParsedDockerfile, RunCommand, SourcesAndDest, Stage } from './commands.ts';
+import type {
+  AddCommand,
+  ArgDef,
+  Command,
+  CommandLine,
+  CopyCommand,
+  HealthConfigValue,
+  KeyValue,
+  ParsedDockerfile,
+  RunCommand,
+  SourcesAndDest,
+  Stage,
+} from './commands.ts';
 import { parseDuration } from './duration.ts';
 import { withSuggestion } from './suggest.ts';
 
 export const instructionNames = [
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ] as const;
 
 // A declaration, not an arrow: only then does TypeScript treat a call as ending the path.
@@ -19,8 +47,7 @@ function fail(message: string): never {
 }
 const atLeastOne = (cmd: string) => fail(`${cmd} requires at least one argument`);
 const exactlyOne = (cmd: string) => fail(`${cmd} requires exactly one argument`);
-const noDest = (cmd: string) =>
-  fail(`${cmd} requires at least two arguments, but only one was provided. Destination could not be determined`);
+const noDest = (cmd: string) => fail(`${cmd} requires at least two arguments, but only one was provided. Destination could not be determined`);
 
 const networkModes = ['default', 'none', 'host'] as const;
 const securityModes = ['sandbox', 'insecure'] as const;
@@ -228,7 +255,7 @@ function parseCommand(node: Instruction): Command | Stage {
       if (args.length === 0) atLeastOne('ONBUILD');
       flags.parse();
       const trigger = (args[0] as string).trim().toUpperCase();
-      if (trigger === 'ONBUILD') fail('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
+      if (trigger === 'ONBUILD') fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
       if (trigger === 'MAINTAINER' || trigger === 'FROM') fail(`${trigger} isn't allowed as an ONBUILD trigger`);
       let expression = node.original.replace(/^\s*ONBUILD\s*/i, '');
       const docs = node.sub?.heredocs ?? [];

@@ -366,7 +366,7 @@ function reversePattern(pattern: string): string {
   const p = Array.from(pattern);
   const out: string[] = new Array<string>(p.length);
   const last = p.length - 1;
-  for (let i = 0; i <= last; ) {
+  for (let i = 0; i <= last;) {
     const tok = p[i] as string;
     const o = last - i;
     if (tok === '\\' && i !== last) {

@@ -71,7 +71,8 @@ export interface BuildkitStatus {
 export function connectBuildkit(peers: PeersFolder, bases: ReadonlySet<string>, data: string): BuildkitStatus {
   const none = new Map<string, string>();
   const cli = process.env.TSBUILD_DOCKER ?? defaultCli;
-  if (!existsSync(cli)) return { reason: `no docker CLI at ${cli} (set TSBUILD_DOCKER to another): ${installHint}, then ${startCommand(peers)}`, missing: none };
+  if (!existsSync(cli))
+    return { reason: `no docker CLI at ${cli} (set TSBUILD_DOCKER to another): ${installHint}, then ${startCommand(peers)}`, missing: none };
   const host = process.env.DOCKER_HOST ?? (peers.dir ? peersSetting(peers.dir, 'DOCKER_HOST') : undefined);
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_BUILDKIT: '1', ...(host ? { DOCKER_HOST: host } : {}) };
   const side = new BuildkitSide(cli, env, '', data);

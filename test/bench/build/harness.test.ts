@@ -15,7 +15,14 @@ const bench = resolve(here, '..');
 
 describe('build benchmark harness', () => {
   it('names no absolute path of this machine in its scripts', () => {
-    const files = [...readdirSync(bench).filter((f) => /\.(ts|sh)$/.test(f)).map((f) => join(bench, f)), ...readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join(here, f))];
+    const files = [
+      ...readdirSync(bench)
+        .filter((f) => /\.(ts|sh)$/.test(f))
+        .map((f) => join(bench, f)),
+      ...readdirSync(here)
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => join(here, f)),
+    ];
     for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toMatch(/\/work\/|\/var\/tmp\/tsbuild-peers/);
   });
 
@@ -27,7 +34,9 @@ describe('build benchmark harness', () => {
 
   it("gives BuildKit the same Dockerfile with the peers' base image names", () => {
     const text = 'FROM busybox AS one\nRUN true\nfrom debian\nFROM debian:12\nFROM one\nCOPY --from=one /a /b\n';
-    expect(peerDockerfile(text, ['busybox', 'debian'])).toBe('FROM busybox:local AS one\nRUN true\nfrom debian:local\nFROM debian:12\nFROM one\nCOPY --from=one /a /b\n');
+    expect(peerDockerfile(text, ['busybox', 'debian'])).toBe(
+      'FROM busybox:local AS one\nRUN true\nfrom debian:local\nFROM debian:12\nFROM one\nCOPY --from=one /a /b\n',
+    );
   });
 
   it('has a target for every case and mode', () => {
@@ -40,7 +49,13 @@ describe('build benchmark harness', () => {
     const a = cases.find((c) => c.name === 'a-runs')!;
     expect(selected(o, a, 'nochange')).toBe(true);
     expect(selected(o, a, 'cold')).toBe(false);
-    expect(selected(o, cases.find((c) => c.name === 'ten-runs')!, 'nocache')).toBe(true);
+    expect(
+      selected(
+        o,
+        cases.find((c) => c.name === 'ten-runs')!,
+        'nocache',
+      ),
+    ).toBe(true);
     expect(() => parseArgs(['z-nothing'], {})).toThrow(UsageError);
     expect(() => parseArgs(['a-runs:edit'], {})).toThrow(UsageError);
     expect(() => parseArgs(['--fast'], {})).toThrow(UsageError);
@@ -67,13 +82,20 @@ describe('build benchmark table', () => {
   });
 
   it('shows no ratio without BuildKit, and says why', () => {
-    const out = renderReport(rows.map(({ c, m, ours }) => ({ c, m, ours })), { kind: 'none', reason: 'BuildKit is not available: no docker' }, { runs: 3, markdown: false });
+    const out = renderReport(
+      rows.map(({ c, m, ours }) => ({ c, m, ours })),
+      { kind: 'none', reason: 'BuildKit is not available: no docker' },
+      { runs: 3, markdown: false },
+    );
     expect(out).toMatch(/No ratios: BuildKit is not available: no docker/);
     expect(withRatio(out)).toEqual([]);
   });
 
   it('marks every ratio against recorded figures as such', () => {
-    const seconds = new Map([['a-runs nochange', 0.19], ['e-app edit', 1.06]]);
+    const seconds = new Map([
+      ['a-runs nochange', 0.19],
+      ['e-app edit', 1.06],
+    ]);
     const out = renderReport(rows, { kind: 'recorded', source: 'a file', seconds }, { runs: 3, markdown: false });
     expect(out.split('\n')[1]).toMatch(/RATIOS AGAINST RECORDED FIGURES, NOT A MEASUREMENT/);
     expect(withRatio(out)).toHaveLength(2);

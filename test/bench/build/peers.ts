@@ -54,7 +54,8 @@ export function startPeers(peers: PeersFolder): string | undefined {
 }
 
 function startOnce(peers: PeersFolder): string | undefined {
-  if (!peers.dir) return `no peers folder with start.sh (looked in ${peers.tried.join(', ')}); set TSBUILD_SHARED=<shared folder> or TSBUILD_PEERS=<peers folder>`;
+  if (!peers.dir)
+    return `no peers folder with start.sh (looked in ${peers.tried.join(', ')}); set TSBUILD_SHARED=<shared folder> or TSBUILD_PEERS=<peers folder>`;
   console.error(`starting the peers: ${join(peers.dir, 'start.sh')}`);
   try {
     execFileSync('bash', [join(peers.dir, 'start.sh')], { stdio: ['ignore', 2, 2] });

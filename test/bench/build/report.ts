@@ -41,7 +41,10 @@ function headerLines(b: Baseline, runs: number): string[] {
         `RATIOS AGAINST RECORDED FIGURES, NOT A MEASUREMENT (--recorded): BuildKit's seconds are ${b.source}, not timed in this run. BuildKit's times vary from day to day on this machine, so these ratios are no speed claim.`,
       ];
     case 'none':
-      return [ours, `No ratios: ${b.reason}. A ratio needs BuildKit timed in the same run; --recorded compares with recorded figures instead (not a measurement).`];
+      return [
+        ours,
+        `No ratios: ${b.reason}. A ratio needs BuildKit timed in the same run; --recorded compares with recorded figures instead (not a measurement).`,
+      ];
   }
 }
 
@@ -88,6 +91,10 @@ export function renderReport(rows: readonly Row[], b: Baseline, o: ReportOptions
     return [...lines.flatMap((l) => [l, '']), md(header), md(header.map(() => '---')), ...table.map(md)].join('\n');
   }
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const line = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [...lines, '', line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)].join('\n');
 }

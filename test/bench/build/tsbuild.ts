@@ -44,7 +44,17 @@ export class TsbuildSide {
       await rm(this.seedRoot, { recursive: true, force: true });
       await mkdir(this.seedRoot, { recursive: true });
       const example = join(this.repo, 'examples/busybox');
-      await this.run(this.seedRoot, ['build', '--progress=quiet', '-f', join(example, 'build.ts'), '--local', 'busybox=/usr/bin', '-t', 'busybox:latest', example]);
+      await this.run(this.seedRoot, [
+        'build',
+        '--progress=quiet',
+        '-f',
+        join(example, 'build.ts'),
+        '--local',
+        'busybox=/usr/bin',
+        '-t',
+        'busybox:latest',
+        example,
+      ]);
       await appendFile(join(this.seedRoot, '.seeded'), '');
     }
     if (!existsSync(join(this.seedRoot, '.seeded-busybox-unpacked'))) {

@@ -42,15 +42,23 @@ export async function watchLatencies(ts: TsbuildSide, c: Case, ctxDir: string, c
   try {
     let last = await waitFor(readStamp, 300_000, () => `the first watch build (${log})`);
     // The watcher arms after the first build's status line.
-    await waitFor(async () => (log.includes('watching') ? true : undefined), 60_000, () => 'the watch status line');
+    await waitFor(
+      async () => (log.includes('watching') ? true : undefined),
+      60_000,
+      () => 'the watch status line',
+    );
     for (let i = 0; i < n; i++) {
       await new Promise((r) => setTimeout(r, 300));
       const t0 = performance.now();
       await changes.apply(ctxDir, c.editFile!, 'edit');
-      last = await waitFor(async () => {
-        const s = await readStamp();
-        return s !== undefined && s !== last ? s : undefined;
-      }, 60_000, () => `a rebuild after the edit (${log})`);
+      last = await waitFor(
+        async () => {
+          const s = await readStamp();
+          return s !== undefined && s !== last ? s : undefined;
+        },
+        60_000,
+        () => `a rebuild after the edit (${log})`,
+      );
       times.push((performance.now() - t0) / 1000);
     }
   } finally {

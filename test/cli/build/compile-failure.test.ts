@@ -19,7 +19,10 @@ afterAll(() => rm(ctx, { recursive: true, force: true }));
 const request = () => plainRequest(join(ctx, 'Dockerfile'), ctx, join(ctx, '.state'), { os: 'linux', architecture: 'amd64' });
 
 async function failure(): Promise<FrontendError> {
-  const err = await compileBuild(request(), undefined, {}).then(() => undefined, (e: unknown) => e);
+  const err = await compileBuild(request(), undefined, {}).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(FrontendError);
   return err as FrontendError;
 }

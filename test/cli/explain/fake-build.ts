@@ -7,7 +7,19 @@ import type { Digest, JSONValue } from '../../../llb/index.ts';
 import { toJSONValue } from '../../../llb/index.ts';
 import { buildContextSource, convertDockerfile } from '../../../frontends/index.ts';
 import { ContentHasher } from '../../../executor/contenthash/index.ts';
-import { loadDefinitions, MemoryCacheStore, solve, type CacheMap, type CacheMapDep, type Op, type OpResolver, type Result, type SolveGraph, type SolveOutcome, type Vertex } from '../../../solver/index.ts';
+import {
+  loadDefinitions,
+  MemoryCacheStore,
+  solve,
+  type CacheMap,
+  type CacheMapDep,
+  type Op,
+  type OpResolver,
+  type Result,
+  type SolveGraph,
+  type SolveOutcome,
+  type Vertex,
+} from '../../../solver/index.ts';
 import { explain, formatExplanations, recordBuild, type BuildRecord } from '../../../cli/explain/index.ts';
 
 export interface FakeBuildResult {
@@ -106,7 +118,8 @@ export class FakeBuilder {
       if (!isLocal) return { selector };
       return {
         selector,
-        contentDigest: async () => sha(JSON.stringify(await Promise.all(mounts.map((m) => this.hasher.checksum(this.contextDir, { path: m.selector ?? '/' }))))),
+        contentDigest: async () =>
+          sha(JSON.stringify(await Promise.all(mounts.map((m) => this.hasher.checksum(this.contextDir, { path: m.selector ?? '/' }))))),
       };
     }
     const copies = (vertex.op.file?.actions ?? []).filter((a) => a.copy && (a.secondaryInput ?? 0) === index).map((a) => a.copy!);

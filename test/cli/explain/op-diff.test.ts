@@ -1,6 +1,20 @@
 // Op-level reasons, on ops made with the State API and read back from marshaled definitions.
 import { describe, expect, it } from 'vitest';
-import { bind, cache, copy, decodeDefinition, image, local, marshal, mkfile, scratch, toJSONValue, type JSONValue, type OpKind, type State } from '../../../llb/index.ts';
+import {
+  bind,
+  cache,
+  copy,
+  decodeDefinition,
+  image,
+  local,
+  marshal,
+  mkfile,
+  scratch,
+  toJSONValue,
+  type JSONValue,
+  type OpKind,
+  type State,
+} from '../../../llb/index.ts';
 import { diffEnv, diffOps, isRead, readsOf } from '../../../cli/explain/index.ts';
 
 /** The JSON of the last op of `kind` in the state's definition (the one closest to the result). */
@@ -41,7 +55,13 @@ describe('diffOps: exec', () => {
   });
 
   it('lists several env changes, the rest as "and N more"', () => {
-    expect(diffEnv(['A=1', 'B=1', 'C=1', 'D=1', 'E=1'], ['A=2', 'B=2', 'C=2', 'D=2'])).toEqual(['ENV A changed', 'ENV B changed', 'ENV C changed', 'ENV D changed', 'ENV E removed']);
+    expect(diffEnv(['A=1', 'B=1', 'C=1', 'D=1', 'E=1'], ['A=2', 'B=2', 'C=2', 'D=2'])).toEqual([
+      'ENV A changed',
+      'ENV B changed',
+      'ENV C changed',
+      'ENV D changed',
+      'ENV E removed',
+    ]);
     const p = run(base.env({ A: '1', B: '1', C: '1', D: '1' }), 'make');
     const c = run(base.env({ A: '2', B: '2', C: '2', D: '2' }), 'make');
     expect(diffOps(p, c)).toBe('ENV A changed, ENV B changed, ENV C changed and 1 more');

@@ -16,7 +16,10 @@ afterAll(async () => {
 
 function program(cmd: string) {
   const ctx = local('src', { include: ['app/**'], exclude: ['**/*.md'] });
-  return image('busybox').file(copy(ctx, 'app/', '/app')).run(['sh', '-c', cmd]).root();
+  return image('busybox')
+    .file(copy(ctx, 'app/', '/app'))
+    .run(['sh', '-c', cmd])
+    .root();
 }
 
 /** Reports as a solve would give them: everything ran (or as told). */
@@ -24,7 +27,13 @@ function reports(graph: ReturnType<typeof loadDefinitions>, status: (name: strin
   return new Map(
     graph.order.map((v) => [
       v.digest,
-      { digest: v.digest, name: v.name, status: status(v.name), definitionKeys: new Map(), inputs: v.inputs.map((i) => ({ digest: i.vertex.digest, index: i.index, key: undefined })) },
+      {
+        digest: v.digest,
+        name: v.name,
+        status: status(v.name),
+        definitionKeys: new Map(),
+        inputs: v.inputs.map((i) => ({ digest: i.vertex.digest, index: i.index, key: undefined })),
+      },
     ]),
   );
 }
@@ -80,8 +89,17 @@ describe('recordBuild', () => {
 });
 
 describe('matchVertices', () => {
-  const v = (digest: string, name: string, slot: string): VertexRecord =>
-    ({ digest: `sha256:${digest}`, name, slot, kind: 'exec', op: {}, ignoreCache: false, status: 'ran', definitionKeys: {}, inputs: [] });
+  const v = (digest: string, name: string, slot: string): VertexRecord => ({
+    digest: `sha256:${digest}`,
+    name,
+    slot,
+    kind: 'exec',
+    op: {},
+    ignoreCache: false,
+    status: 'ran',
+    definitionKeys: {},
+    inputs: [],
+  });
 
   it('pairs by digest, then name, then name without its step counter, then slot; each previous vertex once', () => {
     const prev = [v('a', '[1/3] FROM x', '#1 FROM'), v('b', '[2/3] RUN one', '#2 RUN'), v('c', '[3/3] RUN two', '#3 RUN')];

@@ -9,17 +9,24 @@ import { FakeTime } from './fake-timers.ts';
 // eslint-disable-next-line no-control-regex -- ANSI escapes are what it strips
 const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const plain = (s: string | undefined) => (s ?? '').replace(ansi, '');
-const lines = (s: string | undefined) => plain(s).split('\n').map((l) => l.trimEnd());
+const lines = (s: string | undefined) =>
+  plain(s)
+    .split('\n')
+    .map((l) => l.trimEnd());
 
 describe('ink progress view', () => {
   it('shows running steps with timers, byte progress and an output window', () => {
-    const state = reduceAll(initialProgressState({ now: T0 }), [
-      vertex(A, '[1/2] FROM docker.io/library/busybox', { started: T0 }),
-      status(A, 'sha256:0123456789ab', 1_048_576, T0 + 1200, { total: 2_097_152, started: T0 }),
-      vertex(B, '[2/2] RUN make', { started: T0 + 100 }),
-      log(B, T0 + 500, '1\n2\n3\n4\n5\n6\n7\npartial'),
-      vertex(C, '[3/3] RUN later'),
-    ], () => T0 + 2300);
+    const state = reduceAll(
+      initialProgressState({ now: T0 }),
+      [
+        vertex(A, '[1/2] FROM docker.io/library/busybox', { started: T0 }),
+        status(A, 'sha256:0123456789ab', 1_048_576, T0 + 1200, { total: 2_097_152, started: T0 }),
+        vertex(B, '[2/2] RUN make', { started: T0 + 100 }),
+        log(B, T0 + 500, '1\n2\n3\n4\n5\n6\n7\npartial'),
+        vertex(C, '[3/3] RUN later'),
+      ],
+      () => T0 + 2300,
+    );
     const { lastFrame } = render(h(ProgressView, { state, windowSize: 3, width: 100 }));
     const out = lines(lastFrame());
     expect(out[0]).toBe('[+] Building 2.3s (0/3)');
@@ -34,11 +41,11 @@ describe('ink progress view', () => {
   });
 
   it('moves finished steps above the live area with CACHED/ERROR/CANCELED prefixes, and marks FINISHED', () => {
-    const state = reduceAll(initialProgressState({ now: T0 }), [
-      vertex(A, 'base', { started: T0, completed: T0, cached: true }),
-      vertex(B, 'build', { started: T0, completed: T0 + 4000 }),
-      { type: 'done' },
-    ], () => T0 + 5000);
+    const state = reduceAll(
+      initialProgressState({ now: T0 }),
+      [vertex(A, 'base', { started: T0, completed: T0, cached: true }), vertex(B, 'build', { started: T0, completed: T0 + 4000 }), { type: 'done' }],
+      () => T0 + 5000,
+    );
     const out = lines(render(h(ProgressView, { state, width: 100 })).lastFrame()).filter((l) => l !== '');
     expect(out).toHaveLength(3);
     expect(out[0]).toMatch(/^ => CACHED base +0\.0s$/);
@@ -55,7 +62,18 @@ describe('ink progress view', () => {
 
   it('shows the failing step output and source lines after a failed build', () => {
     const state = reduceAll(initialProgressState({ now: T0 }), [
-      { type: 'source', vertex: B, sourceLines: { file: 'Dockerfile', lines: [{ number: 1, text: 'FROM busybox' }, { number: 2, text: 'RUN make' }], highlight: [2] } },
+      {
+        type: 'source',
+        vertex: B,
+        sourceLines: {
+          file: 'Dockerfile',
+          lines: [
+            { number: 1, text: 'FROM busybox' },
+            { number: 2, text: 'RUN make' },
+          ],
+          highlight: [2],
+        },
+      },
       vertex(B, '[2/2] RUN make', { started: T0 }),
       log(B, T0 + 20, 'make: *** No rule to make target\n'),
       vertex(B, '[2/2] RUN make', { started: T0, completed: T0 + 30, error: 'exit code: 2' }),

@@ -77,7 +77,15 @@ describe('plain progress', () => {
 
   it('repeats a progress row only after 5% more of the total, 5 s, or when it completes', async () => {
     const row = (current: number, at: number, completed?: number) => status(A, 'pull', current, at, { total: 1000, started: T0, completed });
-    const out = await run([vertex(A, 'download', { started: T0 }), row(0, T0), row(10, T0 + 100), row(60, T0 + 200), row(70, T0 + 5300), row(1000, T0 + 5400, T0 + 5400), row(1000, T0 + 5500, T0 + 5400)]);
+    const out = await run([
+      vertex(A, 'download', { started: T0 }),
+      row(0, T0),
+      row(10, T0 + 100),
+      row(60, T0 + 200),
+      row(70, T0 + 5300),
+      row(1000, T0 + 5400, T0 + 5400),
+      row(1000, T0 + 5500, T0 + 5400),
+    ]);
     expect(out.split('\n').filter((l) => l.startsWith('#1 pull'))).toEqual([
       '#1 pull 0B / 1000B',
       '#1 pull 60B / 1000B 0.2s',

@@ -64,11 +64,7 @@ describe('progress reducer', () => {
   });
 
   it('updates status rows in place by id, keeping first-seen order', () => {
-    const s = reduceAll(start(), [
-      status(A, 'layer1', 0, T0, { total: 100 }),
-      status(A, 'layer2', 5, T0),
-      status(A, 'layer1', 60, T0 + 10),
-    ]);
+    const s = reduceAll(start(), [status(A, 'layer1', 0, T0, { total: 100 }), status(A, 'layer2', 5, T0), status(A, 'layer1', 60, T0 + 10)]);
     const rows = s.vertices.get(A)!.statuses;
     expect(rows.map((r) => [r.id, r.current, r.total])).toEqual([
       ['layer1', 60, 100],
@@ -88,7 +84,11 @@ describe('progress reducer', () => {
   });
 
   it('marks steps still running as canceled when the build fails', () => {
-    let s: ProgressState = reduceAll(start(), [vertex(A, 'a', { started: T0 }), vertex(B, 'b', { started: T0, completed: T0 + 1, error: 'boom' }), vertex(C, 'c')]);
+    let s: ProgressState = reduceAll(start(), [
+      vertex(A, 'a', { started: T0 }),
+      vertex(B, 'b', { started: T0, completed: T0 + 1, error: 'boom' }),
+      vertex(C, 'c'),
+    ]);
     s = reduceProgress(s, { type: 'done', error: 'boom' }, T0 + 900);
     expect(s.done).toBe(true);
     expect(s.error).toBe('boom');

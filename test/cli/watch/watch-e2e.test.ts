@@ -17,10 +17,13 @@ describe('tsbuild build --watch', () => {
   it('rebuilds when a file the build reads changes, and not for one it ignores', async () => {
     const ctx = await mkdtemp(join(tmpdir(), 'watch-ctx-'));
     const out = await mkdtemp(join(tmpdir(), 'watch-out-'));
-    await writeFile(join(ctx, 'build.ts'), [
-      "import { copy, scratch, type BuildContext } from 'tsbuild';",
-      "export default (ctx: BuildContext) => scratch().file(copy(ctx.local('context', { include: ['app.txt'] }), 'app.txt', '/app.txt'));",
-    ].join('\n'));
+    await writeFile(
+      join(ctx, 'build.ts'),
+      [
+        "import { copy, scratch, type BuildContext } from 'tsbuild';",
+        "export default (ctx: BuildContext) => scratch().file(copy(ctx.local('context', { include: ['app.txt'] }), 'app.txt', '/app.txt'));",
+      ].join('\n'),
+    );
     await writeFile(join(ctx, 'app.txt'), 'one\n');
     await writeFile(join(ctx, 'other.txt'), 'x\n');
     let log = '';
@@ -52,10 +55,13 @@ describe('tsbuild build --watch', () => {
     const out = await mkdtemp(join(tmpdir(), 'watch-term-out-'));
     const root = await mkdtemp(join(tmpdir(), 'watch-root-'));
     onTestFinished(() => Promise.all([ctx, out, root].map((d) => rm(d, { recursive: true, force: true }))).then(() => {}));
-    await writeFile(join(ctx, 'build.ts'), [
-      "import { copy, scratch, type BuildContext } from 'tsbuild';",
-      "export default (ctx: BuildContext) => scratch().file(copy(ctx.local('context', { include: ['big.bin'] }), 'big.bin', '/big.bin'));",
-    ].join('\n'));
+    await writeFile(
+      join(ctx, 'build.ts'),
+      [
+        "import { copy, scratch, type BuildContext } from 'tsbuild';",
+        "export default (ctx: BuildContext) => scratch().file(copy(ctx.local('context', { include: ['big.bin'] }), 'big.bin', '/big.bin'));",
+      ].join('\n'),
+    );
     // Big enough that the build is still running when the signal comes.
     await writeFile(join(ctx, 'big.bin'), Buffer.alloc(64 * 1024 * 1024, 1));
     let log = '';

@@ -7,11 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readText, sleep, startWatch, waitFor, type WatchProcess } from './watch-process.ts';
 
-const program = (from: string) => [
-  "import { mkfile, scratch } from 'tsbuild';",
-  `import { v } from '${from}';`,
-  "export default scratch().file(mkfile('/out.txt', 0o644, v));",
-].join('\n');
+const program = (from: string) =>
+  ["import { mkfile, scratch } from 'tsbuild';", `import { v } from '${from}';`, "export default scratch().file(mkfile('/out.txt', 0o644, v));"].join('\n');
 
 describe('watch mode after a build program failed to load', () => {
   let w: WatchProcess | undefined;
@@ -41,11 +38,10 @@ describe('watch mode after a build program failed to load', () => {
   }
 
   it('rebuilds once an imported module with a syntax error is fixed', async () => {
-    await failThenFix(
-      { 'build.ts': program('./lib.ts'), 'lib.ts': "export const v = 'v1' +;\n" },
-      /lib\.ts:1: Expression expected/,
-      ['lib.ts', "export const v = 'v1';\n"],
-    );
+    await failThenFix({ 'build.ts': program('./lib.ts'), 'lib.ts': "export const v = 'v1' +;\n" }, /lib\.ts:1: Expression expected/, [
+      'lib.ts',
+      "export const v = 'v1';\n",
+    ]);
   });
 
   it('rebuilds once an imported module that throws at top level is fixed', async () => {
@@ -58,17 +54,13 @@ describe('watch mode after a build program failed to load', () => {
 
   it('rebuilds once a module imported two levels deep is fixed', async () => {
     await failThenFix(
-      { 'build.ts': program('./a.ts'), 'a.ts': "export { v } from './b.ts';\n", 'b.ts': "export const v: string = ;\n" },
+      { 'build.ts': program('./a.ts'), 'a.ts': "export { v } from './b.ts';\n", 'b.ts': 'export const v: string = ;\n' },
       /b\.ts:1: Expression expected/,
       ['b.ts', "export const v: string = 'v1';\n"],
     );
   });
 
   it('rebuilds once a module that the program imports but that does not exist yet is written', async () => {
-    await failThenFix(
-      { 'build.ts': program('./lib.ts') },
-      /Cannot find module .*lib\.ts/,
-      ['lib.ts', "export const v = 'v1';\n"],
-    );
+    await failThenFix({ 'build.ts': program('./lib.ts') }, /Cannot find module .*lib\.ts/, ['lib.ts', "export const v = 'v1';\n"]);
   });
 });

@@ -6,23 +6,36 @@ function manualTimers() {
   let next = 0;
   const pending = new Map<number, () => void>();
   const timers: Timers = {
-    set(fn) { const id = ++next; pending.set(id, fn); return id; },
-    clear(handle) { pending.delete(handle as number); },
+    set(fn) {
+      const id = ++next;
+      pending.set(id, fn);
+      return id;
+    },
+    clear(handle) {
+      pending.delete(handle as number);
+    },
   };
   return {
     timers,
-    get count() { return pending.size; },
-    fire() { const fns = [...pending.values()]; pending.clear(); for (const fn of fns) fn(); },
+    get count() {
+      return pending.size;
+    },
+    fire() {
+      const fns = [...pending.values()];
+      pending.clear();
+      for (const fn of fns) fn();
+    },
   };
 }
 
 /** Builds whose end the test decides. */
 function controllableBuilds() {
   const runs: { signal: AbortSignal; resolve: (v: number) => void; reject: (e: unknown) => void }[] = [];
-  const build = (signal: AbortSignal) => new Promise<number>((resolve, reject) => {
-    runs.push({ signal, resolve, reject });
-    signal.addEventListener('abort', () => reject(signal.reason));
-  });
+  const build = (signal: AbortSignal) =>
+    new Promise<number>((resolve, reject) => {
+      runs.push({ signal, resolve, reject });
+      signal.addEventListener('abort', () => reject(signal.reason));
+    });
   return { runs, build };
 }
 

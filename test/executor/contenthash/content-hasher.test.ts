@@ -34,7 +34,7 @@ beforeEach(async () => {
 });
 
 describe('checksum', () => {
-  it('is stable, a sha256 digest, and independent of the tree\'s location and of mtimes', async () => {
+  it("is stable, a sha256 digest, and independent of the tree's location and of mtimes", async () => {
     const a = await checksum(root);
     expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(await checksum(root)).toBe(a);

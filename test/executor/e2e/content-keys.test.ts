@@ -34,7 +34,10 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('content keys on %s',
   /** Two independent COPY steps, each followed by a RUN that reads what it copied. */
   function graph(): State {
     const ctx = local('ctx');
-    const a = image(BASE).file(copy(ctx, '/a.txt', '/a.txt'), { customName: 'COPY a' }).run(['/bin/sh', '-c', 'cat /a.txt > /ra'], { customName: 'RUN a' }).root();
+    const a = image(BASE)
+      .file(copy(ctx, '/a.txt', '/a.txt'), { customName: 'COPY a' })
+      .run(['/bin/sh', '-c', 'cat /a.txt > /ra'], { customName: 'RUN a' })
+      .root();
     const b = scratch().file(copy(ctx, '/b.txt', '/b.txt'), { customName: 'COPY b' });
     return merge([a, b], { customName: 'MERGE' });
   }
@@ -107,8 +110,9 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('content keys on %s',
   });
 
   test('file actions through the solver, with chown by name', async () => {
-    const s = image(BASE)
-      .file(mkdirAction('/data', 0o750, { chown: 'app:staff' }).mkfile('/data/f', 0o640, 'hello', { chown: 'app' }), { customName: 'FILES' });
+    const s = image(BASE).file(mkdirAction('/data', 0o750, { chown: 'app:staff' }).mkfile('/data/f', 0o640, 'hello', { chown: 'app' }), {
+      customName: 'FILES',
+    });
     const b = await build(h, s);
     const dir = await h.executor.readableDir(ok(b));
     try {

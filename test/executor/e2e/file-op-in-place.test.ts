@@ -60,7 +60,13 @@ describe.runIf(run)('file ops written in place on overlayfs', () => {
     ['mkfile in an existing directory', () => image(BASE).file(mkfile('/etc/generated.conf', 0o600, 'x=1\n', { chown: '7:8' }))],
     ['symlink in an existing directory', () => image(BASE).file(symlink('/bin/busybox', '/bin/linked'))],
     ['mkdir of a directory the base has', () => image(BASE).file(mkdir('/etc', 0o700, { makeParents: true }))],
-    ['mkdir of a directory an earlier step made', () => image(BASE).file(mkdir('/data', 0o755)).file(mkdir('/data', 0o700, { makeParents: true }))],
+    [
+      'mkdir of a directory an earlier step made',
+      () =>
+        image(BASE)
+          .file(mkdir('/data', 0o755))
+          .file(mkdir('/data', 0o700, { makeParents: true })),
+    ],
   ];
 
   for (const [name, state] of cases) {
@@ -70,7 +76,7 @@ describe.runIf(run)('file ops written in place on overlayfs', () => {
     });
   }
 
-  test('the merged view keeps the copied-up parent\'s metadata and contents', async () => {
+  test("the merged view keeps the copied-up parent's metadata and contents", async () => {
     const b = ok(await build(overlay, image(BASE).file(mkfile('/etc/generated.conf', 0o600, 'x=1\n'))));
     const dir = await overlay.executor.readableDir(b);
     try {

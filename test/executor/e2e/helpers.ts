@@ -82,7 +82,11 @@ export function tarOf(dir: string) {
 export async function busyboxImage(content: ContentStore): Promise<WrittenImage> {
   const dir = await busyboxRootfs();
   const layer = tarLayerSource(content, { openTar: () => tarOf(dir), description: 'busybox' });
-  return writeImage(content, { layers: [layer], config: { platform: hostPlatform(), config: { Env: ['PATH=/bin:/usr/bin'], Cmd: ['/bin/sh'] } } }, { compression: { type: 'gzip' } });
+  return writeImage(
+    content,
+    { layers: [layer], config: { platform: hostPlatform(), config: { Env: ['PATH=/bin:/usr/bin'], Cmd: ['/bin/sh'] } } },
+    { compression: { type: 'gzip' } },
+  );
 }
 
 /** Puts the busybox image in the local image store of `root` under `name`. */

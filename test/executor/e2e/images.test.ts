@@ -29,7 +29,11 @@ describe.runIf(run)('image sources', () => {
     const content = new ContentStore(join(scratchDir, 'content'));
     pushed = await busyboxImage(content);
     remote = `${reg.host}/tsb/busybox:1`;
-    await pushImage(new RegistryClient(), content, parseReference(remote), { descriptor: pushed.manifestDescriptor, manifest: pushed.manifest, bytes: pushed.manifestBytes });
+    await pushImage(new RegistryClient(), content, parseReference(remote), {
+      descriptor: pushed.manifestDescriptor,
+      manifest: pushed.manifest,
+      bytes: pushed.manifestBytes,
+    });
     h = await harness({ registry: { fetch: countingFetch } });
   }, 60_000);
   afterAll(async () => {

@@ -57,7 +57,9 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('RUN on %s', (snapsho
   });
 
   test('valid exit codes', async () => {
-    const s = image(BASE).run(['/bin/sh', '-c', 'echo done > /x; exit 7'], { validExitCodes: [0, 7] }).root();
+    const s = image(BASE)
+      .run(['/bin/sh', '-c', 'echo done > /x; exit 7'], { validExitCodes: [0, 7] })
+      .root();
     expect((await readOut(s, 'x')).trim()).toBe('done');
   });
 
@@ -65,7 +67,9 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('RUN on %s', (snapsho
     const b = await build(h, image(BASE).run(['/bin/sh', '-c', 'echo first-line; echo tail-line-xyz >&2; exit 3']).root());
     expect(b.outcome.ok).toBe(false);
     if (b.outcome.ok) return;
-    expect(b.outcome.failure.message).toContain('process "/bin/sh -c echo first-line; echo tail-line-xyz >&2; exit 3" did not complete successfully: exit code: 3');
+    expect(b.outcome.failure.message).toContain(
+      'process "/bin/sh -c echo first-line; echo tail-line-xyz >&2; exit 3" did not complete successfully: exit code: 3',
+    );
     expect(b.outcome.failure.message).toContain('tail-line-xyz');
     expect(b.logs).toContain('first-line');
   });
@@ -99,7 +103,12 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('RUN on %s', (snapsho
   });
 
   test('a missing secret fails before anything runs', async () => {
-    const b = await build(h, image(BASE).run(['/bin/true'], { mounts: [secret('nope', { required: true })] }).root());
+    const b = await build(
+      h,
+      image(BASE)
+        .run(['/bin/true'], { mounts: [secret('nope', { required: true })] })
+        .root(),
+    );
     expect(b.outcome.ok).toBe(false);
     if (!b.outcome.ok) expect(b.outcome.failure.message).toContain('secret "nope" was not given to the build');
     expect(b.ran).toEqual([]);
@@ -107,7 +116,9 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('RUN on %s', (snapsho
 
   test('a cache mount persists across builds and stays out of layers', async () => {
     const step = (n: number) =>
-      image(BASE).run(['/bin/sh', '-c', `echo ${n} >> /cache/log; cp /cache/log /seen`], { mounts: [cache('/cache', { id: `c-${snapshotter}` })] }).root();
+      image(BASE)
+        .run(['/bin/sh', '-c', `echo ${n} >> /cache/log; cp /cache/log /seen`], { mounts: [cache('/cache', { id: `c-${snapshotter}` })] })
+        .root();
     await readOut(step(1), 'seen');
     await h.reopen({ secrets: { token: { file: secretFile } } });
     const seen = await readOut(step(2), 'seen');
@@ -120,7 +131,9 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('RUN on %s', (snapsho
   });
 
   test('tmpfs leaves nothing behind', async () => {
-    const s = image(BASE).run(['/bin/sh', '-c', 'echo x > /scratchpad/file && echo ok > /marker'], { mounts: [tmpfs('/scratchpad')] }).root();
+    const s = image(BASE)
+      .run(['/bin/sh', '-c', 'echo x > /scratchpad/file && echo ok > /marker'], { mounts: [tmpfs('/scratchpad')] })
+      .root();
     const b = await build(h, s);
     const layers = await h.executor.layersOf(ok(b));
     const names = (await tarEntries(layers[layers.length - 1]!.openTar())).map((e) => e.name);
@@ -133,12 +146,18 @@ describe.runIf(run).each(['overlayfs', 'native'] as const)('RUN on %s', (snapsho
     const started = Date.now();
     // A duration of its own, so that other builds' sleeps on the machine are not mistaken for it.
     const sleep = `sleep ${600 + Math.floor(Math.random() * 9000)}`;
-    const b = await build(h, image(BASE).run(['/bin/sh', '-c', `echo started-now; ${sleep}`]).root(), {
-      signal: ac.signal,
-      onEvent: (e) => {
-        if (e.type === 'log' && Buffer.from(e.data).toString().includes('started-now')) ac.abort(new Error('stop'));
+    const b = await build(
+      h,
+      image(BASE)
+        .run(['/bin/sh', '-c', `echo started-now; ${sleep}`])
+        .root(),
+      {
+        signal: ac.signal,
+        onEvent: (e) => {
+          if (e.type === 'log' && Buffer.from(e.data).toString().includes('started-now')) ac.abort(new Error('stop'));
+        },
       },
-    });
+    );
     expect(b.outcome.ok).toBe(false);
     if (!b.outcome.ok) expect(b.outcome.failure.reason).toBe('canceled');
     expect(Date.now() - started).toBeLessThan(30_000);

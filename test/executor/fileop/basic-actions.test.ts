@@ -15,7 +15,10 @@ function act(a: Omit<FileAction, 'input' | 'secondaryInput' | 'output'>): FileAc
 }
 
 async function failure(p: Promise<unknown>): Promise<FileOpError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(FileOpError);
   return err as FileOpError;
 }

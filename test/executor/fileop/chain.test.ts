@@ -8,10 +8,23 @@ import { cleanupTemp, makeTree, run, snapshotTree, tempDir } from './helpers.ts'
 afterAll(cleanupTemp);
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const mkdir = (path: string, input: number, output = -1): FileAction => ({ input, secondaryInput: -1, output, mkdir: { path, mode: 0o755, makeParents: true, timestamp: -1 } });
-const mkfile = (path: string, data: string, input: number, output = -1): FileAction => ({ input, secondaryInput: -1, output, mkfile: { path, mode: 0o644, data: enc(data), timestamp: -1 } });
+const mkdir = (path: string, input: number, output = -1): FileAction => ({
+  input,
+  secondaryInput: -1,
+  output,
+  mkdir: { path, mode: 0o755, makeParents: true, timestamp: -1 },
+});
+const mkfile = (path: string, data: string, input: number, output = -1): FileAction => ({
+  input,
+  secondaryInput: -1,
+  output,
+  mkfile: { path, mode: 0o644, data: enc(data), timestamp: -1 },
+});
 const copy = (src: string, dest: string, input: number, secondaryInput: number, output = -1): FileAction => ({
-  input, secondaryInput, output, copy: { src, dest, mode: -1, timestamp: -1, createDestPath: true, dirCopyContents: true },
+  input,
+  secondaryInput,
+  output,
+  copy: { src, dest, mode: -1, timestamp: -1, createDestPath: true, dirCopyContents: true },
 });
 
 describe('planFileActions', () => {
@@ -46,8 +59,15 @@ describe('applyFileActions chains', () => {
     ];
     await applyFileActions({ actions, inputs: [base, ctx], workDir: w, scratchDir: () => tempDir('scratch-') });
     expect(await snapshotTree(w)).toEqual({
-      VERSION: '-> /app/VERSION', app: '/', 'app/VERSION': '1.0', 'app/src': '/', 'app/src/main.c': 'int main;', 'app/src/util.c': 'u',
-      etc: '/', 'etc/os': 'debian', tmp: '/',
+      VERSION: '-> /app/VERSION',
+      app: '/',
+      'app/VERSION': '1.0',
+      'app/src': '/',
+      'app/src/main.c': 'int main;',
+      'app/src/util.c': 'u',
+      etc: '/',
+      'etc/os': 'debian',
+      tmp: '/',
     });
     expect(await snapshotTree(base)).toEqual({ etc: '/', 'etc/os': 'debian', tmp: '/', 'tmp/junk': 'j' });
   });
@@ -55,10 +75,7 @@ describe('applyFileActions chains', () => {
   it('builds a copy source made by another action of the same op on the side', async () => {
     // action 0 makes a tree on scratch; action 1 copies from it into the base.
     const w = await tempDir('work-');
-    const actions: FileAction[] = [
-      mkfile('/generated.txt', 'gen', -1),
-      copy('/generated.txt', '/out/', 0, 1, 0),
-    ];
+    const actions: FileAction[] = [mkfile('/generated.txt', 'gen', -1), copy('/generated.txt', '/out/', 0, 1, 0)];
     await run(w, actions, [w]);
     expect(await snapshotTree(w)).toEqual({ out: '/', 'out/generated.txt': 'gen' });
   });
@@ -78,7 +95,10 @@ describe('applyFileActions chains', () => {
 
   it('reports which action failed', async () => {
     const w = await tempDir('work-');
-    const err = await run(w, [mkdir('/a', 0), copy('/nope', '/a/', 1, 0, 0)], [w]).then(() => undefined, (e: unknown) => e);
+    const err = await run(w, [mkdir('/a', 0), copy('/nope', '/a/', 1, 0, 0)], [w]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FileOpError);
     expect(err).toMatchObject({ actionIndex: 1, kind: 'copy', code: 'not-found', message: '"/nope": not found' });
   });
@@ -87,7 +107,9 @@ describe('applyFileActions chains', () => {
     const w = await tempDir('work-');
     const ac = new AbortController();
     ac.abort();
-    await expect(applyFileActions({ actions: [mkfile('/f', 'x', 0, 0)], inputs: [w], workDir: w, scratchDir: () => tempDir(), signal: ac.signal })).rejects.toThrow();
+    await expect(
+      applyFileActions({ actions: [mkfile('/f', 'x', 0, 0)], inputs: [w], workDir: w, scratchDir: () => tempDir(), signal: ac.signal }),
+    ).rejects.toThrow();
     expect(await snapshotTree(w)).toEqual({});
   });
 });

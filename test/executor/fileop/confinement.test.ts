@@ -14,7 +14,7 @@ let outsideBefore: Record<string, string>;
 let passwdBefore: { text: string; mtime: number };
 
 beforeEach(async () => {
-  outside = await makeTree(await tempDir('outside-'), { 'sentinel': 'untouched', 'dir/keep': 'k' });
+  outside = await makeTree(await tempDir('outside-'), { sentinel: 'untouched', 'dir/keep': 'k' });
   outsideBefore = await snapshotTree(outside);
   passwdBefore = { text: await readFile('/etc/passwd', 'utf8'), mtime: (await stat('/etc/passwd')).mtimeMs };
 });
@@ -30,8 +30,8 @@ async function hostileTree(): Promise<string> {
   const w = await tempDir('work-');
   const up = relative(w, outside); // ../fileop-outside-xxx
   return makeTree(w, {
-    'abs': { link: outside },
-    'rel': { link: up },
+    abs: { link: outside },
+    rel: { link: up },
     'deep/rel': { link: `../../../../../../../../${outside}` },
     'etc-link': { link: '/etc' },
     'passwd-link': { link: '/etc/passwd' },
@@ -96,11 +96,17 @@ describe('destination symlinks pointing outside are confined', () => {
 describe('source symlinks pointing outside are confined', () => {
   it('reads through links inside the source root only', async () => {
     const s = await makeTree(await tempDir('src-'), {
-      'out': { link: outside }, 'hostpasswd': { link: '/etc/passwd' }, 'up': { link: '../../../..' }, 'etc/passwd': 'src passwd',
+      out: { link: outside },
+      hostpasswd: { link: '/etc/passwd' },
+      up: { link: '../../../..' },
+      'etc/passwd': 'src passwd',
     });
     const w = await tempDir('work-');
     const inputs = [w, s];
-    const err = await run(w, [copyAction('/out/sentinel', '/s')], inputs).then(() => undefined, (e: unknown) => e as Error);
+    const err = await run(w, [copyAction('/out/sentinel', '/s')], inputs).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err?.message).toBe('"/out/sentinel": not found');
     await run(w, [copyAction('/hostpasswd', '/p', { followSymlink: true })], inputs);
     expect(await readFile(join(w, 'p'), 'utf8')).toBe('src passwd');
@@ -112,7 +118,16 @@ describe('source symlinks pointing outside are confined', () => {
     await run(w, [copyAction('/out/*', '/none/', { allowWildcard: true, allowEmptyWildcard: true, createDestPath: true, followSymlink: true })], inputs);
     expect(await snapshotTree(w)).not.toHaveProperty('none');
     expect(Object.keys(await snapshotTree(join(w, 'all'))).sort()).toEqual([
-      'bin', 'bin/sh', 'etc', 'etc/passwd', 'up', 'up/bin', 'up/bin/sh', 'up/etc', 'up/etc/passwd', 'up/up',
+      'bin',
+      'bin/sh',
+      'etc',
+      'etc/passwd',
+      'up',
+      'up/bin',
+      'up/bin/sh',
+      'up/etc',
+      'up/etc/passwd',
+      'up/up',
     ]);
   });
 });

@@ -17,7 +17,10 @@ async function setup(src: Parameters<typeof makeTree>[1], dst: Parameters<typeof
 }
 
 async function failure(p: Promise<unknown>): Promise<FileOpError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(FileOpError);
   return err as FileOpError;
 }
@@ -47,8 +50,15 @@ describe('copy placement (Docker COPY rules)', () => {
     await run(w, [copyAction('/d', '/new')], inputs);
     await run(w, [copyAction('/d', '/have')], inputs);
     expect(await snapshotTree(w)).toEqual({
-      have: '/', 'have/d': '/', 'have/d/sub': '/', 'have/d/sub/y': '2', 'have/d/x': '1',
-      new: '/', 'new/sub': '/', 'new/sub/y': '2', 'new/x': '1',
+      have: '/',
+      'have/d': '/',
+      'have/d/sub': '/',
+      'have/d/sub/y': '2',
+      'have/d/x': '1',
+      new: '/',
+      'new/sub': '/',
+      'new/sub/y': '2',
+      'new/x': '1',
     });
   });
 
@@ -57,8 +67,15 @@ describe('copy placement (Docker COPY rules)', () => {
     await run(w, [copyAction('/d', '/have', { dirCopyContents: true })], inputs);
     await run(w, [copyAction('/d/', '/fresh', { dirCopyContents: true })], inputs);
     expect(await snapshotTree(w)).toEqual({
-      fresh: '/', 'fresh/sub': '/', 'fresh/sub/y': '2', 'fresh/x': '1',
-      have: '/', 'have/old': 'o', 'have/sub': '/', 'have/sub/y': '2', 'have/x': '1',
+      fresh: '/',
+      'fresh/sub': '/',
+      'fresh/sub/y': '2',
+      'fresh/x': '1',
+      have: '/',
+      'have/old': 'o',
+      'have/sub': '/',
+      'have/sub/y': '2',
+      'have/x': '1',
     });
   });
 
@@ -132,9 +149,15 @@ describe('copy sources', () => {
 
   it('checks requiredPaths relative to the copied source (COPY --parents src/./lib/a.ts)', async () => {
     const { w, inputs } = await setup({ 'src/lib/a.ts': 'a', 'src/lib/c.ts': 'c' });
-    await run(w, [copyAction('/src', '/app/', { dirCopyContents: true, createDestPath: true, includePatterns: ['lib/a.ts'], requiredPaths: ['lib/a.ts'] })], inputs);
+    await run(
+      w,
+      [copyAction('/src', '/app/', { dirCopyContents: true, createDestPath: true, includePatterns: ['lib/a.ts'], requiredPaths: ['lib/a.ts'] })],
+      inputs,
+    );
     expect(await snapshotTree(w)).toEqual({ app: '/', 'app/lib': '/', 'app/lib/a.ts': 'a' });
-    const err = await failure(run(w, [copyAction('/src', '/app/', { dirCopyContents: true, includePatterns: ['lib/b.ts'], requiredPaths: ['lib/b.ts'] })], inputs));
+    const err = await failure(
+      run(w, [copyAction('/src', '/app/', { dirCopyContents: true, includePatterns: ['lib/b.ts'], requiredPaths: ['lib/b.ts'] })], inputs),
+    );
     expect(err.message).toBe('"/src/lib/b.ts": not found');
   });
 
@@ -147,15 +170,32 @@ describe('copy sources', () => {
 
   it('filters with include and exclude patterns, creating directories only for matches', async () => {
     const { w, inputs } = await setup({
-      'main.go': 'm', 'util.go': 'u', 'README.md': 'r', 'pkg/a/x.go': 'x', 'pkg/a/x_test.go': 't',
-      'pkg/b/notes.txt': 'n', 'vendor/v.go': 'v',
+      'main.go': 'm',
+      'util.go': 'u',
+      'README.md': 'r',
+      'pkg/a/x.go': 'x',
+      'pkg/a/x_test.go': 't',
+      'pkg/b/notes.txt': 'n',
+      'vendor/v.go': 'v',
     });
-    await run(w, [copyAction('/', '/app/', {
-      createDestPath: true, dirCopyContents: true,
-      includePatterns: ['*.go', 'pkg/**/*.go'], excludePatterns: ['**/*_test.go', 'util.go'],
-    })], inputs);
+    await run(
+      w,
+      [
+        copyAction('/', '/app/', {
+          createDestPath: true,
+          dirCopyContents: true,
+          includePatterns: ['*.go', 'pkg/**/*.go'],
+          excludePatterns: ['**/*_test.go', 'util.go'],
+        }),
+      ],
+      inputs,
+    );
     expect(await snapshotTree(w)).toEqual({
-      app: '/', 'app/main.go': 'm', 'app/pkg': '/', 'app/pkg/a': '/', 'app/pkg/a/x.go': 'x',
+      app: '/',
+      'app/main.go': 'm',
+      'app/pkg': '/',
+      'app/pkg/a': '/',
+      'app/pkg/a/x.go': 'x',
     });
   });
 
@@ -163,7 +203,11 @@ describe('copy sources', () => {
     const { w, inputs } = await setup({ 'node_modules/a/i.js': 'a', 'node_modules/keep/k.js': 'k', 'src/s.js': 's' });
     await run(w, [copyAction('/', '/', { dirCopyContents: true, excludePatterns: ['node_modules', '!node_modules/keep'] })], inputs);
     expect(await snapshotTree(w)).toEqual({
-      node_modules: '/', 'node_modules/keep': '/', 'node_modules/keep/k.js': 'k', src: '/', 'src/s.js': 's',
+      node_modules: '/',
+      'node_modules/keep': '/',
+      'node_modules/keep/k.js': 'k',
+      src: '/',
+      'src/s.js': 's',
     });
   });
 
@@ -184,10 +228,17 @@ describe('copy sources', () => {
 
   it('lists what a copy reads, after wildcards and filters', async () => {
     const s = await makeTree(await tempDir(), {
-      'a.txt': '', 'b.txt': '', 'c.md': '', 'd/x.go': '', 'd/y.txt': '', 'd/sub/z.go': '', 'link': { link: 'd' },
+      'a.txt': '',
+      'b.txt': '',
+      'c.md': '',
+      'd/x.go': '',
+      'd/y.txt': '',
+      'd/sub/z.go': '',
+      link: { link: 'd' },
     });
     expect(await selectCopySources(s, { src: '/*.txt', allowWildcard: true })).toMatchObject([
-      { path: '/a.txt', resolved: '/a.txt', kind: 'file' }, { path: '/b.txt', resolved: '/b.txt', kind: 'file' },
+      { path: '/a.txt', resolved: '/a.txt', kind: 'file' },
+      { path: '/b.txt', resolved: '/b.txt', kind: 'file' },
     ]);
     const [dir] = await selectCopySources(s, { src: '/d', includePatterns: ['**/*.go'] });
     expect(dir).toMatchObject({ path: '/d', kind: 'directory', entries: ['sub', 'sub/z.go', 'x.go'] });
@@ -243,7 +294,10 @@ describe('copy metadata', () => {
     await run(w, [copyAction('/top', '/asLink')], inputs);
     await run(w, [copyAction('/top', '/followed', { followSymlink: true })], inputs);
     expect(await snapshotTree(w)).toEqual({
-      asLink: '-> real', followed: '/', 'followed/f': 'x', 'followed/inner': '-> /etc/passwd',
+      asLink: '-> real',
+      followed: '/',
+      'followed/f': 'x',
+      'followed/inner': '-> /etc/passwd',
     });
   });
 
@@ -261,13 +315,23 @@ describe('copy metadata', () => {
     const seen: string[] = [];
     const { applyFileActions } = await import('../../../executor/fileop/index.ts');
     await applyFileActions({
-      actions: [copyAction('/d', '/d')], inputs, workDir: w, scratchDir: () => tempDir(),
-      onSourceFile: (input, p) => { seen.push(`${input}:${p}`); },
+      actions: [copyAction('/d', '/d')],
+      inputs,
+      workDir: w,
+      scratchDir: () => tempDir(),
+      onSourceFile: (input, p) => {
+        seen.push(`${input}:${p}`);
+      },
     });
     expect(seen.sort()).toEqual(['1:/d/a', '1:/d/b']);
     const err = await applyFileActions({
-      actions: [copyAction('/d', '/e')], inputs, workDir: w, scratchDir: () => tempDir(),
-      onSourceFile: () => { throw new FileOpError('io', 'file /d/a changed while copying'); },
+      actions: [copyAction('/d', '/e')],
+      inputs,
+      workDir: w,
+      scratchDir: () => tempDir(),
+      onSourceFile: () => {
+        throw new FileOpError('io', 'file /d/a changed while copying');
+      },
     }).catch((e: unknown) => e);
     expect((err as Error).message).toBe('file /d/a changed while copying');
   });

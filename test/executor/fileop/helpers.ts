@@ -50,7 +50,12 @@ export async function snapshotTree(root: string): Promise<Record<string, string>
   return out;
 }
 
-export function copyAction(src: string, dest: string, opts: Partial<FileActionCopy> = {}, io: { input?: number; secondaryInput?: number; output?: number } = {}): FileAction {
+export function copyAction(
+  src: string,
+  dest: string,
+  opts: Partial<FileActionCopy> = {},
+  io: { input?: number; secondaryInput?: number; output?: number } = {},
+): FileAction {
   return {
     input: io.input ?? 0,
     secondaryInput: io.secondaryInput ?? 1,

@@ -30,8 +30,14 @@ describe('wildcards', () => {
 
   it('expands against a tree, sorted, a matching directory being one match', async () => {
     const root = await makeTree(await tempDir(), {
-      'src/b.txt': '', 'src/a.txt': '', 'src/c.md': '', 'src/d.txt/inner.txt': '',
-      'src/sub/x.go': '', 'src/sub2/x.go': '', 'src/sub2/y.go': '', 'lnk': { link: '/src' },
+      'src/b.txt': '',
+      'src/a.txt': '',
+      'src/c.md': '',
+      'src/d.txt/inner.txt': '',
+      'src/sub/x.go': '',
+      'src/sub2/x.go': '',
+      'src/sub2/y.go': '',
+      lnk: { link: '/src' },
     });
     expect(await resolveWildcards(root, '/src/*.txt', false)).toEqual(['/src/a.txt', '/src/b.txt', '/src/d.txt']);
     expect(await resolveWildcards(root, '/src/*/x.go', false)).toEqual(['/src/sub/x.go', '/src/sub2/x.go']);

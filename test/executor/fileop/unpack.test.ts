@@ -22,13 +22,25 @@ async function archiveSource(name: string, flag: string): Promise<string> {
 }
 
 describe.runIf(runs)('archive sources are unpacked with attemptUnpackDockerCompatibility', () => {
-  for (const [name, flag] of [['a.tar', ''], ['a.tar.gz', '-z'], ['a.tgz.renamed', '-z'], ['a.tar.bz2', '-j'], ['a.tar.xz', '-J'], ['a.tar.zst', '--zstd']] as const) {
+  for (const [name, flag] of [
+    ['a.tar', ''],
+    ['a.tar.gz', '-z'],
+    ['a.tgz.renamed', '-z'],
+    ['a.tar.bz2', '-j'],
+    ['a.tar.xz', '-J'],
+    ['a.tar.zst', '--zstd'],
+  ] as const) {
     it(`extracts ${name}`, async () => {
       const src = await archiveSource(name, flag);
       const w = await tempDir('work-');
       await run(w, [copyAction(`/${name}`, '/opt/', { attemptUnpackDockerCompatibility: true, createDestPath: true })], [w, src]);
       expect(await snapshotTree(w)).toEqual({
-        opt: '/', 'opt/pkg': '/', 'opt/pkg/README': 'read me', 'opt/pkg/bin': '/', 'opt/pkg/bin/tool': '#!/bin/sh', 'opt/pkg/link': '-> README',
+        opt: '/',
+        'opt/pkg': '/',
+        'opt/pkg/README': 'read me',
+        'opt/pkg/bin': '/',
+        'opt/pkg/bin/tool': '#!/bin/sh',
+        'opt/pkg/link': '-> README',
       });
       expect((await stat(join(w, 'opt/pkg/bin/tool'))).mode & 0o7777).toBe(0o755);
       expect((await stat(join(w, 'opt/pkg/README'))).mtimeMs).toBe(1_000_000_000_000);
@@ -78,7 +90,11 @@ t.close()
     await run(w, [copyAction('/a.tar', '/keep/', { attemptUnpackDockerCompatibility: true, createDestPath: true })], [w, src]);
     const kept = await stat(join(w, 'keep/pkg/README'));
     expect([kept.uid, kept.gid]).toEqual([1234, 5678]);
-    await run(w, [copyAction('/a.tar', '/own/', { attemptUnpackDockerCompatibility: true, createDestPath: true, owner: { user: { byID: 42 }, group: { byID: 43 } } })], [w, src]);
+    await run(
+      w,
+      [copyAction('/a.tar', '/own/', { attemptUnpackDockerCompatibility: true, createDestPath: true, owner: { user: { byID: 42 }, group: { byID: 43 } } })],
+      [w, src],
+    );
     for (const p of ['own', 'own/pkg', 'own/pkg/README', 'own/pkg/bin/tool']) {
       const st = await lstat(join(w, p));
       expect([st.uid, st.gid], p).toEqual([42, 43]);

@@ -29,7 +29,9 @@ describe('build locks', () => {
     const release = await acquireBuildLock(root);
     await expect(acquirePruneLock(root)).rejects.toThrow(PruneLockedError);
     // The refused prune left no lock behind: a second build does not wait.
-    await (await acquireBuildLock(root, { onWait: () => expect.fail('waited') }))();
+    await (
+      await acquireBuildLock(root, { onWait: () => expect.fail('waited') })
+    )();
     const forced = await acquirePruneLock(root, true);
     expect(forced.builds).toHaveLength(1);
     await forced.release();

@@ -12,7 +12,9 @@ export { harness, build, ok, type Harness };
 
 /** A two-step chain (mkdir then a file) and a merge with a second independent branch. */
 export function appGraph(tag: string, payload = `payload ${tag}\n`): State {
-  const a = scratch().file(mkdir('/app', 0o755), { customName: `mkdir ${tag}` }).file(mkfile('/app/data.txt', 0o644, payload), { customName: `write ${tag}` });
+  const a = scratch()
+    .file(mkdir('/app', 0o755), { customName: `mkdir ${tag}` })
+    .file(mkfile('/app/data.txt', 0o644, payload), { customName: `write ${tag}` });
   const b = scratch().file(mkfile(`/b-${tag}.txt`, 0o644, `b ${tag}\n`), { customName: `branch ${tag}` });
   return merge([a, b], { customName: `merge ${tag}` });
 }

@@ -11,7 +11,9 @@ const IMAGE = 'tsbuild.test/gc-killed:1';
 
 /** Runs the child until it pauses at the point, then SIGKILLs it; false if it never got there. */
 function pruneKilledAt(root: string, kind: string, nth: number): Promise<boolean> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'prune-child.ts'), root, kind, String(nth), 'native'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'prune-child.ts'), root, kind, String(nth), 'native'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {

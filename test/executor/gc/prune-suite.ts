@@ -86,7 +86,10 @@ export function pruneSuite(snapshotter: SnapshotterName): void {
       const danglingKey = parseCacheKey(`sha256:${'ab'.repeat(32)}`) as CacheKey;
       await store.put([{ key: danglingKey, resultId: 'r-000000000000000000000000' }]);
       store.close();
-      await writeFile(join(root, 'refs', 'r-111111111111111111111111.json'), JSON.stringify({ v: 1, id: 'r-111111111111111111111111', source: { kind: 'empty' }, layers: [], created: new Date().toISOString() }));
+      await writeFile(
+        join(root, 'refs', 'r-111111111111111111111111.json'),
+        JSON.stringify({ v: 1, id: 'r-111111111111111111111111', source: { kind: 'empty' }, layers: [], created: new Date().toISOString() }),
+      );
 
       const r = await prune(root);
       expect(r.removedRecords).toBe(1);

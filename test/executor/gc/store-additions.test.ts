@@ -34,7 +34,7 @@ describe('store additions', () => {
     expect(hit.lastUsed).toBeGreaterThan(old);
     expect((await s.list())[0]!.lastUsed).toBe(hit.lastUsed);
     s.compact();
-    expect((await s.list())).toHaveLength(1);
+    expect(await s.list()).toHaveLength(1);
     s.close();
   });
 

@@ -39,7 +39,13 @@ describe('linkFromPrevious', () => {
   });
 
   const place = (m: CopyMemo, over: Partial<{ digest: string; meta: TargetMeta; prevDir: string }> = {}) =>
-    linkFromPrevious(m, over.prevDir ?? prevDir, { rel: '/ctx/f.txt', target: join(newDir, 'ctx', 'f.txt'), st: src, meta: over.meta ?? meta, digest: over.digest ?? DIGEST });
+    linkFromPrevious(m, over.prevDir ?? prevDir, {
+      rel: '/ctx/f.txt',
+      target: join(newDir, 'ctx', 'f.txt'),
+      st: src,
+      meta: over.meta ?? meta,
+      digest: over.digest ?? DIGEST,
+    });
 
   test('links the same file', async () => {
     expect(place(memo)).toBe(true);

@@ -33,7 +33,9 @@ describe('exec key payload', () => {
 
 describe('file key payload', () => {
   test('a copy from an input keeps only the base name of its source', () => {
-    const p = JSON.stringify(fileKeyPayload([{ input: 0, secondaryInput: 1, output: 0, copy: { src: '/deep/path/file.txt', dest: '/x', includePatterns: ['*.txt'] } }], 2));
+    const p = JSON.stringify(
+      fileKeyPayload([{ input: 0, secondaryInput: 1, output: 0, copy: { src: '/deep/path/file.txt', dest: '/x', includePatterns: ['*.txt'] } }], 2),
+    );
     expect(p).toContain('"src":"file.txt"');
     expect(p).not.toContain('deep/path');
     expect(p).not.toContain('*.txt');

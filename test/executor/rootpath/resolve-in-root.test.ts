@@ -10,15 +10,15 @@ async function fixture(): Promise<string> {
   return makeTree(root, {
     'a/b/file': 'x',
     'abs-etc': { link: '/etc' },
-    'up': { link: '../../..' },
+    up: { link: '../../..' },
     'up-etc': { link: '../../../../etc/passwd' },
     'rel-b': { link: 'a/b' },
     'a/b/back': { link: '../..' },
-    'chain1': { link: 'chain2' },
-    'chain2': { link: '/a/b' },
-    'loop1': { link: 'loop2' },
-    'loop2': { link: 'loop1' },
-    'dangling': { link: '/nowhere/deep' },
+    chain1: { link: 'chain2' },
+    chain2: { link: '/a/b' },
+    loop1: { link: 'loop2' },
+    loop2: { link: 'loop1' },
+    dangling: { link: '/nowhere/deep' },
     'etc/passwd': 'root-in-tree',
   });
 }

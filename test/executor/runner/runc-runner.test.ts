@@ -3,14 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CrunRunner,
-  ProcessFailedError,
-  RunCanceledError,
-  RuncRunner,
-  RunnerStartError,
-  RunnerUnavailableError,
-} from '../../../executor/runner/index.ts';
+import { CrunRunner, ProcessFailedError, RunCanceledError, RuncRunner, RunnerStartError, RunnerUnavailableError } from '../../../executor/runner/index.ts';
 import { requirePrereqs } from '../../support/require-root.ts';
 import { capture, copiedRootfs, overlayRootfs, removeTempDirs, runcList, tempDir } from './helpers.ts';
 
@@ -120,7 +113,7 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
     expect(dflt.stdout).toBe('tsbuild\n');
   });
 
-  it('has Docker\'s default capabilities and a read-only /sys', async () => {
+  it("has Docker's default capabilities and a read-only /sys", async () => {
     const r = await capture(runner, {
       rootfs: await overlayRootfs(),
       process: { args: ['sh', '-c', 'grep CapEff /proc/self/status; touch /sys/x 2>/dev/null && echo sys-writable || echo sys-ro'] },
@@ -212,7 +205,7 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
     expect(readdirSync(join(rootfs.upperdir, 'etc'))).toEqual([]);
   });
 
-  it('runs a named user\'s step on an overlay mounted on the host, and unmounts it after', async () => {
+  it("runs a named user's step on an overlay mounted on the host, and unmounts it after", async () => {
     const rootfs = await overlayRootfs();
     const r = await capture(runner, { rootfs, process: { args: ['sh', '-c', 'id -un; mkdir -p /home/app/x'], user: 'app' } });
     expect(r.error).toBeUndefined();
@@ -222,7 +215,7 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
     expect(hostMounts).not.toContain(stateDir);
   });
 
-  it('writes an overlay rootfs\'s changes to its upperdir only', async () => {
+  it("writes an overlay rootfs's changes to its upperdir only", async () => {
     const rootfs = await overlayRootfs();
     const r = await capture(runner, { rootfs, process: { args: ['sh', '-c', 'echo hi > /new.txt && rm /bin/vi'] } });
     expect(r.error).toBeUndefined();
@@ -272,9 +265,13 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
   it('cleans what a crashed process left behind when the next runner starts', async () => {
     const crashState = await tempDir('crash');
     const rootfs = await overlayRootfs();
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures/crash-run.ts'), crashState, rootfs.lowerdirs[0]!, rootfs.upperdir, rootfs.workdir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'fixtures/crash-run.ts'), crashState, rootfs.lowerdirs[0]!, rootfs.upperdir, rootfs.workdir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (c: Buffer) => c.toString().includes('started') && resolve());
       child.on('exit', (code) => reject(new Error(`crash fixture exited early with ${code}`)));
@@ -296,7 +293,7 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
 });
 
 describe.runIf(requirePrereqs({ root: true, commands: ['crun'] }))('CrunRunner', () => {
-  it('runs with crun, or fails with the runtime\'s own reason', async () => {
+  it("runs with crun, or fails with the runtime's own reason", async () => {
     const runner = new CrunRunner({ stateDir: await tempDir('crun') });
     expect(runner.name).toBe('crun');
     const r = await capture(runner, { rootfs: await overlayRootfs(), process: { args: ['sh', '-c', 'echo via-crun'] } });

@@ -164,7 +164,7 @@ function suite(name: SnapshotterName, needsRoot: boolean) {
       expect(names2).toEqual(name === 'overlayfs' ? ['d/', 'd/.wh..wh..opq', 'd/fresh'] : ['d/', 'd/fresh']);
     });
 
-    it('unpacks a layer onto a parent through the parent\'s symlinks and keeps its dir metadata', async () => {
+    it("unpacks a layer onto a parent through the parent's symlinks and keeps its dir metadata", async () => {
       const base = await build('usr-0', undefined, async (r) => {
         await mkdir(join(r, 'usr', 'lib'), { recursive: true });
         await symlink('usr/lib', join(r, 'lib'));
@@ -282,7 +282,12 @@ function suite(name: SnapshotterName, needsRoot: boolean) {
       const g = headers.find((h) => h.name === 'g');
       expect(g?.type).toBe('hardlink');
       expect(g?.linkname).toBe('f');
-      expect(headers.find((h) => h.name === 'f')?.xattrs.get('user.note')?.toString('hex')).toBe('00ff10');
+      expect(
+        headers
+          .find((h) => h.name === 'f')
+          ?.xattrs.get('user.note')
+          ?.toString('hex'),
+      ).toBe('00ff10');
       expect(headers.find((h) => h.name === 'owned')).toMatchObject({ uid: 1234, gid: 5678, mode: 0o2750 });
 
       const copy = (await tree.applyTar(tree.diff(base), undefined, 'meta-copy')).key;

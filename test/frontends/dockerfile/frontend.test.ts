@@ -20,9 +20,7 @@ function fakeContext(files: Record<string, string>, resolved: string[] = []): Fr
 
 describe('dockerignore', () => {
   it('parses patterns like Docker', () => {
-    expect(parseDockerignore('# c\n/node_modules\n  *.log  \n!keep.log\n./a/../b/\n\n.\n')).toEqual([
-      'node_modules', '*.log', '!keep.log', 'b',
-    ]);
+    expect(parseDockerignore('# c\n/node_modules\n  *.log  \n!keep.log\n./a/../b/\n\n.\n')).toEqual(['node_modules', '*.log', '!keep.log', 'b']);
   });
 });
 
@@ -65,7 +63,9 @@ describe('dockerfileFrontend', () => {
       platform: { os: 'linux', architecture: 'amd64' },
       noResolve: true,
     });
-    const names = Object.values(r.definition.metadata ?? {}).map((m) => m.description?.['llb.customname']).filter(Boolean);
+    const names = Object.values(r.definition.metadata ?? {})
+      .map((m) => m.description?.['llb.customname'])
+      .filter(Boolean);
     expect(names).toEqual(expect.arrayContaining(['[stage-1 1/3] FROM docker.io/library/alpine:latest', '[stage-1 2/3] WORKDIR /w', '[stage-1 3/3] RUN make']));
   });
 });

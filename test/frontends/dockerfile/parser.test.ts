@@ -36,7 +36,11 @@ describe('lines', () => {
   });
   it('records line ranges', () => {
     const ast = parseDockerfile('\n\nFROM a\n\nRUN x \\\n y\nCMD z\n');
-    expect(ast.instructions.map((n) => [n.startLine, n.endLine])).toEqual([[3, 3], [5, 6], [7, 7]]);
+    expect(ast.instructions.map((n) => [n.startLine, n.endLine])).toEqual([
+      [3, 3],
+      [5, 6],
+      [7, 7],
+    ]);
   });
   it('extracts flags, quotes removed, -- ends them', () => {
     expect(dump('FROM a\nCOPY --from="x y" --link -- --foo /b\n')).toBe('(from "a")\n(copy ["--from=x y" "--link"] "--foo" "/b")');
@@ -87,7 +91,10 @@ describe('heredocs', () => {
   it('handles several heredocs, quoted words, chomping and fds', () => {
     const ast = parseDockerfile('FROM a\nCOPY <<A <<"B" /dest\na\nA\nb $x\nB\nRUN 3<<-END cat\n\tz\n\tEND\n');
     const [, copy, run] = ast.instructions;
-    expect(copy?.heredocs.map((h) => [h.name, h.content, h.expand])).toEqual([['A', 'a\n', true], ['B', 'b $x\n', false]]);
+    expect(copy?.heredocs.map((h) => [h.name, h.content, h.expand])).toEqual([
+      ['A', 'a\n', true],
+      ['B', 'b $x\n', false],
+    ]);
     expect(run?.heredocs[0]).toMatchObject({ name: 'END', chomp: true, fileDescriptor: 3, content: '\tz\n' });
   });
   it('supports heredocs under ONBUILD', () => {
@@ -110,9 +117,7 @@ describe('errors', () => {
     expect(parseError('# only\n\n# comments\n').message).toBe('Dockerfile:3: file with no instructions');
   });
   it('rejects nested JSON and ENV without value', () => {
-    expect(parseError('FROM a\nCMD ["a", ["b"]]\n').message).toBe(
-      'Dockerfile:2: when using JSON array syntax, arrays must be comprised of strings only',
-    );
+    expect(parseError('FROM a\nCMD ["a", ["b"]]\n').message).toBe('Dockerfile:2: when using JSON array syntax, arrays must be comprised of strings only');
     expect(parseError('FROM a\nENV PATH\n').message).toBe('Dockerfile:2: ENV must have two arguments');
   });
 });

@@ -16,9 +16,7 @@ describe('variable expansion', () => {
     expect(() => w('${UNSET:?must be set}')).toThrow(/UNSET: must be set/);
   });
   it('trims prefixes and suffixes and replaces', () => {
-    expect(w('${PATHV#*/} ${PATHV##*/} ${PATHV%.*} ${PATHV%%.*}')).toBe(
-      'usr/local/bin/app.tar.gz app.tar.gz /usr/local/bin/app.tar /usr/local/bin/app',
-    );
+    expect(w('${PATHV#*/} ${PATHV##*/} ${PATHV%.*} ${PATHV%%.*}')).toBe('usr/local/bin/app.tar.gz app.tar.gz /usr/local/bin/app.tar /usr/local/bin/app');
     expect(w('${PATHV/local/opt} ${SP// /_}')).toBe('/usr/opt/bin/app.tar.gz x_y');
   });
   it('handles quotes and escapes', () => {

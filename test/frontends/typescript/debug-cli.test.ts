@@ -16,8 +16,14 @@ const tsbuild = (args: string[], input?: Uint8Array | string) => spawnSync(proce
 
 describe('tsbuild debug', () => {
   it('build-llb | dump-llb prints one JSON object per op, terminal last', () => {
-    const pipeline = execFileSync('sh', ['-c', `node ${bin} debug build-llb --platform linux/amd64 examples/hello/build.ts | node ${bin} debug dump-llb`], { cwd: repo, encoding: 'utf8' });
-    const ops = pipeline.trim().split('\n').map((l) => JSON.parse(l));
+    const pipeline = execFileSync('sh', ['-c', `node ${bin} debug build-llb --platform linux/amd64 examples/hello/build.ts | node ${bin} debug dump-llb`], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
+    const ops = pipeline
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ops.map((o) => o.kind)).toEqual(['source', 'exec', 'file', 'merge', 'terminal']);
     expect(ops[0].op.source.identifier).toBe('docker-image://docker.io/library/busybox:latest');
     expect(ops[1].metadata.description).toEqual({ 'llb.customname': 'write greeting' });
@@ -53,10 +59,12 @@ describe('tsbuild debug', () => {
     expect(t.stderr.toString()).toMatch(/^error: invalid LLB definition/);
   });
 
-  it('build-llb reports program errors at the user\'s line, and compiles Dockerfiles too', () => {
+  it("build-llb reports program errors at the user's line, and compiles Dockerfiles too", () => {
     const r = tsbuild(['debug', 'build-llb', 'test/frontends/typescript/fixtures/throws-in-function.ts']);
     expect(r.status).toBe(1);
-    expect(r.stderr.toString()).toBe('error: test/frontends/typescript/fixtures/throws-in-function.ts:5:15: dir("relative/path"): relative path, but the state has no working directory to resolve it against; use an absolute path such as "/relative/path"\n');
+    expect(r.stderr.toString()).toBe(
+      'error: test/frontends/typescript/fixtures/throws-in-function.ts:5:15: dir("relative/path"): relative path, but the state has no working directory to resolve it against; use an absolute path such as "/relative/path"\n',
+    );
     const missing = tsbuild(['debug', 'build-llb', 'Dockerfile']);
     expect(missing.status).toBe(1);
     expect(missing.stderr.toString()).toBe('error: cannot read Dockerfile: no such file\n');
@@ -67,7 +75,12 @@ describe('tsbuild debug', () => {
   });
 
   it('has --help for each subcommand', () => {
-    for (const args of [['debug', '--help'], ['debug', 'build-llb', '--help'], ['debug', 'dump-llb', '--help'], ['debug', 'dump-dockerfile', '--help']]) {
+    for (const args of [
+      ['debug', '--help'],
+      ['debug', 'build-llb', '--help'],
+      ['debug', 'dump-llb', '--help'],
+      ['debug', 'dump-dockerfile', '--help'],
+    ]) {
       const r = tsbuild(args);
       expect(r.status).toBe(0);
       expect(r.stdout.toString()).toMatch(/^Usage: tsbuild debug/);
@@ -75,4 +88,3 @@ describe('tsbuild debug', () => {
     expect(tsbuild(['debug', 'nope']).status).toBe(2);
   });
 });
-

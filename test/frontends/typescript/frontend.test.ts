@@ -44,7 +44,7 @@ describe('typescript frontend', () => {
     ['throws-at-top.ts', /throws-at-top\.ts:4:\d+: boom at the top$/],
     ['syntax-error.ts', /syntax-error\.ts:3: /],
     ['not-a-state.ts', /export "default" is an object with keys hello; expected a State/],
-  ])('reports errors in %s at the user\'s file and line', (file, message) => {
+  ])("reports errors in %s at the user's file and line", (file, message) => {
     const r = load(join(fixtures, file));
     expect(r.name).toBe('BuildProgramError');
     expect(r.error).toMatch(message);
@@ -53,7 +53,7 @@ describe('typescript frontend', () => {
   });
 
   it.each([
-    ['does not parse', "export const word: string = ;\n", /deep\.ts:1: Expression expected$/],
+    ['does not parse', 'export const word: string = ;\n', /deep\.ts:1: Expression expected$/],
     ['throws at top level', "throw new Error('not yet');\nexport const word = 'x';\n", /deep\.ts:1:\d+: not yet$/],
   ])('a module two imports deep that %s is named in the error, with every file loaded so far', (_what, text, message) => {
     const dir = mkdtempSync(join(tmp, 'deep-'));

@@ -108,7 +108,19 @@ describe('layer writer', () => {
     expect(hs.find((h) => h.name === 'old')!.mtime).toBe(1000);
 
     const value = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x3d]);
-    const h: TarHeader = { name: 'x', type: 'file', mode: 0o644, uid: 3_000_000, gid: 0o7777777 + 5, size: 0, mtime: 1, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map([['security.capability', value]]) };
+    const h: TarHeader = {
+      name: 'x',
+      type: 'file',
+      mode: 0o644,
+      uid: 3_000_000,
+      gid: 0o7777777 + 5,
+      size: 0,
+      mtime: 1,
+      linkname: '',
+      devmajor: 0,
+      devminor: 0,
+      xattrs: new Map([['security.capability', value]]),
+    };
     const back = await headers(Readable.from([encodeHeader(h), Buffer.alloc(1024)]));
     expect(back[0]!.xattrs.get('security.capability')!.equals(value)).toBe(true);
     expect(back[0]!.uid).toBe(3_000_000);
@@ -118,7 +130,19 @@ describe('layer writer', () => {
 
 describe('layer reader', () => {
   it('rejects corrupt and truncated streams', async () => {
-    const h = encodeHeader({ name: 'f', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 1000, mtime: 0, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map() });
+    const h = encodeHeader({
+      name: 'f',
+      type: 'file',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size: 1000,
+      mtime: 0,
+      linkname: '',
+      devmajor: 0,
+      devminor: 0,
+      xattrs: new Map(),
+    });
     const truncated = Buffer.concat([h, Buffer.alloc(600, 1)]);
     await expect(headers(Readable.from([truncated]))).rejects.toThrow(TarFormatError);
     const bad = Buffer.from(h);
@@ -215,7 +239,9 @@ describe('apply', () => {
     const h = (name: string, extra: Partial<TarHeader>): Buffer =>
       encodeHeader({ name, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map(), ...extra });
     const out = await fresh('refuse');
-    await expect(applyLayer(out, Readable.from([h('d', { type: 'dir' }), h('l', { type: 'hardlink', linkname: 'd' }), Buffer.alloc(1024)]))).rejects.toThrow(UnsafeLayerError);
+    await expect(applyLayer(out, Readable.from([h('d', { type: 'dir' }), h('l', { type: 'hardlink', linkname: 'd' }), Buffer.alloc(1024)]))).rejects.toThrow(
+      UnsafeLayerError,
+    );
     await expect(applyLayer(out, Readable.from([h('.wh..', {}), Buffer.alloc(1024)]))).rejects.toThrow(UnsafeLayerError);
     expect(await readdir(out)).toEqual(['d']);
   });

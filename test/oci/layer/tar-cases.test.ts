@@ -95,7 +95,10 @@ async function checkTree(root: string, c: Case): Promise<void> {
   const actual = await listTree(root);
   for (const p of actual) expect(p, `whiteout materialised: ${p}`).not.toMatch(/(^|\/)\.wh\./);
   if (c.treeExact) {
-    const required = Object.entries(tree).filter(([, v]) => !v.optional).map(([k]) => k).sort();
+    const required = Object.entries(tree)
+      .filter(([, v]) => !v.optional)
+      .map(([k]) => k)
+      .sort();
     const allowed = new Set(Object.keys(tree));
     for (const p of required) expect(actual, `missing ${p}`).toContain(p);
     for (const p of actual) expect(allowed.has(p), `unexpected ${p}`).toBe(true);
