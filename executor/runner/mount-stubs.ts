@@ -6,6 +6,7 @@
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { resolveInRoot } from './root-path.ts';
+import { isWhiteout, lookupInLayers } from '../rootpath/index.ts';
 import type { OverlayRootfs } from './types.ts';
 
 /** For each destination, the topmost path component that does not exist yet in `rootfs`. */
@@ -55,30 +56,39 @@ async function removeIfEmpty(hostPath: string): Promise<boolean> {
 }
 
 /**
- * After a run on a runtime-mounted overlay: removes, for each destination, the topmost component
- * that exists only in the upper dir, when it is still empty. A path reached through a symlink in
- * the upper dir is left alone (it could lead anywhere); a whiteout in a lower dir means absent.
+ * Before a run on a runtime-mounted overlay: for each destination, the topmost component the
+ * lower layers do not show (the stub the runtime will create). Undefined when that cannot be
+ * told exactly from the layers (a link or a possibly opaque directory on the way): then the
+ * overlay must be mounted on the host instead.
  */
-export async function removeUpperStubs(overlay: OverlayRootfs, destinations: readonly string[]): Promise<void> {
-  const created = new Set<string>();
+export async function overlayStubs(overlay: OverlayRootfs, destinations: readonly string[]): Promise<string[] | undefined> {
+  const out = new Set<string>();
   for (const dest of destinations) {
-    let current = '';
-    for (const part of dest.split('/').filter(Boolean)) {
-      current = `${current}/${part}`;
-      const upper = await lstat(join(overlay.upperdir, current)).catch(() => undefined);
-      if (upper?.isSymbolicLink()) break;
-      if (await inLowers(overlay.lowerdirs, current)) continue;
-      if (upper) created.add(current);
-      break;
-    }
+    const parts = dest.split('/').filter((p) => p !== '');
+    const entry = await lookupInLayers(overlay.lowerdirs, parts.join('/'));
+    if (entry.kind === 'unsure') return undefined;
+    if (entry.kind === 'absent') out.add(parts.slice(0, entry.ancestors.length + 1).join('/'));
+    else if (isWhiteout(entry.st)) out.add(parts.join('/'));
   }
-  for (const p of created) await removeIfEmpty(join(overlay.upperdir, p));
+  return [...out];
 }
 
-async function inLowers(lowerdirs: readonly string[], path: string): Promise<boolean> {
-  for (const dir of lowerdirs) {
-    const st = await lstat(join(dir, path)).catch(() => undefined);
-    if (st) return !(st.isCharacterDevice() && st.rdev === 0);
+/**
+ * After the run: removes the stubs still empty in the upper dir. A path reached through a
+ * symlink in the upper dir is left alone (it could lead anywhere).
+ */
+export async function removeUpperStubs(upperdir: string, stubs: readonly string[]): Promise<void> {
+  for (const stub of stubs) {
+    let path = upperdir;
+    let plain = true;
+    for (const part of stub.split('/')) {
+      path = join(path, part);
+      const st = await lstat(path).catch(() => undefined);
+      if (!st || st.isSymbolicLink()) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) await removeIfEmpty(path);
   }
-  return false;
 }

@@ -17,13 +17,14 @@ import { promisify } from 'node:util';
 import { hostsFile, resolvConf } from './etc-files.ts';
 import { ProcessFailedError, RunCanceledError, RunnerStartError, RunnerUnavailableError } from './errors.ts';
 import { mountOverlay, mountsUnder, unmount } from './host-mounts.ts';
-import { missingMountPaths, removeMountStubs, removeUpperStubs } from './mount-stubs.ts';
+import { missingMountPaths, overlayStubs, removeMountStubs, removeUpperStubs } from './mount-stubs.ts';
+import { lookupInLayers } from '../rootpath/index.ts';
 import { OutputTail } from './output-tail.ts';
 import { mkdirAllInRoot } from './root-path.ts';
 import { isAlive } from '../process/index.ts';
 import { allMounts, buildSpec, DEFAULT_HOSTNAME, processEnv } from './spec.ts';
-import type { RunOptions, RunResult, Runner } from './types.ts';
-import { resolveUser, type ResolvedUser } from './user.ts';
+import type { OverlayRootfs, RunOptions, RunResult, Runner } from './types.ts';
+import { resolveUser } from './user.ts';
 
 const exec = promisify(execFile);
 
@@ -38,11 +39,19 @@ export interface OciRuntimeRunnerOptions {
 
 let sequence = 0;
 
-/** Root as BuildKit runs a step with no USER: uid and gid 0, the rest left to the runtime. */
-const ROOT_USER: ResolvedUser = { uid: 0, gid: 0, additionalGids: [], home: '' };
-
+/** A step with no USER: root with no groups, nothing to look up in the rootfs (see user.ts). */
 function runsAsDefaultRoot(user: string | undefined): boolean {
-  return user === undefined || user === '' || user === '0' || user === '0:0';
+  return user === undefined || user === '';
+}
+
+/** The stubs of a run the runtime may mount itself, or undefined when it may not. */
+async function directStubs(overlay: OverlayRootfs, cwd: string, destinations: readonly string[]): Promise<string[] | undefined> {
+  if (cwd !== '/') {
+    // The runtime would make a missing one after the mounts, perhaps inside one of them.
+    const entry = await lookupInLayers(overlay.lowerdirs, cwd);
+    if (entry.kind !== 'found' || !entry.st.isDirectory()) return undefined;
+  }
+  return overlayStubs(overlay, destinations);
 }
 
 export class OciRuntimeRunner implements Runner {
@@ -103,11 +112,19 @@ export class OciRuntimeRunner implements Runner {
     try {
       await mkdir(bundle, { recursive: true });
       const overlay = typeof options.rootfs === 'string' ? undefined : options.rootfs;
-      // The common step (root, writable overlay root) leaves the overlay to the runtime, which
-      // mounts it in the container's own namespace: no mount and umount processes on the host,
-      // nothing to unmount after. The runtime creates the working directory and looks up HOME
-      // and root's groups in the container's files itself, as it would on the host mount.
-      const direct = overlay !== undefined && !options.readonlyRootfs && runsAsDefaultRoot(options.process.user);
+      const cwd = options.process.cwd || '/';
+      if (!cwd.startsWith('/')) throw new Error(`the working directory must be absolute, got ${JSON.stringify(cwd)}`);
+      const hostname = options.hostname ?? DEFAULT_HOSTNAME;
+      const hostsPath = join(bundle, 'hosts');
+      const resolvConfPath = join(bundle, 'resolv.conf');
+      const mounts = options.mounts ?? [];
+      const destinations = allMounts({ mounts, hostsPath, resolvConfPath }).map((m) => m.destination);
+      // The common step (no USER, a writable overlay root whose working directory exists) leaves
+      // the overlay to the runtime, which mounts it in the container's own namespace: no mount and
+      // umount processes on the host, nothing to unmount after. Only what the layers tell exactly
+      // qualifies: the runtime's stubs are then known before the run and removed after it.
+      const stubs = overlay && !options.readonlyRootfs && runsAsDefaultRoot(options.process.user) ? await directStubs(overlay, cwd, destinations) : undefined;
+      const direct = overlay !== undefined && stubs !== undefined;
       let rootfs: string;
       if (overlay === undefined) {
         rootfs = options.rootfs as string;
@@ -120,28 +137,21 @@ export class OciRuntimeRunner implements Runner {
         }
       }
 
-      const cwd = options.process.cwd || '/';
-      if (!cwd.startsWith('/')) throw new Error(`the working directory must be absolute, got ${JSON.stringify(cwd)}`);
-      const user = direct ? ROOT_USER : await resolveUser(rootfs, options.process.user);
+      const user = await resolveUser(direct ? undefined : rootfs, options.process.user);
       if (!direct) await mkdirAllInRoot(rootfs, cwd, user.uid, user.gid);
 
-      const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-      const hostsPath = join(bundle, 'hosts');
-      const resolvConfPath = join(bundle, 'resolv.conf');
       await writeFile(hostsPath, hostsFile(hostname, options.extraHosts), { mode: 0o644 });
       await writeFile(resolvConfPath, await resolvConf(), { mode: 0o644 });
-      const mounts = options.mounts ?? [];
-      const destinations = allMounts({ mounts, hostsPath, resolvConfPath }).map((m) => m.destination);
       if (direct) {
-        cleanups.push(() => removeUpperStubs(overlay, destinations));
+        cleanups.push(() => removeUpperStubs(overlay.upperdir, stubs));
       } else {
-        const stubs = await missingMountPaths(rootfs, destinations);
-        cleanups.push(() => removeMountStubs(rootfs, stubs));
+        const missing = await missingMountPaths(rootfs, destinations);
+        cleanups.push(() => removeMountStubs(rootfs, missing));
       }
 
       const spec = buildSpec({
         args,
-        env: processEnv(options.process.env, direct ? undefined : user.home),
+        env: processEnv(options.process.env, user.home),
         rootPath: rootfs,
         ...(direct ? { rootOverlay: overlay } : {}),
         cwd,

@@ -7,8 +7,8 @@ export interface ResolvedUser {
   readonly uid: number;
   readonly gid: number;
   readonly additionalGids: readonly number[];
-  /** From the passwd entry; `/` when the user has none. */
-  readonly home: string;
+  /** From the passwd entry; `/` when the user has none. Unset for the default user: the runtime sets it. */
+  readonly home?: string;
 }
 
 interface PasswdEntry {
@@ -26,12 +26,18 @@ interface GroupEntry {
 
 const numeric = /^\d+$/;
 
+const DEFAULT_USER: ResolvedUser = { uid: 0, gid: 0, additionalGids: [] };
+
 /**
  * Resolves `user` (`name`, `uid`, `name:group`, `uid:gid`, empty = root) in `rootfs`. A name that
  * is not in the rootfs is an error; a bare uid need not be.
  */
-export async function resolveUser(rootfs: string, user: string | undefined): Promise<ResolvedUser> {
+export async function resolveUser(rootfs: string | undefined, user: string | undefined): Promise<ResolvedUser> {
   const spec = user ?? '';
+  // No USER: uid and gid 0 and no supplementary groups, as BuildKit runs such a step (`docker
+  // run` would add root's groups from /etc/group); HOME comes from the runtime.
+  if (spec === '') return DEFAULT_USER;
+  if (rootfs === undefined) throw new Error(`user ${JSON.stringify(spec)} needs the rootfs to be resolved`);
   const colon = spec.indexOf(':');
   const userPart = colon === -1 ? spec : spec.slice(0, colon);
   const groupPart = colon === -1 ? undefined : spec.slice(colon + 1);

@@ -8,8 +8,7 @@
 // directory is created, and a committed record is written only after its directory is final.
 // Recovery (on open) drops active/view records of dead processes, committed records whose
 // directories are missing, and any directory no record references.
-import type { Stats } from 'node:fs';
-import { chmod, chown, lstat, mkdir, readdir, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { SnapshotPaths, dedupeLayers, sameLayer, type Driver } from './driver.ts';
@@ -18,7 +17,8 @@ import { isMountPoint, mountsUnder, unmount } from './mount.ts';
 import { NativeDriver } from './native-driver.ts';
 import { OverlayDriver } from './overlay-driver.ts';
 import { RECORD_VERSION, RecordExistsError, RecordStore, newId, type SnapshotRecord } from './records.ts';
-import { isAlive } from '../process/index.ts';
+import { isAlive, processIdentity } from '../process/index.ts';
+import { lookupInLayers, type LayeredEntry } from '../rootpath/index.ts';
 import { SnapshotError, type LayerRef, type Mount, type ReadableDir, type SnapshotInfo, type Snapshotter, type SnapshotterName, type Usage } from './types.ts';
 import { measure } from './usage.ts';
 
@@ -57,18 +57,24 @@ export class SnapshotTree implements Snapshotter {
     const t = new SnapshotTree(name, dir, opts);
     // Recovery reads every record: on a cached rebuild of a large root it would cost more than
     // the build. It is needed only when a process that had the tree open ended without closing
-    // it, which the owner file (its pid) it left behind says, or on a root from before owner
-    // files; the first open after that recovers.
+    // it, which the owner file it left behind says (named by pid, holding the process's
+    // identity, so a later process with the same pid is not taken for it), or on a root from
+    // before owner files; the first open after that recovers.
     const owners = await readdir(t.paths.owners).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return undefined;
       throw e;
     });
     for (const d of [t.paths.meta, t.paths.dirs, t.paths.mnt, t.paths.empty, t.paths.owners]) await mkdir(d, { recursive: true });
-    const dead = (owners ?? []).filter((pid) => !isAlive(Number(pid)));
-    await writeFile(join(t.paths.owners, String(process.pid)), '');
+    const dead: string[] = [];
+    for (const name of owners ?? []) {
+      const identity = await readFile(join(t.paths.owners, name), 'utf8').catch(() => '');
+      if (identity === '' || processIdentity(Number(name)) !== identity) dead.push(name);
+    }
+    await writeFile(join(t.paths.owners, String(process.pid)), processIdentity(process.pid) ?? '');
     if (owners === undefined || dead.length > 0) {
       await t.#recover();
-      for (const pid of dead) await rm(join(t.paths.owners, pid), { force: true });
+      // Our own pid's file was just rewritten: it is ours now.
+      for (const name of dead) if (name !== String(process.pid)) await rm(join(t.paths.owners, name), { force: true });
     }
     return t;
   }
@@ -246,12 +252,16 @@ export class SnapshotTree implements Snapshotter {
   }
 
   async newSubtreeDir(key: string, path: string): Promise<string | undefined> {
-    const found = await this.#lowerPath(key, path);
-    if (!found || found.leaf !== undefined) return undefined;
-    const { upper, ancestors } = found;
-    // The kernel copies a directory up (same mode, owner and times) before it creates a name in
-    // it; do the same for the ancestors, so the upper dir is what writing through the mount
-    // would have made. Extended attributes of those directories are not carried over.
+    const found = await this.#lowerLookup(key, path);
+    if (found?.entry.kind !== 'absent') return undefined;
+    const { upper } = found;
+    const ancestors = found.entry.ancestors;
+    // The kernel copies a directory up (same mode and owner) before it creates a name in it, and
+    // restores the times of directories it copied up only to reach a deeper one. Do the same:
+    // make every ancestor, then set times deepest first (so making a child does not change them);
+    // the write that follows changes the last one's times, as it would through the mount.
+    // Extended attributes of those directories are not carried over.
+    const made: (typeof ancestors)[number][] = [];
     for (const a of ancestors) {
       const dst = join(upper, a.rel);
       const existing = await lstat(dst).catch(() => undefined);
@@ -262,43 +272,28 @@ export class SnapshotTree implements Snapshotter {
       await mkdir(dst);
       await chown(dst, a.st.uid, a.st.gid);
       await chmod(dst, a.st.mode & 0o7777);
-      await utimes(dst, a.st.atime, a.st.mtime);
+      made.push(a);
     }
+    for (const a of made.reverse()) await utimes(join(upper, a.rel), a.st.atime, a.st.mtime);
     return upper;
   }
 
   async hasLowerDirectory(key: string, path: string): Promise<boolean> {
-    const found = await this.#lowerPath(key, path);
-    return found?.leaf?.isDirectory() === true;
+    const found = await this.#lowerLookup(key, path);
+    return found?.entry.kind === 'found' && found.entry.st.isDirectory();
   }
 
-  /**
-   * For an unmounted active overlay snapshot: what its lower layers show at `path` (the topmost
-   * entry of each prefix). Undefined unless every ancestor is a real directory there (not a
-   * whiteout, not a symlink). `leaf` is the topmost entry at `path` itself, if any layer has one.
-   */
-  async #lowerPath(key: string, path: string): Promise<{ upper: string; ancestors: { rel: string; st: Stats }[]; leaf?: Stats } | undefined> {
-    const parts = path.split('/').filter((p) => p !== '');
-    if (this.name !== 'overlayfs' || parts.length === 0 || parts.some((p) => p === '.' || p === '..')) return undefined;
+  /** For an unmounted active overlay snapshot: what its lower layers show at `path`. */
+  async #lowerLookup(key: string, path: string): Promise<{ upper: string; entry: LayeredEntry } | undefined> {
+    if (this.name !== 'overlayfs') return undefined;
     const rec = await this.#store.get(key);
     if (rec?.kind !== 'active' || (await isMountPoint(this.paths.merged(rec.id)))) return undefined;
     // Top layer first: the first layer holding a name is the one the merged view shows.
     const lowers = dedupeLayers(rec.layers)
       .map((l) => this.paths.fs(l.id))
       .reverse();
-    const ancestors: { rel: string; st: Stats }[] = [];
-    for (let i = 0; i < parts.length; i++) {
-      const rel = parts.slice(0, i + 1).join('/');
-      let top: Stats | undefined;
-      for (const dir of lowers) {
-        top = await lstat(join(dir, rel)).catch(() => undefined);
-        if (top) break;
-      }
-      if (i === parts.length - 1) return { upper: this.paths.fs(rec.id), ancestors, ...(top ? { leaf: top } : {}) };
-      if (!top?.isDirectory()) return undefined;
-      ancestors.push({ rel, st: top });
-    }
-    return undefined;
+    const entry = await lookupInLayers(lowers, path);
+    return entry.kind === 'unsure' ? undefined : { upper: this.paths.fs(rec.id), entry };
   }
 
   async ownLayerDir(key: string): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 // A lone mkdir, mkfile or symlink on an overlay snapshot is written to the bare upper directory
 // (parents copied up as the kernel would), and a mkdir of a directory the base has changes
 // nothing. The layers must be what the copying snapshotter, which diffs whole trees, makes.
-import { lstat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { extract } from 'tar-stream';
@@ -69,12 +69,32 @@ describe.runIf(run)('file ops written in place on overlayfs', () => {
     ],
   ];
 
+  // Through the mount (the layers alone cannot tell whether /srv/app hides what is below): the
+  // kernel also copies /srv up, which the copying snapshotter's tree diff leaves out.
+  const underOpaque = () =>
+    image(BASE)
+      .run('mkdir -p /srv/app/data && touch /srv/app/data/x')
+      .root()
+      .run('rm -rf /srv/app && mkdir /srv/app')
+      .root()
+      .file(mkdir('/srv/app/data', 0o755, { makeParents: true }));
+
   for (const [name, state] of cases) {
     test(`${name}: the same layer as the copying snapshotter makes`, async () => {
       const mine = await lastLayer(overlay, state());
       expect(mine).toEqual(await lastLayer(native, state()));
     });
   }
+
+  test('a mkdir under a directory made opaque above is made, empty', async () => {
+    const dir = await overlay.executor.readableDir(ok(await build(overlay, underOpaque())));
+    try {
+      expect((await lstat(join(dir.path, 'srv', 'app', 'data'))).isDirectory()).toBe(true);
+      expect(await readdir(join(dir.path, 'srv', 'app', 'data'))).toEqual([]);
+    } finally {
+      await dir.release();
+    }
+  });
 
   test("the merged view keeps the copied-up parent's metadata and contents", async () => {
     const b = ok(await build(overlay, image(BASE).file(mkfile('/etc/generated.conf', 0o600, 'x=1\n'))));

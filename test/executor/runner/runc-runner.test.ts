@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrunRunner, ProcessFailedError, RunCanceledError, RuncRunner, RunnerStartError, RunnerUnavailableError } from '../../../executor/runner/index.ts';
@@ -203,6 +203,24 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
     // the kernel copied up) is in the layer: the stubs themselves are gone.
     expect(readdirSync(rootfs.upperdir).sort()).toEqual(['etc', 'kept']);
     expect(readdirSync(join(rootfs.upperdir, 'etc'))).toEqual([]);
+  });
+
+  it('leaves no stub where a mount destination runs through a symbolic link in the layers', async () => {
+    const rootfs = await overlayRootfs();
+    const links = await tempDir('links');
+    await mkdir(join(links, 'var'), { recursive: true });
+    await mkdir(join(links, 'run'));
+    await symlink('/run', join(links, 'var', 'run'));
+    const layered = { ...rootfs, lowerdirs: [links, ...rootfs.lowerdirs] };
+    const r = await capture(runner, {
+      rootfs: layered,
+      mounts: [{ type: 'tmpfs', destination: '/var/run/x' }],
+      process: { args: ['sh', '-c', 'touch /kept'] },
+    });
+    expect(r.error).toBeUndefined();
+    expect(existsSync(join(rootfs.upperdir, 'kept'))).toBe(true);
+    expect(existsSync(join(rootfs.upperdir, 'run', 'x'))).toBe(false);
+    expect(existsSync(join(rootfs.upperdir, 'var', 'run', 'x'))).toBe(false);
   });
 
   it("runs a named user's step on an overlay mounted on the host, and unmounts it after", async () => {
