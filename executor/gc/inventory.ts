@@ -112,6 +112,12 @@ async function readTrees(root: string): Promise<TreeInventory[]> {
   return out;
 }
 
+/** Closes what an inventory opened: the cache database and the snapshot trees. */
+export async function closeInventory(inv: Inventory): Promise<void> {
+  inv.cache.close();
+  for (const t of inv.trees) await t.tree.close();
+}
+
 export async function readInventory(root: string): Promise<Inventory> {
   const { content, images } = openStores(root);
   const cache = new DiskCacheStore(root);

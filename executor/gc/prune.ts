@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SnapshotError } from '../snapshot/index.ts';
 import { acquirePruneLock, type LockHolder } from './build-lock.ts';
-import { readInventory, type Inventory } from './inventory.ts';
+import { closeInventory, readInventory, type Inventory } from './inventory.ts';
 import { planPrune, type PrunePlan } from './plan.ts';
 import { isAlive } from '../process/index.ts';
 import { parseUntil, UnitError } from './units.ts';
@@ -190,7 +190,7 @@ export async function prune(root: string, opts: PruneOptions = {}): Promise<Prun
         skipped: done.skipped,
       };
     } finally {
-      inv.cache.close();
+      await closeInventory(inv);
     }
   } finally {
     await lock?.release();

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../../llb/index.ts';
-import { readInventory, type Inventory } from './inventory.ts';
+import { closeInventory, readInventory, type Inventory } from './inventory.ts';
 import { measureDir } from './measure.ts';
 import { Marker, planPrune } from './plan.ts';
 
@@ -109,6 +109,6 @@ export async function usage(root: string): Promise<DiskUsage> {
       perResult,
     };
   } finally {
-    inv.cache.close();
+    await closeInventory(inv);
   }
 }

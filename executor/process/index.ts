@@ -1,1 +1,2 @@
 export { isAlive } from './alive.ts';
+export { processIdentity } from './identity.ts';

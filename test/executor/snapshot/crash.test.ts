@@ -1,6 +1,6 @@
 // A process killed at any step of a commit leaves nothing half-made that a later open trusts.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,25 @@ function suite(name: SnapshotterName, needsRoot: boolean) {
         }
       });
     }
+
+    it("recovers even when the dead process's pid now belongs to a live one", async () => {
+      await runAndKill(dir, name, 'frozen', parent);
+      // A container runs tsbuild with the same pid every time: the dead run's owner file then
+      // names a pid that is alive (here: this process's).
+      const owners = join(dir, 'owners');
+      const [left] = (await readdir(owners)).filter((n) => n !== String(process.pid));
+      expect(left).toBeDefined();
+      await rename(join(owners, left!), join(owners, String(process.pid)));
+      const t = await SnapshotTree.open(name, dir);
+      try {
+        expect(await t.stat('victim-active')).toBeUndefined();
+        expect(await readdir(join(dir, 'dirs'))).toHaveLength(1);
+        expect(await mountsUnder(dir)).toEqual([]);
+      } finally {
+        await t.close();
+      }
+      expect(await readdir(owners)).toEqual([]);
+    });
   });
 }
 
