@@ -13,7 +13,7 @@
 // when its file is looked up: for a 20,000-file context that is about 20 ms, where V8's
 // serialization format took 60–110 ms and JSON more. Written atomically (temp file + rename) by
 // flush() and only when an entry changed. A lost, corrupt or other-version file only costs
-// re-reading. Paths holding a tab or newline are not remembered.
+// re-reading. In paths, `%`, tab and newline are written as `%25`, `%09` and `%0A`.
 import type { BigIntStats } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -79,10 +79,7 @@ export class HashCache {
     await mkdir(dirname(this.#file), { recursive: true });
     const tmp = `${this.#file}.${process.pid}.${Date.now()}.tmp`;
     const lines = [JSON.stringify({ version: VERSION, format: FORMAT })];
-    for (const [path, e] of this.#entries) {
-      if (/[\t\n]/.test(path)) continue;
-      lines.push(`${path}\t${typeof e === 'string' ? e : e.join('\t')}`);
-    }
+    for (const [path, e] of this.#entries) lines.push(`${encodePath(path)}\t${typeof e === 'string' ? e : e.join('\t')}`);
     await writeFile(tmp, lines.join('\n') + '\n');
     await rename(tmp, this.#file);
   }
@@ -101,7 +98,7 @@ export class HashCache {
         const end = text.indexOf('\n', at);
         const tab = text.indexOf('\t', at);
         if (end === -1 || tab === -1 || tab > end) break;
-        entries.set(text.slice(at, tab), text.slice(tab + 1, end));
+        entries.set(decodePath(text.slice(at, tab)), text.slice(tab + 1, end));
         at = end + 1;
       }
       // Entries set before the load finished are newer than the file's.
@@ -116,7 +113,18 @@ export class HashCache {
 /** The rest of an entry's line, or undefined when it is not four well-formed fields. */
 function parseEntry(rest: string): Entry | undefined {
   const f = rest.split('\t');
-  if (f.length !== 4) return undefined;
+  if (f.length !== 4 || !SHA256_HEX.test(f[1]!) || !DIGEST.test(f[2]!)) return undefined;
   const at = Number(f[3]);
   return Number.isFinite(at) ? [f[0]!, f[1]!, f[2] as Digest, at] : undefined;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+function encodePath(path: string): string {
+  return /[%\t\n]/.test(path) ? path.replaceAll('%', '%25').replaceAll('\t', '%09').replaceAll('\n', '%0A') : path;
+}
+
+function decodePath(text: string): string {
+  return text.includes('%') ? text.replaceAll('%09', '\t').replaceAll('%0A', '\n').replaceAll('%25', '%') : text;
 }

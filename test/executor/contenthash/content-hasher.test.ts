@@ -188,6 +188,19 @@ describe('ContentHasher cache', () => {
     expect(second.stats).toMatchObject({ filesRead: 1, cacheHits: 5 });
   });
 
+  it('remembers files whose names hold a tab, a newline or a percent sign', async () => {
+    const dir = join(root, '..', `${root.split('/').at(-1)}-odd`);
+    await mkdir(dir, { recursive: true });
+    for (const name of ['a\tb', 'c\nd', 'e%09f', '%25']) await writeFile(join(dir, name), name);
+    const cacheFile = join(root, '..', `${root.split('/').at(-1)}-odd-cache`);
+    const first = new ContentHasher({ cacheFile, racyWindowMs: 0 });
+    const d = await first.checksum(dir);
+    await first.flush();
+    const second = new ContentHasher({ cacheFile, racyWindowMs: 0 });
+    expect(await second.checksum(dir)).toBe(d);
+    expect(second.stats).toMatchObject({ filesRead: 0, cacheHits: 4 });
+  });
+
   it('survives a corrupt cache file', async () => {
     const cacheFile = join(root, '..', `${root.split('/').at(-1)}-bad.json`);
     await writeFile(cacheFile, '{not json');
