@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Launcher: refuses old Node clearly, turns on the compile cache (fast no-op rebuilds), then
-// hands over to the prebuilt CLI in dist/cli/ (scripts/bundle.ts) while it is current, else to the
+// hands over to the prebuilt CLI in dist/ (scripts/bundle.ts) while it is current, else to the
 // TypeScript entry point, which Node 24 runs by stripping types.
 import module from 'node:module';
-import { prebuiltIsCurrent } from './prebuilt.js';
+import { prebuiltEntry } from './prebuilt.js';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -17,8 +17,8 @@ process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(141);
   throw err;
 });
-const prebuilt = process.env.TSBUILD_SOURCES !== '1' && prebuiltIsCurrent(new URL('../', import.meta.url));
-const { main } = await import(prebuilt ? '../dist/cli/main.js' : './main.ts');
+const prebuilt = process.env.TSBUILD_SOURCES === '1' ? undefined : prebuiltEntry(new URL('../', import.meta.url));
+const { main } = await import(prebuilt ?? './main.ts');
 const code = await main(process.argv.slice(2));
 // The command's promise settles when its work is done (watch mode's when watching stops), so the
 // process ends here, once what was printed has been handed to the OS: nothing that any part left

@@ -1,2 +1,2 @@
-/** Whether the prebuilt CLI in dist/cli/ still matches the sources under `root` (a URL ending in `/`). */
-export function prebuiltIsCurrent(root: URL): boolean;
+/** The prebuilt CLI's entry module when it matches the sources under `root` (a URL ending in `/`). */
+export function prebuiltEntry(root: URL): string | undefined;

@@ -1,17 +1,28 @@
-// Whether the prebuilt CLI in dist/cli/ (scripts/bundle.ts) still matches the sources: built after
-// the last change to every source file it holds. Plain JavaScript: the launcher asks before any
-// TypeScript loads. About 250 stats of plain paths (no URL objects: they cost more than the stats).
+// The prebuilt CLI (scripts/bundle.ts): `dist/current.json` names the build to start from, a
+// directory of its own under dist/ (a new build never changes one a running tsbuild still loads
+// chunks from). It is used only while every file it was built from (our sources, and the
+// installed dependencies' lock) has the size and modification time it had then. Plain
+// JavaScript: the launcher asks before any TypeScript loads. About 250 stats of plain paths (no
+// URL objects: they cost more than the stats).
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** @param {URL} root the repository (or package) root, ending in `/` */
-export function prebuiltIsCurrent(root) {
+/**
+ * The prebuilt entry module's path when the build matches the sources, else undefined.
+ * @param {URL} root the repository (or package) root, ending in `/`
+ * @returns {string | undefined}
+ */
+export function prebuiltEntry(root) {
   const dir = fileURLToPath(root);
   try {
-    const { built, inputs } = JSON.parse(readFileSync(dir + 'dist/cli/inputs.json', 'utf8'));
-    for (const file of inputs) if (statSync(dir + file).mtimeMs >= built) return false;
-    return true;
+    const { build } = JSON.parse(readFileSync(dir + 'dist/current.json', 'utf8'));
+    const { inputs } = JSON.parse(readFileSync(`${dir}dist/${build}/inputs.json`, 'utf8'));
+    for (const [file, size, mtimeMs] of inputs) {
+      const st = statSync(dir + file);
+      if (st.size !== size || st.mtimeMs !== mtimeMs) return undefined;
+    }
+    return `${dir}dist/${build}/main.js`;
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -47,5 +47,5 @@ if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.jso
   touch "$stamp"
 fi
 
-# 4. The prebuilt CLI (dist/cli/) that cli/bin.js starts from while it matches the sources.
+# 4. The prebuilt CLI (dist/<build>/) that cli/bin.js starts from while it matches the sources.
 "$tools/bin/node" scripts/bundle.ts --if-stale

@@ -9,7 +9,7 @@
 import module from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// From the sources, llb's index; from the prebuilt CLI (dist/cli/, also two levels down), its
+// From the sources, llb's index; from the prebuilt CLI (dist/<build>/, also two levels down), its
 // llb entry, which shares chunks and so State values with the running CLI.
 const LLB_INDEX = new URL(import.meta.url.endsWith('.ts') ? '../../llb/index.ts' : './llb.js', import.meta.url).href;
 const TSBUILD_ROOT = new URL('../../', import.meta.url).href;
