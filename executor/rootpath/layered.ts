@@ -1,8 +1,8 @@
 // What the merged view of stacked overlay layers shows at a path, read from the layer directories
 // without mounting them. Each layer is walked one component at a time without following links, so
 // nothing outside the layers is ever looked at. Opaque directories are marked by an xattr that
-// Node cannot read, so the answer is exact only where they cannot matter; elsewhere it is
-// `unsure` and the caller mounts the overlay and asks the kernel.
+// Node cannot read: where one could hide an entry, the answer says so (`mayBeHidden`), and
+// callers that need certainty mount the overlay and ask the kernel.
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,9 +10,13 @@ import { join } from 'node:path';
 export type LayeredEntry =
   /** No layer has the path: the merged view has nothing there. */
   | { readonly kind: 'absent'; readonly ancestors: readonly Ancestor[] }
-  /** The merged view shows this entry (a whiteout device means deleted: see isWhiteout). */
-  | { readonly kind: 'found'; readonly st: Stats; readonly path: string; readonly ancestors: readonly Ancestor[] }
-  /** A link or a non-directory on the way, or a directory above that may be opaque. */
+  /**
+   * The topmost layer holding the path has this entry (a whiteout device means deleted: see
+   * isWhiteout). `mayBeHidden`: a layer above holds one of its directories, which could be opaque
+   * and hide it, so the merged view may show nothing there.
+   */
+  | { readonly kind: 'found'; readonly st: Stats; readonly path: string; readonly ancestors: readonly Ancestor[]; readonly mayBeHidden: boolean }
+  /** A link or a non-directory on the way: where the path leads needs the mounted view. */
   | { readonly kind: 'unsure' };
 
 /** An ancestor directory as the merged view shows it (its topmost layer's entry). */
@@ -43,8 +47,8 @@ export async function lookupInLayers(layers: readonly string[], rel: string): Pr
     const relPrefix = prefix.join('/');
     if (i === parts.length - 1) {
       if (!top) return { kind: 'absent', ancestors };
-      if (ancestorLayers.some((l) => l !== top.layer)) return { kind: 'unsure' };
-      return { kind: 'found', st: top.st, path: join(layers[top.layer]!, relPrefix), ancestors };
+      const mayBeHidden = ancestorLayers.some((l) => l !== top.layer);
+      return { kind: 'found', st: top.st, path: join(layers[top.layer]!, relPrefix), ancestors, mayBeHidden };
     }
     if (!top) return { kind: 'absent', ancestors };
     if (!top.st.isDirectory()) return { kind: 'unsure' };

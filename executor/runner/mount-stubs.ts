@@ -57,9 +57,9 @@ async function removeIfEmpty(hostPath: string): Promise<boolean> {
 
 /**
  * Before a run on a runtime-mounted overlay: for each destination, the topmost component the
- * lower layers do not show (the stub the runtime will create). Undefined when that cannot be
- * told exactly from the layers (a link or a possibly opaque directory on the way): then the
- * overlay must be mounted on the host instead.
+ * lower layers do not show (the stub the runtime will create). Undefined when a link on the way
+ * makes the place unknown: then the overlay must be mounted on the host instead. An entry an
+ * opaque directory above might hide counts as there (at worst an empty stub stays in the layer).
  */
 export async function overlayStubs(overlay: OverlayRootfs, destinations: readonly string[]): Promise<string[] | undefined> {
   const out = new Set<string>();

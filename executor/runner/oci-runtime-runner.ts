@@ -18,7 +18,6 @@ import { hostsFile, resolvConf } from './etc-files.ts';
 import { ProcessFailedError, RunCanceledError, RunnerStartError, RunnerUnavailableError } from './errors.ts';
 import { mountOverlay, mountsUnder, unmount } from './host-mounts.ts';
 import { missingMountPaths, overlayStubs, removeMountStubs, removeUpperStubs } from './mount-stubs.ts';
-import { lookupInLayers } from '../rootpath/index.ts';
 import { OutputTail } from './output-tail.ts';
 import { mkdirAllInRoot } from './root-path.ts';
 import { isAlive } from '../process/index.ts';
@@ -46,11 +45,10 @@ function runsAsDefaultRoot(user: string | undefined): boolean {
 
 /** The stubs of a run the runtime may mount itself, or undefined when it may not. */
 async function directStubs(overlay: OverlayRootfs, cwd: string, destinations: readonly string[]): Promise<string[] | undefined> {
-  if (cwd !== '/') {
-    // The runtime would make a missing one after the mounts, perhaps inside one of them.
-    const entry = await lookupInLayers(overlay.lowerdirs, cwd);
-    if (entry.kind !== 'found' || !entry.st.isDirectory()) return undefined;
-  }
+  // The runtime makes a missing working directory after the mounts: one inside a mount would land
+  // there instead of in the layer. Elsewhere it makes it as the host side would for root (0755).
+  const inside = (d: string) => d !== '/' && (cwd === d || cwd.startsWith(d.endsWith('/') ? d : `${d}/`));
+  if (destinations.some(inside)) return undefined;
   return overlayStubs(overlay, destinations);
 }
 

@@ -280,7 +280,7 @@ export class SnapshotTree implements Snapshotter {
 
   async hasLowerDirectory(key: string, path: string): Promise<boolean> {
     const found = await this.#lowerLookup(key, path);
-    return found?.entry.kind === 'found' && found.entry.st.isDirectory();
+    return found?.entry.kind === 'found' && !found.entry.mayBeHidden && found.entry.st.isDirectory();
   }
 
   /** For an unmounted active overlay snapshot: what its lower layers show at `path`. */

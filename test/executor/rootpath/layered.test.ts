@@ -40,12 +40,15 @@ describe('lookupInLayers', () => {
     expect(missing.kind === 'absent' && missing.ancestors.length).toBe(0);
   });
 
-  it('is unsure when a directory on the way is also in a layer above (it could be opaque)', async () => {
+  it('says an entry may be hidden when a directory on the way is also in a layer above (it could be opaque)', async () => {
     const l = await layers('maybe-opaque', async (top, bottom) => {
       await mkdir(join(bottom, 'srv', 'app', 'data'), { recursive: true });
       await mkdir(join(top, 'srv', 'app'), { recursive: true });
     });
-    expect((await lookupInLayers(l, 'srv/app/data')).kind).toBe('unsure');
+    const e = await lookupInLayers(l, 'srv/app/data');
+    expect(e.kind === 'found' && e.mayBeHidden).toBe(true);
+    const sure = await lookupInLayers(l, 'srv');
+    expect(sure.kind === 'found' && sure.mayBeHidden).toBe(false);
     // Absent is exact whatever the directories above are: opacity only hides.
     expect((await lookupInLayers(l, 'srv/app/other')).kind).toBe('absent');
   });

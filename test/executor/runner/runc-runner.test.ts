@@ -205,6 +205,16 @@ describe.runIf(requirePrereqs({ root: true, commands: ['runc'] }))('RuncRunner',
     expect(readdirSync(join(rootfs.upperdir, 'etc'))).toEqual([]);
   });
 
+  it('creates a missing cwd for a step with no USER: root-owned, 0755, in the layer', async () => {
+    const rootfs = await overlayRootfs();
+    const r = await capture(runner, { rootfs, process: { args: ['sh', '-c', 'pwd; id -G'], cwd: '/work/deep' } });
+    expect(r.error).toBeUndefined();
+    // No supplementary groups for a step with no USER, as BuildKit runs it.
+    expect(r.stdout).toBe('/work/deep\n0\n');
+    const st = statSync(join(rootfs.upperdir, 'work', 'deep'));
+    expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o755, 0, 0]);
+  });
+
   it('leaves no stub where a mount destination runs through a symbolic link in the layers', async () => {
     const rootfs = await overlayRootfs();
     const links = await tempDir('links');
