@@ -108,9 +108,21 @@ export async function copyDirectory(rootfs: string, dest: string, opts: Filesyst
     const atime = clamp(s.atime, opts.sourceDateEpoch);
     const existing = await lstat(dst).catch(() => undefined);
     // Unchanged entries are left alone, so re-exporting into the same directory (watch mode)
-    // writes only what changed.
-    if (existing && s.nlink === 1 && unchanged(s, existing, mtime, asRoot) && (!s.isSymbolicLink() || (await readlink(src)) === (await readlink(dst))))
-      continue;
+    // writes only what changed. An inode with several names is checked by its names in this
+    // tree: the first one like any file (its other links may lie outside the tree: a layer that
+    // reuses an earlier one's files), the others by being the same file as the first's copy.
+    const key = `${s.dev}:${s.ino}`;
+    const firstName = s.isFile() && s.nlink > 1 ? seen.get(key) : undefined;
+    // (A copy still linked to another one must be rewritten when its source no longer is.)
+    const relinked = s.isFile() && s.nlink === 1 && existing !== undefined && existing.nlink > 1;
+    if (existing && !relinked && unchanged(s, existing, mtime, asRoot) && (!s.isSymbolicLink() || (await readlink(src)) === (await readlink(dst)))) {
+      if (firstName === undefined) {
+        if (s.isFile() && s.nlink > 1) seen.set(key, dst);
+        continue;
+      }
+      const first = await lstat(firstName).catch(() => undefined);
+      if (first?.ino === existing.ino && first.dev === existing.dev) continue;
+    }
     if (existing && !(existing.isDirectory() && s.isDirectory())) await rm(dst, { recursive: true, force: true });
     if (s.isDirectory()) {
       await mkdir(dst, { recursive: true });
@@ -118,10 +130,8 @@ export async function copyDirectory(rootfs: string, dest: string, opts: Filesyst
     } else if (s.isSymbolicLink()) {
       await symlink(await readlink(src), dst);
     } else if (s.isFile()) {
-      const key = `${s.dev}:${s.ino}`;
-      const first = s.nlink > 1 ? seen.get(key) : undefined;
-      if (first !== undefined) {
-        await link(first, dst);
+      if (firstName !== undefined) {
+        await link(firstName, dst);
         continue;
       }
       if (s.nlink > 1) seen.set(key, dst);
