@@ -49,6 +49,8 @@ async function directStubs(overlay: OverlayRootfs, cwd: string, destinations: re
   // there instead of in the layer. Elsewhere it makes it as the host side would for root (0755).
   const inside = (d: string) => d !== '/' && (cwd === d || cwd.startsWith(d.endsWith('/') ? d : `${d}/`));
   if (destinations.some(inside)) return undefined;
+  // Directories overlayfs options cannot name: the host mount refuses them with a clear error.
+  if ([...overlay.lowerdirs, overlay.upperdir, overlay.workdir].some((d) => /[,:]/.test(d))) return undefined;
   return overlayStubs(overlay, destinations);
 }
 
@@ -117,10 +119,10 @@ export class OciRuntimeRunner implements Runner {
       const resolvConfPath = join(bundle, 'resolv.conf');
       const mounts = options.mounts ?? [];
       const destinations = allMounts({ mounts, hostsPath, resolvConfPath }).map((m) => m.destination);
-      // The common step (no USER, a writable overlay root whose working directory exists) leaves
-      // the overlay to the runtime, which mounts it in the container's own namespace: no mount and
-      // umount processes on the host, nothing to unmount after. Only what the layers tell exactly
-      // qualifies: the runtime's stubs are then known before the run and removed after it.
+      // The common step (no USER, a writable overlay root) leaves the overlay to the runtime,
+      // which mounts it in the container's own namespace: no mount and umount processes on the
+      // host, nothing to unmount after. The runtime's stubs are found in the layers before the
+      // run and removed after it; where the layers cannot tell, the host mounts as before.
       const stubs = overlay && !options.readonlyRootfs && runsAsDefaultRoot(options.process.user) ? await directStubs(overlay, cwd, destinations) : undefined;
       const direct = overlay !== undefined && stubs !== undefined;
       let rootfs: string;
