@@ -31,8 +31,12 @@ export class FileWatch {
     this.#onChange = onChange;
   }
 
+  /**
+   * Replaces what is watched. The new watcher is ready before the old one closes: an edit made
+   * while the new one scans (a large context takes a while) is still seen by the old one, never
+   * lost between the two.
+   */
   async set(set: WatchSet): Promise<void> {
-    await this.close();
     const contexts = set.contexts;
     const files = new Set(set.files);
     const own = set.ignored ?? [];
@@ -56,7 +60,9 @@ export class FileWatch {
     });
     watcher.on('all', (_event, path) => this.#onChange(path));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    const old = this.#watcher;
     this.#watcher = watcher;
+    await old?.close();
   }
 
   /** Number of paths chokidar watches (for the status line). */
