@@ -284,28 +284,26 @@ class Solve {
     }
 
     advance(node, 'waiting');
-    const matching = !node.ignoreCache && node.vertex.inputs.length > 0;
-    const cm = node.cacheMap!;
-    // Each input's content digest starts as soon as that input is ready, while the others still
-    // build: hashing a build context's files overlaps the RUN before the COPY that reads them.
-    const ready = await Promise.all(
-      node.vertex.inputs.map(async (input, i) => {
+    const inputs = await Promise.all(
+      node.vertex.inputs.map(async (input) => {
         const dep = this.#node(input.vertex);
-        const result = this.#output(dep, await this.#materialize(dep), input.index);
-        if (!matching) return { result };
-        const d = cm.deps[i]!;
-        const content: ContentInput = d.contentDigest
-          ? { content: await d.contentDigest(result, node.ctx), selector: d.selector }
-          : { result: result.id, selector: d.selector };
-        return { result, content };
+        return this.#output(dep, await this.#materialize(dep), input.index);
       }),
     );
-    const inputs = ready.map((r) => r.result);
     this.#checkAborted();
 
-    if (matching) {
+    if (!node.ignoreCache && inputs.length > 0) {
       advance(node, 'matching');
-      node.contentInputs = ready.map((r) => r.content!);
+      const cm = node.cacheMap!;
+      node.contentInputs = await Promise.all(
+        inputs.map(async (result, i): Promise<ContentInput> => {
+          const dep = cm.deps[i]!;
+          return dep.contentDigest
+            ? { content: await dep.contentDigest(result, node.ctx), selector: dep.selector }
+            : { result: result.id, selector: dep.selector };
+        }),
+      );
+      this.#checkAborted();
       node.contentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, node.contentInputs!)]));
       const keys = [...node.contentKeys.values()];
       const found = await this.#lookups.get(keys);

@@ -266,20 +266,6 @@ describe('solve: scheduling', () => {
     expect(value(await solving)).toBe(321);
   });
 
-  it("takes an input's content digest while another input still builds", async () => {
-    const g = new FakeGraph();
-    // A COPY from a build context after a long RUN: the context's digest need not wait for the RUN.
-    const t = g.sum('t', [g.gate('run'), g.const('context', 5)], { content: true });
-    const resolver = new FakeResolver();
-    const solving = run(g, t, { resolver, store: new MemoryCacheStore() });
-    await resolver.gate('run').started.promise;
-    for (let i = 0; i < 20 && resolver.count('content', 't') === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(resolver.count('content', 't')).toBe(1);
-    resolver.gate('run').finish.resolve(10);
-    expect(value(await solving)).toBe(15);
-    expect(resolver.count('content', 't')).toBe(2);
-  });
-
   it('respects maxParallelism', async () => {
     const g = new FakeGraph();
     const names = ['g1', 'g2', 'g3', 'g4', 'g5'];
