@@ -32,7 +32,7 @@ import { ContentHasher } from './contenthash/index.ts';
 import { CacheMounts } from './ops/cache-mounts.ts';
 import { Semaphore } from './ops/semaphore.ts';
 import type { ImageResolveMode, OpsContext, ResolvedBase, SecretSource } from './ops/context.ts';
-import { isRef, RefManager, type Ref } from './refs/index.ts';
+import { asRef, RefManager } from './refs/index.ts';
 import { createResolver } from './resolver.ts';
 import { createRunner, type OciRuntimeName, type Runner } from './runner/index.ts';
 import { openSnapshotter, type ReadableDir, type Snapshotter, type SnapshotterName } from './snapshot/index.ts';
@@ -98,11 +98,6 @@ export interface Executor {
   resolveImage(ref: string, platform: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase>;
   /** Persists remembered file digests and unmounts what this process mounted. */
   close(): Promise<void>;
-}
-
-function asRef(result: Result): Ref {
-  if (!isRef(result)) throw new TypeError(`result ${result.id} was not made by this executor`);
-  return result;
 }
 
 export async function createExecutor(options: ExecutorOptions): Promise<Executor> {

@@ -2,7 +2,7 @@
 // upper's own layers (blobs reused); otherwise one new layer computed from the two trees.
 import type { DiffOp } from '../../llb/index.ts';
 import type { CacheMap, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
-import type { Ref } from '../refs/index.ts';
+import { asRef } from '../refs/index.ts';
 import type { OpsContext } from './context.ts';
 import { opDigest } from './cache-digest.ts';
 
@@ -27,7 +27,7 @@ export class DiffOpImpl implements Op {
   }
 
   async exec(_ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
-    const at = (i: number | undefined) => ((i ?? 0) >= 0 ? (inputs[i ?? 0] as Ref) : undefined);
+    const at = (i: number | undefined) => ((i ?? 0) >= 0 && inputs[i ?? 0] ? asRef(inputs[i ?? 0]!) : undefined);
     const lower = at(this.#op.lower?.input);
     const upper = at(this.#op.upper?.input);
     if (!upper) return [await this.#ctx.refs.create({ kind: 'empty' }, [])];

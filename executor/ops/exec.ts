@@ -11,7 +11,7 @@ import { join, posix } from 'node:path';
 import { canonicalJSON, CacheSharingOpt, MountContentCache, MountType, NetMode, SecurityMode, type ExecOp, type Mount, type Digest } from '../../llb/index.ts';
 import { formatPlatform } from '../../oci/index.ts';
 import type { CacheMap, CacheMapDep, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
-import type { Ref, PullProgressSink } from '../refs/index.ts';
+import { asRef, type Ref, type PullProgressSink } from '../refs/index.ts';
 import { ProcessFailedError, resolveInRoot, type RootfsMount, type RunnerMount } from '../runner/index.ts';
 import type { Mount as SnapshotMount } from '../snapshot/index.ts';
 import { opPlatform, tempDir, uniqueKey, type OpsContext } from './context.ts';
@@ -23,6 +23,16 @@ const ROOT = '/';
 
 function isRoot(m: Mount): boolean {
   return (m.mountType ?? MountType.BIND) === MountType.BIND && m.dest === ROOT;
+}
+
+/**
+ * A step's network: its own, or for an unset one the build's default (`--network`). There is no
+ * bridge network, so unset with the host default stays unset (keys made before the default
+ * existed still match) and runs on the host's network, like HOST.
+ */
+function stepNetwork(exec: ExecOp, defaultNetwork: 'host' | 'none'): NetMode {
+  const mode = exec.network ?? NetMode.UNSET;
+  return mode === NetMode.UNSET && defaultNetwork === 'none' ? NetMode.NONE : mode;
 }
 
 /**
@@ -43,7 +53,7 @@ export function execKeyPayload(exec: ExecOp, defaultNetwork: 'host' | 'none' = '
       ...(m.secretOpt ? { secret: m.secretOpt } : {}),
       ...(m.sshOpt ? { ssh: m.sshOpt } : {}),
     })),
-    network: (exec.network ?? NetMode.UNSET) === NetMode.UNSET && defaultNetwork === 'none' ? NetMode.NONE : (exec.network ?? NetMode.UNSET),
+    network: stepNetwork(exec, defaultNetwork),
     security: exec.security ?? SecurityMode.SANDBOX,
     secretenv: exec.secretenv ?? [],
   };
@@ -121,16 +131,17 @@ export class ExecOpImpl implements Op {
 
   #dep(i: number): CacheMapDep {
     const mounts = this.#mounts().filter((m) => (m.input ?? 0) === i && (m.mountType ?? MountType.BIND) !== MountType.CACHE);
-    const cacheFrom = this.#mounts().filter((m) => (m.input ?? 0) === i && m.mountType === MountType.CACHE);
-    const selectors = [...mounts, ...cacheFrom].map((m) => m.selector ?? '').filter((s) => s !== '' && s !== '/');
+    const cacheMounts = this.#mounts().filter((m) => (m.input ?? 0) === i && m.mountType === MountType.CACHE);
+    const selectors = [...mounts, ...cacheMounts].map((m) => m.selector ?? '').filter((s) => s !== '' && s !== '/');
     const selector = selectors.length ? selectors.join('\0') : undefined;
-    const contentOK = mounts.length > 0 && cacheFrom.length === 0 && mounts.every((m) => !isRoot(m) && m.readonly && m.contentCache !== MountContentCache.OFF);
+    const contentOK =
+      mounts.length > 0 && cacheMounts.length === 0 && mounts.every((m) => !isRoot(m) && m.readonly && m.contentCache !== MountContentCache.OFF);
     if (!contentOK) return selector !== undefined ? { selector } : {};
     const paths = mounts.map((m) => m.selector || '/');
     return {
       ...(selector !== undefined ? { selector } : {}),
       contentDigest: async (input: Result): Promise<Digest> => {
-        const dir = await this.#ctx.refs.readable(input as Ref);
+        const dir = await this.#ctx.refs.readable(asRef(input));
         try {
           const digests: Digest[] = [];
           for (const p of paths) digests.push(await this.#ctx.hasher.checksum(dir.path, { path: p, followLinks: true }));
@@ -170,7 +181,7 @@ export class ExecOpImpl implements Op {
       if (idx < 0) return undefined;
       const r = inputs[idx];
       if (!r) throw new Error(`mount ${m.dest}: input ${idx} does not exist`);
-      return r as Ref;
+      return asRef(r);
     };
 
     try {
@@ -253,10 +264,7 @@ export class ExecOpImpl implements Op {
       // Parents before children, so a mount inside another lands on top of it.
       runnerMounts.sort((a, b) => depth(a.destination) - depth(b.destination));
 
-      // An unset network is the build's default (`--network`); there is no bridge network, so
-      // "default" means the host's.
-      const mode = this.#exec.network ?? NetMode.UNSET;
-      const network = mode === NetMode.NONE || (mode === NetMode.UNSET && this.#ctx.defaultNetwork === 'none') ? 'none' : 'host';
+      const network = stepNetwork(this.#exec, this.#ctx.defaultNetwork) === NetMode.NONE ? 'none' : 'host';
       try {
         await this.#ctx.runner.run({
           rootfs,

@@ -16,7 +16,7 @@ import { canonicalJSON, type Digest, type FileActionCopy, type FileActionMessage
 import type { CacheMap, CacheMapDep, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
 import { ChecksumPathError, statKey, type ChecksumOptions } from '../contenthash/index.ts';
 import { applyFileActions, cleanCopyPath, pathInRoot, planFileActions, type FileOpInput, type TargetMeta } from '../fileop/index.ts';
-import type { PullProgressSink, Ref } from '../refs/index.ts';
+import { asRef, type PullProgressSink, type Ref } from '../refs/index.ts';
 import { tempDir, uniqueKey, type OpsContext } from './context.ts';
 import { digestOfText, opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
@@ -111,7 +111,7 @@ export class FileOpImpl implements Op {
     return {
       selector,
       contentDigest: async (input: Result, ctx: OpContext): Promise<Digest> => {
-        const ref = input as Ref;
+        const ref = asRef(input);
         const dir = await this.#ctx.refs.readable(ref, this.#progress(ctx));
         try {
           const files = new Map<string, HashedFile>();

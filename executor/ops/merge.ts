@@ -3,7 +3,7 @@
 // (COPY --link), and its filesystem is assembled only when a step reads it.
 import type { MergeOp } from '../../llb/index.ts';
 import type { CacheMap, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
-import type { Ref } from '../refs/index.ts';
+import { asRef } from '../refs/index.ts';
 import type { OpsContext } from './context.ts';
 import { opDigest } from './cache-digest.ts';
 
@@ -28,7 +28,7 @@ export class MergeOpImpl implements Op {
     const parts = (this.#op.inputs ?? [])
       .map((i) => i.input ?? 0)
       .filter((i) => i >= 0)
-      .map((i) => inputs[i] as Ref);
+      .map((i) => asRef(inputs[i]!));
     return [await this.#ctx.refs.merge(parts)];
   }
 }

@@ -1,5 +1,5 @@
 // Results of ops: immutable refs over snapshots (possibly not yet materialised) and their layers.
-export { Ref, RefManager, isRef } from './refs.ts';
+export { Ref, RefManager, asRef, isRef } from './refs.ts';
 export type { RefManagerOptions, PullProgressSink } from './refs.ts';
 export { layerIdentity } from './layer-identity.ts';
 export { RefStore, newRefId, isRefId } from './ref-store.ts';

@@ -63,6 +63,12 @@ export function isRef(r: Result | undefined): r is Ref {
   return r instanceof Ref;
 }
 
+/** The result as a ref; a result another executor made is a bug, not input. */
+export function asRef(result: Result): Ref {
+  if (!isRef(result)) throw new TypeError(`result ${result.id} was not made by this executor`);
+  return result;
+}
+
 function isEntryPrefix(a: readonly LayerEntry[], b: readonly LayerEntry[]): boolean {
   return a.length <= b.length && a.every((e, i) => layerIdentity(e) === layerIdentity(b[i]!));
 }
