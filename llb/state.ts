@@ -7,7 +7,7 @@ import { StateError } from './errors.ts';
 import { ExecNode, type FsMount, type SecretMount, type SSHMount } from './exec-op.ts';
 import type { FileAction } from './file-action.ts';
 import { FileNode } from './file-op.ts';
-import { STATE_PROPS, propsOf, type OpOptions, type Output, type StateProps } from './node.ts';
+import { EMPTY_PROPS, STATE_PROPS, propsOf, type OpOptions, type Output, type StateProps } from './node.ts';
 import { normalizePlatform, parsePlatform } from './platform.ts';
 import { CacheSharingOpt, MountContentCache, NetMode, SecurityMode, type HostIP, type Platform, type ProxyEnv } from './pb/types.ts';
 
@@ -350,22 +350,8 @@ export class ExecState extends State {
 
   /** The result of the mount at `target`: a fresh state (no env or dir) on that filesystem. */
   getMount(target: string): State {
-    return new State({ ...emptyProps(), output: this.#node.mountOutput(posix.normalize(target)) });
+    return new State({ ...EMPTY_PROPS, output: this.#node.mountOutput(posix.normalize(target)) });
   }
-}
-
-function emptyProps(): StateProps {
-  return {
-    output: undefined,
-    env: [],
-    dir: undefined,
-    user: undefined,
-    platform: undefined,
-    network: undefined,
-    security: undefined,
-    hostname: undefined,
-    extraHosts: [],
-  };
 }
 
 /** True for a State from any copy of tsbuild (the marker symbol is registered globally). */

@@ -23,7 +23,7 @@ import { mkdirAllInRoot } from './root-path.ts';
 import { isAlive } from '../process/index.ts';
 import { allMounts, buildSpec, DEFAULT_HOSTNAME, processEnv } from './spec.ts';
 import type { OverlayRootfs, RunOptions, RunResult, Runner } from './types.ts';
-import { resolveUser } from './user.ts';
+import { isDefaultUser, resolveUser } from './user.ts';
 
 const exec = promisify(execFile);
 
@@ -37,11 +37,6 @@ export interface OciRuntimeRunnerOptions {
 }
 
 let sequence = 0;
-
-/** A step with no USER: root with no groups, nothing to look up in the rootfs (see user.ts). */
-function runsAsDefaultRoot(user: string | undefined): boolean {
-  return user === undefined || user === '';
-}
 
 /** The stubs of a run the runtime may mount itself, or undefined when it may not. */
 async function directStubs(overlay: OverlayRootfs, cwd: string, destinations: readonly string[]): Promise<string[] | undefined> {
@@ -126,7 +121,7 @@ export class OciRuntimeRunner implements Runner {
       // Checked with runc only (crun refuses the hybrid cgroups of the machines tests run on): with
       // crun the overlay is mounted on the host.
       const stubs =
-        overlay && this.name === 'runc' && !options.readonlyRootfs && runsAsDefaultRoot(options.process.user)
+        overlay && this.name === 'runc' && !options.readonlyRootfs && isDefaultUser(options.process.user)
           ? await directStubs(overlay, cwd, destinations)
           : undefined;
       const direct = overlay !== undefined && stubs !== undefined;

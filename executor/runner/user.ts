@@ -28,6 +28,11 @@ const numeric = /^\d+$/;
 
 const DEFAULT_USER: ResolvedUser = { uid: 0, gid: 0, additionalGids: [] };
 
+/** A step with no USER: root with no groups, nothing to look up in the rootfs. */
+export function isDefaultUser(user: string | undefined): boolean {
+  return user === undefined || user === '';
+}
+
 /**
  * Resolves `user` (`name`, `uid`, `name:group`, `uid:gid`, empty = root) in `rootfs`. A name that
  * is not in the rootfs is an error; a bare uid need not be.
@@ -36,7 +41,7 @@ export async function resolveUser(rootfs: string | undefined, user: string | und
   const spec = user ?? '';
   // No USER: uid and gid 0 and no supplementary groups, as BuildKit runs such a step (`docker
   // run` would add root's groups from /etc/group); HOME comes from the runtime.
-  if (spec === '') return DEFAULT_USER;
+  if (isDefaultUser(spec)) return DEFAULT_USER;
   if (rootfs === undefined) throw new Error(`user ${JSON.stringify(spec)} needs the rootfs to be resolved`);
   const colon = spec.indexOf(':');
   const userPart = colon === -1 ? spec : spec.slice(0, colon);

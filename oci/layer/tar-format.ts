@@ -69,20 +69,7 @@ function paxRecord(key: string, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from(String(len)), body]);
 }
 
-function rawHeader(h: {
-  name: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  typeflag: string;
-  linkname: string;
-  uname: string;
-  gname: string;
-  devmajor: number;
-  devminor: number;
-}): Buffer {
+function rawHeader(h: RawHeader): Buffer {
   const b = Buffer.alloc(BLOCK, 0);
   writeString(b, 0, 100, h.name);
   writeOctal(b, 100, 8, h.mode);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runInPty } from '../support/pty.ts';
 import { requirePrereqs } from '../support/require-root.ts';
 import { startRegistry, type TestRegistry } from '../support/registry.ts';
-import { CLI_BIN, EXAMPLES, REPO_ROOT, bindCli, tempRoot, type CliResult } from '../support/tsbuild-cli.ts';
+import { CLI_BIN, REPO_ROOT, bindCli, busyboxBuild, tempRoot, type CliResult } from '../support/tsbuild-cli.ts';
 
 const exec = promisify(execFile);
 const run = requirePrereqs({ root: true, commands: ['runc', 'skopeo', 'docker-registry', 'tar', 'tmux'] });
@@ -45,17 +45,7 @@ describe.runIf(run)('the CLI exits when its work is done', () => {
     registry = await startRegistry();
     work = await mkdtemp(join(tmpdir(), 'tsbuild-e2e-exit-work-'));
     const pusher = await freshCli();
-    await pusher.ok([
-      'build',
-      '--progress=quiet',
-      '-f',
-      join(EXAMPLES, 'busybox', 'build.ts'),
-      '--local',
-      'busybox=/usr/bin',
-      '-o',
-      `type=image,name=${registry.host}/busybox:latest,push=true`,
-      join(EXAMPLES, 'busybox'),
-    ]);
+    await pusher.ok(busyboxBuild(['-o', `type=image,name=${registry.host}/busybox:latest,push=true`]));
     // One new small layer: one gzip job, so a pool that started more workers than it used is
     // left with idle ones (what a second build on the same root, all cached, never starts).
     context = await dockerfile('run', ['RUN true']);

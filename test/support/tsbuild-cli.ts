@@ -100,17 +100,12 @@ export async function tempRoot(prefix = 'tsbuild-e2e-'): Promise<{ root: string;
 export async function seedBusybox(cli: Cli): Promise<void> {
   const images = await cli.ok(['images', '-q']);
   if (images.stdout.split('\n').includes('docker.io/library/busybox:latest')) return;
-  await cli.ok([
-    'build',
-    '--progress=quiet',
-    '-f',
-    join(EXAMPLES, 'busybox', 'build.ts'),
-    '--local',
-    'busybox=/usr/bin',
-    '-t',
-    'busybox:latest',
-    join(EXAMPLES, 'busybox'),
-  ]);
+  await cli.ok(busyboxBuild(['-t', 'busybox:latest']));
+}
+
+/** `tsbuild build` of the busybox image from the host's busybox, with the given output flags. */
+export function busyboxBuild(output: readonly string[]): string[] {
+  return ['build', '--progress=quiet', '-f', join(EXAMPLES, 'busybox', 'build.ts'), '--local', 'busybox=/usr/bin', ...output, join(EXAMPLES, 'busybox')];
 }
 
 /** A temp root with busybox seeded, bound to a CLI: what most e2e suites start from. */
