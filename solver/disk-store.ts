@@ -48,25 +48,30 @@ export class DiskCacheStore implements CacheStore {
     this.#db = new DatabaseSync(this.path);
     const db = this.#db;
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.exec('PRAGMA journal_mode = WAL');
+    // Two processes opening a new database at once can each hold a read lock while asking for the
+    // write lock the switch to WAL needs; SQLite answers one of them BUSY at once, without waiting
+    // on busy_timeout (it would be a deadlock), so the opening steps are retried here.
+    retryWhileBusy(() => db.exec('PRAGMA journal_mode = WAL'));
     db.exec('PRAGMA synchronous = NORMAL');
-    this.#transaction(() => {
-      const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
-      if (version > SCHEMA_VERSION) {
-        throw new CacheStoreError(
-          `${this.path} was written by a newer tsbuild (schema ${version}, this one reads ${SCHEMA_VERSION}); upgrade tsbuild or use another TSBUILD_ROOT`,
-        );
-      }
-      db.exec(`CREATE TABLE IF NOT EXISTS records (
+    retryWhileBusy(() =>
+      this.#transaction(() => {
+        const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+        if (version > SCHEMA_VERSION) {
+          throw new CacheStoreError(
+            `${this.path} was written by a newer tsbuild (schema ${version}, this one reads ${SCHEMA_VERSION}); upgrade tsbuild or use another TSBUILD_ROOT`,
+          );
+        }
+        db.exec(`CREATE TABLE IF NOT EXISTS records (
         key TEXT PRIMARY KEY NOT NULL,
         result_id TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         last_used INTEGER
       ) WITHOUT ROWID`);
-      const columns = db.prepare('PRAGMA table_info(records)').all() as unknown as { name: string }[];
-      if (!columns.some((c) => c.name === 'last_used')) db.exec('ALTER TABLE records ADD COLUMN last_used INTEGER');
-      if (version < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    });
+        const columns = db.prepare('PRAGMA table_info(records)').all() as unknown as { name: string }[];
+        if (!columns.some((c) => c.name === 'last_used')) db.exec('ALTER TABLE records ADD COLUMN last_used INTEGER');
+        if (version < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      }),
+    );
     // One statement answers a batch of any size: the keys travel as one JSON array.
     this.#select = db.prepare('SELECT key, result_id, created_at, last_used FROM records WHERE key IN (SELECT value FROM json_each(?))');
     this.#upsert = db.prepare(
@@ -141,6 +146,24 @@ export class DiskCacheStore implements CacheStore {
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw err;
+    }
+  }
+}
+
+/** SQLITE_BUSY and SQLITE_LOCKED: another connection holds the lock this statement needs. */
+const BUSY_CODES = new Set([5, 6]);
+
+function retryWhileBusy<T>(fn: () => T): T {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { errcode?: number }).errcode;
+      if (code === undefined || !BUSY_CODES.has(code) || Date.now() >= deadline) throw err;
+      // Synchronous like the rest of the store; a jittered pause keeps two openers from colliding again.
+      Atomics.wait(pause, 0, 0, Math.min(100, 5 * attempt) + Math.random() * 10);
     }
   }
 }

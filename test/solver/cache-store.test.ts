@@ -55,22 +55,28 @@ describe('DiskCacheStore', () => {
     try {
       const storeUrl = new URL('../../solver/disk-store.ts', import.meta.url).href;
       const keyUrl = new URL('../../solver/cache-key.ts', import.meta.url).href;
+      // Both children open the new database at the same instant: the opening steps race too.
+      const openAt = Date.now() + 1500;
       const script = (tag: string) => `
         const { DiskCacheStore } = await import(${JSON.stringify(storeUrl)});
         const { definitionKey } = await import(${JSON.stringify(keyUrl)});
         const { createHash } = await import('node:crypto');
+        await new Promise((r) => setTimeout(r, ${openAt} - Date.now()));
         const s = new DiskCacheStore(${JSON.stringify(root)});
         for (let i = 0; i < 300; i++) {
           const op = 'sha256:' + createHash('sha256').update('${tag}' + i).digest('hex');
           await s.put([{ key: definitionKey(op, 0, []), resultId: '${tag}' + i }]);
         }
         s.close();`;
+      // A child's stderr is part of the result, so a failure says why the child failed.
       const runChild = (tag: string) =>
-        new Promise<number>((resolve) => {
-          const child = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', script(tag)], { stdio: ['ignore', 'ignore', 'inherit'] });
-          child.on('exit', (code) => resolve(code ?? -1));
+        new Promise<string>((resolve) => {
+          const child = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', script(tag)], { stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on('close', (code) => resolve(`exit ${code ?? -1}${stderr ? `: ${stderr}` : ''}`));
         });
-      expect(await Promise.all([runChild('a'), runChild('b')])).toEqual([0, 0]);
+      expect(await Promise.all([runChild('a'), runChild('b')])).toEqual(['exit 0', 'exit 0']);
       const s = new DiskCacheStore(root);
       const ids = (await s.list()).map((r) => r.resultId);
       s.close();
