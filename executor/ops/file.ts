@@ -22,6 +22,9 @@ import { digestOfText, opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 import { linkFromPrevious, readCopyMemo, writeCopyMemo, type CopyMemo, type MemoFile } from './copy-reuse.ts';
 
+/** Bump when the digest a COPY source's content gets changes for the same files: remembered digests then no longer match. */
+const CONTENT_DIGEST_VERSION = 1;
+
 export const FILE_KEY = 'tsbuild.file.v1';
 
 type FileAction = FileActionMessage;
@@ -110,38 +113,42 @@ export class FileOpImpl implements Op {
     if (isBase) return { selector };
     return {
       selector,
-      contentDigest: async (input: Result, ctx: OpContext): Promise<Digest> => {
+      contentDigest: (input: Result, ctx: OpContext): Promise<Digest> => {
         const ref = asRef(input);
-        const dir = await this.#ctx.refs.readable(ref, this.#progress(ctx));
-        try {
-          const files = new Map<string, HashedFile>();
-          let onFile: ChecksumOptions['onFile'];
-          if (ref.local) {
-            const real = await realpath(dir.path);
-            this.#hashed.set(ref.id, { dir: dir.path, files });
-            onFile = (host, st, digest) => {
-              files.set(real === '/' ? host : host.slice(real.length), { key: statKey(st), digest });
-            };
-          }
-          const digests: string[] = [];
-          const sum = async (opts: ChecksumOptions) => {
-            try {
-              return await this.#ctx.hasher.checksum(dir.path, { ...opts, ...(onFile ? { onFile } : {}) });
-            } catch (e) {
-              // The copy itself reports a missing source clearly; the key only has to differ.
-              if (e instanceof ChecksumPathError) return `missing:${opts?.path ?? ''}`;
-              throw e;
+        // The selection names what is hashed and how (the hashing rules' version included).
+        const selection = digestOfText(canonicalJSON([CONTENT_DIGEST_VERSION, selector])).slice('sha256:'.length);
+        return this.#ctx.refs.contentDigest(ref, selection, async () => {
+          const dir = await this.#ctx.refs.readable(ref, this.#progress(ctx));
+          try {
+            const files = new Map<string, HashedFile>();
+            let onFile: ChecksumOptions['onFile'];
+            if (ref.local) {
+              const real = await realpath(dir.path);
+              this.#hashed.set(ref.id, { dir: dir.path, files });
+              onFile = (host, st, digest) => {
+                files.set(real === '/' ? host : host.slice(real.length), { key: statKey(st), digest });
+              };
             }
-          };
-          for (const c of copies) {
-            digests.push(await sum({ path: c.path, wildcard: c.wildcard, followLinks: c.followLinks, include: c.include, exclude: c.exclude }));
-            for (const r of c.required) digests.push(await sum({ path: posix.join('/', r) }));
+            const digests: string[] = [];
+            const sum = async (opts: ChecksumOptions) => {
+              try {
+                return await this.#ctx.hasher.checksum(dir.path, { ...opts, ...(onFile ? { onFile } : {}) });
+              } catch (e) {
+                // The copy itself reports a missing source clearly; the key only has to differ.
+                if (e instanceof ChecksumPathError) return `missing:${opts?.path ?? ''}`;
+                throw e;
+              }
+            };
+            for (const c of copies) {
+              digests.push(await sum({ path: c.path, wildcard: c.wildcard, followLinks: c.followLinks, include: c.include, exclude: c.exclude }));
+              for (const r of c.required) digests.push(await sum({ path: posix.join('/', r) }));
+            }
+            if (users) for (const f of ['/etc/passwd', '/etc/group']) digests.push(await sum({ path: f }));
+            return digestOfText(canonicalJSON(digests));
+          } finally {
+            await dir.release();
           }
-          if (users) for (const f of ['/etc/passwd', '/etc/group']) digests.push(await sum({ path: f }));
-          return digestOfText(canonicalJSON(digests));
-        } finally {
-          await dir.release();
-        }
+        });
       },
     };
   }

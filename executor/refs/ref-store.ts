@@ -40,9 +40,12 @@ export class RefStore {
     await mkdir(this.#diffIDs, { recursive: true });
   });
 
+  readonly #digests: string;
+
   constructor(root: string) {
     this.#dir = join(root, 'refs');
     this.#diffIDs = join(root, 'refs', 'diffids');
+    this.#digests = join(root, 'refs', 'digests');
   }
 
   async put(rec: RefRecord): Promise<void> {
@@ -88,10 +91,31 @@ export class RefStore {
     return (await stat(join(this.#dir, `${id}.json`)).catch(() => undefined))?.size ?? 0;
   }
 
-  /** Removes a ref's record; its data (snapshots, blobs) is collected separately. */
+  /** Removes a ref's record and what is remembered of its content; its data (snapshots, blobs) is collected separately. */
   async delete(id: string): Promise<void> {
     if (!isRefId(id)) return;
     await rm(join(this.#dir, `${id}.json`), { force: true });
+    await rm(join(this.#digests, id), { recursive: true, force: true });
+  }
+
+  /**
+   * A content digest of part of a ref (`selection` names the part: a hex digest of what was
+   * selected), remembered from an earlier build. A ref never changes, so neither does the answer.
+   */
+  async contentDigest(id: string, selection: string): Promise<Digest | undefined> {
+    if (!isRefId(id) || !/^[0-9a-f]{64}$/.test(selection)) return undefined;
+    try {
+      const d = (await readFile(join(this.#digests, id, selection), 'utf8')).trim();
+      return /^sha256:[0-9a-f]{64}$/.test(d) ? (d as Digest) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async saveContentDigest(id: string, selection: string, digest: Digest): Promise<void> {
+    if (!isRefId(id) || !/^[0-9a-f]{64}$/.test(selection)) return;
+    await mkdir(join(this.#digests, id), { recursive: true });
+    await writeAtomic(join(this.#digests, id, selection), digest);
   }
 
   /** Layer keys with a remembered diff_id. */
@@ -103,10 +127,18 @@ export class RefStore {
     await rm(join(this.#diffIDs, layerKey), { force: true });
   }
 
-  /** Deletes temp files left by writers that died (`<name>.tmp-<pid>-<rand>`). */
+  /**
+   * Deletes temp files left by writers that died (`<name>.tmp-<pid>-<rand>`), and remembered
+   * digests of refs whose record is gone (a record is written before anything reads its ref).
+   */
   async cleanTemps(isAlive: (pid: number) => boolean): Promise<number> {
     let n = 0;
-    for (const dir of [this.#dir, this.#diffIDs]) {
+    const digestDirs: string[] = [];
+    for (const id of await readdir(this.#digests).catch(() => [] as string[])) {
+      if (await this.recordSize(id)) digestDirs.push(join(this.#digests, id));
+      else await rm(join(this.#digests, id), { recursive: true, force: true });
+    }
+    for (const dir of [this.#dir, this.#diffIDs, ...digestDirs]) {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
         if (!m || isAlive(Number(m[1]))) continue;

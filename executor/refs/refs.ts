@@ -343,6 +343,20 @@ export class RefManager {
   // ---- reading --------------------------------------------------------------------------------
 
   /** A directory with the ref's filesystem (the context itself for a local ref); release it after. */
+  /**
+   * `compute`'s answer for a part of a ref's content, remembered on disk per ref and `selection`
+   * (a hex digest naming the part), so a rebuild does not mount and read a result it hashed
+   * before. A local context can change between builds: it is hashed every time.
+   */
+  async contentDigest(ref: Ref, selection: string, compute: () => Promise<Digest>): Promise<Digest> {
+    if (ref.local) return compute();
+    const known = await this.#store.contentDigest(ref.id, selection);
+    if (known) return known;
+    const d = await compute();
+    await this.#store.saveContentDigest(ref.id, selection, d);
+    return d;
+  }
+
   async readable(ref: Ref | undefined, progress?: PullProgressSink): Promise<ReadableDir> {
     if (ref?.local) return { path: ref.local.dir, release: async () => {} };
     const key = ref ? await this.snapshotKey(ref, progress) : undefined;
