@@ -76,8 +76,7 @@ function newVertex(state: ProgressState, digest: Digest, name: string): VertexSt
 
 /** Puts `next` in place of the vertex, keeping order, counts and the finished list right. */
 function put(state: ProgressState, prev: VertexState | undefined, next: VertexState): ProgressState {
-  const vertices = new Map(state.vertices);
-  vertices.set(next.digest, next);
+  const vertices = state.vertices.set(next);
   const fresh = prev === undefined;
   const nowFinished = isFinished(next) && (fresh || !isFinished(prev));
   let pendingSources = state.pendingSources;
@@ -90,9 +89,9 @@ function put(state: ProgressState, prev: VertexState | undefined, next: VertexSt
     ...state,
     vertices,
     pendingSources,
-    order: fresh ? [...state.order, next.digest] : state.order,
+    order: fresh ? vertices.order : state.order,
     total: fresh ? state.total + 1 : state.total,
-    finished: nowFinished ? [...state.finished, next.digest] : state.finished,
+    finished: nowFinished ? state.finished.push(next.digest) : state.finished,
     completed: nowFinished ? state.completed + 1 : state.completed,
   };
 }

@@ -2,6 +2,8 @@
 // the solver's events. Renderers read it; they never interpret events themselves.
 import type { Digest } from '../../llb/index.ts';
 import type { SolveEvent } from '../../solver/index.ts';
+import { AppendList } from './append-list.ts';
+import { VertexTable } from './vertex-table.ts';
 
 /**
  * Source lines of the build description a vertex came from (a Dockerfile instruction), supplied
@@ -92,11 +94,12 @@ export interface ProgressState {
   readonly startedAt?: number;
   /** Set by the done event: freezes the header's timer. */
   readonly finishedAt?: number;
-  readonly vertices: ReadonlyMap<Digest, VertexState>;
+  /** Shared with the states before it (one event costs O(log n), not a copy of every vertex). */
+  readonly vertices: VertexTable;
   /** Digests in order of first appearance. */
-  readonly order: readonly Digest[];
+  readonly order: AppendList<Digest>;
   /** Digests in the order they finished: append-only, for `<Static>`. */
-  readonly finished: readonly Digest[];
+  readonly finished: AppendList<Digest>;
   readonly warnings: readonly WarningEntry[];
   readonly total: number;
   readonly completed: number;
@@ -115,9 +118,9 @@ export interface ProgressState {
 export function initialProgressState(options: { logTailSize?: number; now?: number } = {}): ProgressState {
   return {
     now: options.now ?? 0,
-    vertices: new Map(),
-    order: [],
-    finished: [],
+    vertices: VertexTable.empty(),
+    order: AppendList.empty(),
+    finished: AppendList.empty(),
     warnings: [],
     total: 0,
     completed: 0,

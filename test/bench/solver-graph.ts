@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskCacheStore, loadGraph, MemoryCacheStore, solve, type CacheStore, type LoadInput } from '../../solver/index.ts';
+import { initialProgressState, reduceProgress } from '../../cli/progress/index.ts';
+import { DiskCacheStore, loadGraph, MemoryCacheStore, solve, type CacheStore, type LoadInput, type SolveEvent } from '../../solver/index.ts';
 import { FakeGraph, FakeResolver, type Ref } from '../solver/fakes.ts';
 
 /** A random DAG (fixed seed): 5% constants, the rest sums of 1–3 earlier vertices, one target over all sinks. */
@@ -50,11 +51,18 @@ function mb(kb: number): string {
   return `${(kb / 1024).toFixed(0)} MB`;
 }
 
-async function measure(label: string, input: LoadInput, store: CacheStore, resolver: FakeResolver, expectCached: boolean): Promise<number> {
+async function measure(
+  label: string,
+  input: LoadInput,
+  store: CacheStore,
+  resolver: FakeResolver,
+  expectCached: boolean,
+  events?: SolveEvent[],
+): Promise<number> {
   const t0 = performance.now();
   const graph = loadGraph(input);
   const t1 = performance.now();
-  const outcome = await solve(graph, { resolver, store });
+  const outcome = await solve(graph, { resolver, store, ...(events ? { onEvent: (e: SolveEvent) => void events.push(e) } : {}) });
   const t2 = performance.now();
   if (!outcome.ok) throw new Error(outcome.failure.message);
   const statuses = new Map<string, number>();
@@ -70,6 +78,21 @@ async function measure(label: string, input: LoadInput, store: CacheStore, resol
         .padStart(8)} vertices/s  peak RSS ${mb(process.resourceUsage().maxRSS)}  [${[...statuses].map(([s, c]) => `${s} ${c}`).join(', ')}]`,
   );
   return t2 - t0;
+}
+
+/**
+ * What the progress view's reducer costs on the cold solve's events: the time per event should
+ * not grow with the number of vertices (compare the 1,000 and 10,000 lines).
+ */
+function progressCost(n: number, events: readonly SolveEvent[]): void {
+  const t0 = performance.now();
+  let state = initialProgressState();
+  for (const e of events) state = reduceProgress(state, e, 0);
+  const ms = performance.now() - t0;
+  if (state.total !== n) throw new Error(`progress saw ${state.total} vertices of ${n}`);
+  console.log(
+    `${'progress reducer'.padEnd(28)} ${n.toString().padStart(6)} vertices  ${events.length} events in ${ms.toFixed(0)} ms  ${((ms * 1000) / events.length).toFixed(1)} µs/event`,
+  );
 }
 
 /** Result data that is always present: the fresh process has no in-memory data of the cold run. */
@@ -98,7 +121,9 @@ for (const n of sizes.length ? sizes : [1_000, 10_000]) {
     const root = mkdtempSync(join(tmpdir(), 'tsbuild-bench-'));
     const store = kind === 'memory' ? new MemoryCacheStore() : new DiskCacheStore(root);
     const resolver = new FakeResolver();
-    await measure(`${kind} cold`, input, store, resolver, false);
+    const events: SolveEvent[] = [];
+    await measure(`${kind} cold`, input, store, resolver, false, events);
+    if (kind === 'memory') progressCost(n, events);
     await measure(`${kind} fully cached`, input, store, resolver, true);
     store.close();
     if (kind === 'disk') {

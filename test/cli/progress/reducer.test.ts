@@ -7,10 +7,10 @@ const start = () => initialProgressState({ now: T0 });
 describe('progress reducer', () => {
   it('keeps vertices in first-seen order with 1-based indexes and counts finished ones', () => {
     const s = reduceAll(start(), successfulBuild());
-    expect(s.order).toEqual([A, B]);
+    expect([...s.order]).toEqual([A, B]);
     expect(s.vertices.get(A)?.index).toBe(1);
     expect(s.vertices.get(B)?.index).toBe(2);
-    expect(s.finished).toEqual([A, B]);
+    expect([...s.finished]).toEqual([A, B]);
     expect([s.completed, s.total]).toEqual([2, 2]);
     expect(s.vertices.get(B)?.inputs).toEqual([A]);
     expect(s.startedAt).toBe(T0);
@@ -19,7 +19,7 @@ describe('progress reducer', () => {
   it('counts a vertex as done only once, however often it is re-sent', () => {
     const done = vertex(A, 'x', { started: T0, completed: T0 + 5 });
     const s = reduceAll(start(), [done, done, done]);
-    expect([s.completed, s.total, s.finished]).toEqual([1, 1, [A]]);
+    expect([s.completed, s.total, [...s.finished]]).toEqual([1, 1, [A]]);
   });
 
   it('assembles log lines across chunks and keeps only the last N', () => {
@@ -121,5 +121,30 @@ describe('progress reducer', () => {
     reduceAll(s0, [log(A, T0, 'x\n'), vertex(A, 'a', { completed: T0 + 1 }), { type: 'done' }]);
     expect(JSON.stringify({ order: s0.order, v: [...s0.vertices.values()] })).toBe(snapshot);
     expect(s0.done).toBe(false);
+  });
+
+  it('keeps an older state as it was when it is reduced again along another path', () => {
+    const s0 = reduceAll(start(), [vertex(A, 'a', { started: T0 })]);
+    const left = reduceAll(s0, [vertex(B, 'b'), vertex(A, 'a', { completed: T0 + 1 })]);
+    const right = reduceAll(s0, [vertex(C, 'c'), vertex(B, 'b2', { cached: true })]);
+    expect([...s0.order]).toEqual([A]);
+    expect([...left.order]).toEqual([A, B]);
+    expect([...right.order]).toEqual([A, C, B]);
+    expect([s0.vertices.has(B), s0.vertices.get(A)?.completed]).toEqual([false, undefined]);
+    expect([left.vertices.has(C), left.vertices.get(A)?.completed, left.vertices.get(B)?.name]).toEqual([false, T0 + 1, 'b']);
+    expect([right.vertices.get(A)?.completed, right.vertices.get(B)?.name, right.vertices.get(B)?.index]).toEqual([undefined, 'b2', 3]);
+    expect([[...left.finished], [...right.finished]]).toEqual([[A], [B]]);
+  });
+
+  it('keeps thousands of vertices in first-seen order, each counted once', () => {
+    // Past 32 and 1,024 vertices the shared table grows a level: indexes and order must hold across.
+    const digests = (n: number) => Array.from({ length: n }, (_, i): typeof A => `sha256:${i.toString(16).padStart(64, '0')}`);
+    let s = start();
+    for (const d of digests(5_000)) s = reduceProgress(s, vertex(d, d.slice(-6), { started: T0 }), T0);
+    for (const d of digests(5_000).reverse()) s = reduceProgress(s, vertex(d, d.slice(-6), { completed: T0 + 1 }), T0 + 1);
+    expect([s.total, s.completed, s.order.length, s.finished.length]).toEqual([5_000, 5_000, 5_000, 5_000]);
+    expect(s.vertices.get(digests(5_000)[1_234]!)).toMatchObject({ index: 1_235, completed: T0 + 1 });
+    expect([...s.vertices.keys()]).toEqual(digests(5_000));
+    expect(s.finished.slice(0, 2)).toEqual(digests(5_000).reverse().slice(0, 2));
   });
 });
