@@ -4,6 +4,7 @@
 // TypeScript entry point, which Node 24 runs by stripping types.
 import module from 'node:module';
 import { prebuiltEntry } from './prebuilt.js';
+import { runOnServer } from './server/client.js';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -18,8 +19,15 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 const prebuilt = process.env.TSBUILD_SOURCES === '1' ? undefined : prebuiltEntry(new URL('../', import.meta.url));
-const { main } = await import(prebuilt ?? './main.ts');
-const code = await main(process.argv.slice(2));
+// A build server for this state root (`tsbuild server`) running this same CLI build takes the
+// command; otherwise it runs here.
+const served = await runOnServer(process.argv.slice(2), prebuilt ?? 'sources');
+let code = served;
+if (code === undefined) {
+  process.env.TSBUILD_CLI_ENTRY = prebuilt ?? 'sources';
+  const { main } = await import(prebuilt ?? './main.ts');
+  code = await main(process.argv.slice(2));
+}
 // The command's promise settles when its work is done (watch mode's when watching stops), so the
 // process ends here, once what was printed has been handed to the OS: nothing that any part left
 // running (an idle worker thread, a kept-alive socket, a timer in a build.ts) can hold it open.

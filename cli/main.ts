@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   du: () => import('./commands/du.ts'),
   prune: () => import('./commands/prune.ts'),
   run: () => import('./commands/run.ts'),
+  server: () => import('./commands/server.ts'),
 };
 
 const summaries: Record<keyof typeof commands, string> = {
@@ -23,6 +24,7 @@ const summaries: Record<keyof typeof commands, string> = {
   du: 'Show disk usage of the state directory',
   prune: 'Remove build cache',
   run: 'Run an image from the local store once in runc',
+  server: 'Run a build server that keeps builds on this state directory warm',
 };
 
 export function usage(): string {
@@ -44,7 +46,7 @@ export function usage(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], options: { signal?: AbortSignal } = {}): Promise<number> {
   const debug = argv.includes('--debug') || process.env.TSBUILD_DEBUG === '1';
   const args = argv.filter((a) => a !== '--debug');
   const [name, ...rest] = args;
@@ -61,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     const load = commands[name];
     if (!load) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
     const { command } = await load();
-    return await command.run(rest, { debug });
+    return await command.run(rest, { debug, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (err) {
     return reportError(err, debug);
   }

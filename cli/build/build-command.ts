@@ -142,13 +142,13 @@ export function summarize(result: Extract<BuildResult, { ok: true }>, opts: Buil
   process.stderr.write(lines.map((l) => ` => ${l}\n`).join(''));
 }
 
-export async function runBuildCommand(opts: BuildOptions, command: 'build' | 'solve'): Promise<number> {
+export async function runBuildCommand(opts: BuildOptions, command: 'build' | 'solve', signal?: AbortSignal): Promise<number> {
   const req = await toRequest(opts, command);
   if (opts.watch) {
     const { watchBuild } = await import('../watch/index.ts');
     return watchBuild(req, opts);
   }
-  const result = await buildOnce(req, opts);
+  const result = await buildOnce(req, opts, signal);
   if (opts.explain) printExplanations(result.explanations, (s) => process.stderr.write(s));
   if (!result.ok) {
     process.stderr.write(`ERROR: ${result.message}\n`);

@@ -16,12 +16,12 @@ export const solveUsage = buildUsage
   .replace('  -h, --help ', "      --context DIR            The build context (default: the build file's directory)\n  -h, --help ");
 
 export const command: Command = {
-  async run(argv) {
+  async run(argv, global) {
     const opts = parseBuildArgs(argv, process.env, 'solve');
     if (opts.help) {
       process.stdout.write(solveUsage);
       return 0;
     }
-    return runBuildCommand(opts, 'solve');
+    return runBuildCommand(opts, 'solve', global.signal);
   },
 };
