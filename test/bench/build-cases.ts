@@ -84,7 +84,7 @@ async function main(o: Options): Promise<void> {
   const chosen = cases.filter((c) => c.modes.some((m) => selected(o, c, m)));
   const bases = new Set(chosen.flatMap((c) => c.bases));
   const peers = findPeers(repo);
-  const ts = new TsbuildSide(repo, data);
+  const ts = new TsbuildSide(repo, data, o.server);
   const notes: string[] = [];
 
   let baseline: Baseline;
@@ -145,7 +145,7 @@ async function main(o: Options): Promise<void> {
     }
   }
   if (!o.keep) await ts.dropRunRoot();
-  console.log(`\n${renderReport(rows, baseline, { runs: o.runs, markdown: o.markdown, notes })}`);
+  console.log(`\n${renderReport(rows, baseline, { runs: o.runs, markdown: o.markdown, server: o.server, notes })}`);
 }
 
 let options: Options;

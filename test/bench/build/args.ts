@@ -1,9 +1,10 @@
 // The build benchmark's command line.
 import { cases, type Case, type Mode } from './cases.ts';
 
-export const usage = `usage: node test/bench/build-cases.ts [--runs N] [--no-watch] [--keep] [--recorded] [--markdown] [CASE[:MODE]...]
+export const usage = `usage: node test/bench/build-cases.ts [--runs N] [--server] [--no-watch] [--keep] [--recorded] [--markdown] [CASE[:MODE]...]
   CASE is a case's name or letter (a-runs or a), MODE one of its modes; none means all.
   --runs N     timed runs per builder, case and mode (default 3, or $TSBUILD_BENCH_RUNS)
+  --server     tsbuild's builds go through \`tsbuild server\`, up beside them as dockerd is beside docker's
   --no-watch   skip watch mode (tsbuild only)
   --keep       keep tsbuild's last state root
   --recorded   do not run BuildKit: compare with its recorded figures (not a measurement)
@@ -12,6 +13,8 @@ cases: ${cases.map((c) => `${c.name} (${c.modes.join(', ')})`).join('; ')}`;
 
 export interface Options {
   readonly runs: number;
+  /** tsbuild's builds run in its build server, started (untimed) on each fresh state root. */
+  readonly server: boolean;
   readonly watch: boolean;
   readonly keep: boolean;
   readonly recorded: boolean;
@@ -35,6 +38,7 @@ function matches(w: string, c: Case, m?: Mode): boolean {
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Options {
   let runs = Number(env.TSBUILD_BENCH_RUNS ?? 3);
   let watch = true;
+  let server = false;
   let keep = false;
   let recorded = false;
   let markdown = false;
@@ -45,6 +49,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     if (a === '--runs' || a === '-n') runs = Number(argv[++i]);
     else if (a.startsWith('--runs=')) runs = Number(a.slice(7));
     else if (a === '--no-watch') watch = false;
+    else if (a === '--server') server = true;
     else if (a === '--keep') keep = true;
     else if (a === '--recorded') recorded = true;
     else if (a === '--markdown') markdown = true;
@@ -54,7 +59,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     else wanted.push(a);
   }
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: want a positive integer, got ${runs}`);
-  return { runs, watch, keep, recorded, markdown, help, wanted };
+  return { runs, server, watch, keep, recorded, markdown, help, wanted };
 }
 
 export function selected(o: Options, c: Case, m: Mode): boolean {

@@ -22,12 +22,15 @@ export interface Row {
 export interface ReportOptions {
   readonly runs: number;
   readonly markdown: boolean;
+  /** tsbuild's builds ran in its build server. */
+  readonly server?: boolean;
   /** Lines about single rows or cases (a case BuildKit could not build, a workaround). */
   readonly notes?: readonly string[];
 }
 
-function headerLines(b: Baseline, runs: number): string[] {
-  const ours = `tsbuild: median of ${runs} run(s), one CLI process per build, --progress=quiet, writing to its image store (-t).`;
+function headerLines(b: Baseline, runs: number, server = false): string[] {
+  const how = server ? 'one CLI process per build handing it to `tsbuild server` (up beside, as dockerd is)' : 'one CLI process per build';
+  const ours = `tsbuild: median of ${runs} run(s), ${how}, --progress=quiet, writing to its image store (-t).`;
   switch (b.kind) {
     case 'live':
       return [
@@ -84,7 +87,7 @@ function cells(r: Row, b: Baseline): string[] {
 const header = ['case', 'mode', 'tsbuild s', 'BuildKit s', 'ratio', 'target', 'ok', 'tsbuild runs (s)', 'BuildKit runs (s)'];
 
 export function renderReport(rows: readonly Row[], b: Baseline, o: ReportOptions): string {
-  const lines = [...headerLines(b, o.runs), ...(o.notes ?? [])];
+  const lines = [...headerLines(b, o.runs, o.server), ...(o.notes ?? [])];
   const table = rows.map((r) => cells(r, b));
   if (o.markdown) {
     const md = (row: readonly string[]) => `| ${row.join(' | ')} |`;

@@ -17,10 +17,13 @@ export class TsbuildSide {
   readonly data: string;
   readonly seedRoot: string;
   readonly runRoot: string;
+  /** Builds on the run root go through a build server, started on each fresh run root. */
+  readonly server: boolean;
 
-  constructor(repo: string, data: string) {
+  constructor(repo: string, data: string, server = false) {
     this.repo = repo;
     this.data = data;
+    this.server = server;
     this.seedRoot = join(data, 'root-seed');
     this.runRoot = join(data, 'root-run');
   }
@@ -76,13 +79,20 @@ export class TsbuildSide {
 
   /** A run root holding only the seeded base images. */
   async freshRoot(): Promise<void> {
+    await this.#stopServer();
     await rm(this.runRoot, { recursive: true, force: true });
     execFileSync('cp', ['-a', '--reflink=auto', this.seedRoot, this.runRoot]);
     sync();
+    if (this.server) await this.run(this.runRoot, ['server', '--detach', '--idle-timeout', '0']);
   }
 
-  dropRunRoot(): Promise<void> {
-    return rm(this.runRoot, { recursive: true, force: true });
+  async #stopServer(): Promise<void> {
+    if (this.server && existsSync(join(this.runRoot, 'run', 'server.sock'))) await this.run(this.runRoot, ['server', '--stop']);
+  }
+
+  async dropRunRoot(): Promise<void> {
+    await this.#stopServer();
+    await rm(this.runRoot, { recursive: true, force: true });
   }
 }
 
