@@ -9,8 +9,7 @@
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   process.stderr.write(
-    `tsbuild needs Node.js 24 or newer (this is ${process.version}): install a current Node.js` +
-      ' (in a checkout, scripts/setup.sh puts one in .tools/)\n',
+    `tsbuild needs Node.js 24 or newer (this is ${process.version}): install a current Node.js` + ' (in a checkout, scripts/setup.sh puts one in .tools/)\n',
   );
   process.exit(1);
 }

@@ -5,11 +5,12 @@
 //   const { imageDigest } = await run;              // BuildError / BuildInputError on failure
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { hostPlatform, marshal, parsePlatform, type Definition, type ImageSpec, type Platform, type State } from '../../llb/index.ts';
 import { defaultRoot, parseOutputSpec, type OutputSpec } from '../../oci/index.ts';
 import { FrontendError } from '../../frontends/driver.ts';
 import { imageConfigFor } from '../../frontends/typescript/index.ts';
-import { runBuild, type BuildRequest, type CompiledBuild, type ExportSummary, type SecretSource } from '../build/index.ts';
+import { findBuildFile, runBuild, type BuildRequest, type CompiledBuild, type ExportSummary, type SecretSource } from '../build/index.ts';
 import { UsageError, UserError } from '../errors.ts';
 import { BuildError, BuildInputError } from './errors.ts';
 import { EventQueue, type BuildEvent } from './events.ts';
@@ -46,6 +47,8 @@ export interface BuildOptions {
   readonly maxParallelism?: number;
   /** The state root; default `$TSBUILD_ROOT`, else `${XDG_DATA_HOME:-~/.local/share}/tsbuild`. */
   readonly root?: string;
+  /** Where an output with `dest=-` writes its tar (none by default: such an output is refused). */
+  readonly stdout?: Writable;
   /** Aborting cancels the build: it then rejects with a BuildError whose reason is `canceled`. */
   readonly signal?: AbortSignal;
   /** Receives every event as it happens (the same events as `events`). Must not throw. */
@@ -67,13 +70,6 @@ export interface BuildRun extends Promise<BuildOutput> {
    * (read it right after `build()` to have them all; unread, nothing is kept). One reader.
    */
   readonly events: AsyncIterable<BuildEvent>;
-}
-
-const BUILD_FILES = ['Dockerfile', 'build.ts'];
-
-function buildFileIn(dir: string): string {
-  for (const name of BUILD_FILES) if (existsSync(join(dir, name))) return join(dir, name);
-  throw new BuildInputError(`no Dockerfile or build.ts in ${dir}`);
 }
 
 function outputsOf(specs: readonly string[]): OutputSpec[] {
@@ -103,7 +99,7 @@ function plan(opts: BuildOptions): { req: BuildRequest; compile?: () => Compiled
   if (opts.file !== undefined) {
     const target = resolve(opts.file);
     if (!existsSync(target)) throw new BuildInputError(`${opts.file}: no such file or directory`);
-    file = statSync(target).isDirectory() ? buildFileIn(target) : target;
+    file = statSync(target).isDirectory() ? findBuildFile(target) : target;
     contextDir = resolve(opts.context ?? dirname(file));
   } else {
     contextDir = resolve(opts.context ?? '.');
@@ -151,19 +147,20 @@ function plan(opts: BuildOptions): { req: BuildRequest; compile?: () => Compiled
 }
 
 async function run(opts: BuildOptions, queue: EventQueue): Promise<BuildOutput> {
-  const { req, compile } = plan(opts);
   const emit = (event: BuildEvent) => {
     queue.push(event);
     opts.onEvent?.(event);
   };
   let result;
   try {
+    const { req, compile } = plan(opts);
     result = await runBuild(
       req,
       {
         onEvent: emit,
         onWarning: (message) => emit({ type: 'frontend-warning', message }),
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.stdout ? { stdout: opts.stdout } : {}),
       },
       compile ? async () => compile() : undefined,
     );
