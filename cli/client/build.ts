@@ -10,7 +10,16 @@ import { hostPlatform, marshal, parsePlatform, type Definition, type ImageSpec, 
 import { defaultRoot, parseOutputSpec, type OutputSpec } from '../../oci/index.ts';
 import { FrontendError } from '../../frontends/driver.ts';
 import { imageConfigFor } from '../../frontends/typescript/index.ts';
-import { findBuildFile, runBuild, type BuildRequest, type CompiledBuild, type ExportSummary, type SecretSource } from '../build/index.ts';
+import {
+  findBuildFile,
+  runBuild,
+  type BuildHooks,
+  type BuildRequest,
+  type BuildResult,
+  type CompiledBuild,
+  type ExportSummary,
+  type SecretSource,
+} from '../build/index.ts';
 import { UsageError, UserError } from '../errors.ts';
 import { BuildError, BuildInputError } from './errors.ts';
 import { EventQueue, type BuildEvent } from './events.ts';
@@ -91,7 +100,7 @@ function platformOf(platform: string | undefined): Platform {
 }
 
 /** Options → the request the engine runs, and how its definition is made. */
-function plan(opts: BuildOptions): { req: BuildRequest; compile?: () => CompiledBuild } {
+export function planBuild(opts: BuildOptions): { req: BuildRequest; compile?: () => CompiledBuild } {
   const given = [opts.file, opts.state, opts.definition].filter((x) => x !== undefined).length;
   if (given !== 1) throw new BuildInputError('give exactly one of file, state and definition');
   let file: string;
@@ -146,33 +155,43 @@ function plan(opts: BuildOptions): { req: BuildRequest; compile?: () => Compiled
   return { req };
 }
 
-async function run(opts: BuildOptions, queue: EventQueue): Promise<BuildOutput> {
-  const emit = (event: BuildEvent) => {
-    queue.push(event);
-    opts.onEvent?.(event);
+/** The engine's hooks for these options, sending every event to `emit`. */
+export function hooksFor(opts: Pick<BuildOptions, 'stdout'>, emit: (event: BuildEvent) => void, signal: AbortSignal | undefined): BuildHooks {
+  return {
+    onEvent: emit,
+    onWarning: (message) => emit({ type: 'frontend-warning', message }),
+    ...(signal ? { signal } : {}),
+    ...(opts.stdout ? { stdout: opts.stdout } : {}),
   };
-  let result;
-  try {
-    const { req, compile } = plan(opts);
-    result = await runBuild(
-      req,
-      {
-        onEvent: emit,
-        onWarning: (message) => emit({ type: 'frontend-warning', message }),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.stdout ? { stdout: opts.stdout } : {}),
-      },
-      compile ? async () => compile() : undefined,
-    );
-  } catch (err) {
-    if (err instanceof UserError || err instanceof UsageError || err instanceof FrontendError) throw new BuildInputError(err.message, { cause: err });
-    throw err;
-  }
+}
+
+/** A user's mistake thrown by the engine, as the API's BuildInputError; anything else as is. */
+export function asBuildError(err: unknown): unknown {
+  return err instanceof UserError || err instanceof UsageError || err instanceof FrontendError ? new BuildInputError(err.message, { cause: err }) : err;
+}
+
+/** What a finished build gives a program; a failed one throws its BuildError or BuildInputError. */
+export function outputOf(result: BuildResult): BuildOutput {
   if (!result.ok) {
     if (result.outcome && !result.outcome.ok) throw new BuildError(result.outcome.failure);
     throw new BuildInputError(result.message);
   }
   return { ...result.exported, frontend: result.compiled.frontend, definition: result.compiled.definition };
+}
+
+async function run(opts: BuildOptions, queue: EventQueue): Promise<BuildOutput> {
+  const emit = (event: BuildEvent) => {
+    queue.push(event);
+    opts.onEvent?.(event);
+  };
+  let result: BuildResult;
+  try {
+    const { req, compile } = planBuild(opts);
+    result = await runBuild(req, hooksFor(opts, emit, opts.signal), compile ? async () => compile() : undefined);
+  } catch (err) {
+    throw asBuildError(err);
+  }
+  return outputOf(result);
 }
 
 /**

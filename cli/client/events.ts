@@ -16,8 +16,8 @@ export type BuildEvent = SolveEvent | SourceEvent | FrontendWarningEvent;
  * the reader takes them, and ended with the build. One reader; a reader that stops early just
  * stops the queueing.
  */
-export class EventQueue implements AsyncIterable<BuildEvent> {
-  #queue: BuildEvent[] = [];
+export class EventQueue<E = BuildEvent> implements AsyncIterable<E> {
+  #queue: E[] = [];
   #wake: (() => void) | undefined;
   #ended = false;
   #kept = false;
@@ -32,7 +32,7 @@ export class EventQueue implements AsyncIterable<BuildEvent> {
     return this.#kept;
   }
 
-  push(event: BuildEvent): void {
+  push(event: E): void {
     if (!this.#kept || this.#ended || this.#detached) return;
     this.#queue.push(event);
     this.#wake?.();
@@ -43,7 +43,7 @@ export class EventQueue implements AsyncIterable<BuildEvent> {
     this.#wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<BuildEvent> {
+  async *[Symbol.asyncIterator](): AsyncIterator<E> {
     try {
       for (;;) {
         if (this.#queue.length > 0) {

@@ -6,3 +6,4 @@ export type { BuildEvent, FrontendWarningEvent } from './events.ts';
 export type { SourceEvent, SourceLines } from '../progress/index.ts';
 export type { SolveEvent, VertexEvent, StatusEvent, LogEvent, WarningEvent } from '../../solver/index.ts';
 export type { SecretSource } from '../build/index.ts';
+export { watch, type WatchOptions, type WatchRun, type WatchEvent, type BuildStartedEvent, type BuildFinishedEvent } from './watch.ts';
