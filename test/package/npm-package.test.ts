@@ -40,8 +40,10 @@ describe.runIf(run)('the npm package', () => {
     const [packed] = JSON.parse(stdout) as [{ filename: string }];
     tarball = join(work, packed.filename);
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    // Dependencies from npm's cache when it has them (the registry otherwise).
-    await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball]);
+    // Dependencies from npm's cache when it has them (the registry otherwise). The project's
+    // install and the global one (`npm install -g`, into a prefix of the test's) at once.
+    const install = ['--prefer-offline', '--no-audit', '--no-fund', tarball];
+    await Promise.all([sh('npm', ['install', ...install]), sh('npm', ['install', '--global', '--prefix', join(work, 'global'), ...install])]);
   }, 180_000);
 
   afterAll(async () => {
@@ -157,6 +159,21 @@ describe.runIf(run)('the npm package', () => {
       (err: { stdout: string }) => err.stdout,
     );
     expect(failed).toContain('wrong.ts(2,');
+  });
+
+  test('npm install -g gives a tsbuild command whose build programs need no tsbuild of their own', async () => {
+    const prefix = join(work, 'global');
+    // A build.ts in a folder with no package.json and no node_modules: its `tsbuild` is the
+    // running command's own compiled llb.
+    const alone = join(work, 'alone');
+    await mkdir(alone);
+    await writeFile(
+      join(alone, 'build.ts'),
+      "import { mkfile, scratch } from 'tsbuild';\nexport default scratch().file(mkfile('/where.txt', 0o644, import.meta.resolve('tsbuild')));\n",
+    );
+    await sh(join(prefix, 'bin', 'tsbuild'), ['build', '--progress=quiet', '-f', 'build.ts', '-o', 'type=local,dest=out', '.'], alone);
+    const where = await readFile(join(alone, 'out', 'where.txt'), 'utf8');
+    expect(where).toBe(`file://${await realpath(join(prefix, 'lib', 'node_modules', 'tsbuild'))}/lib/llb/index.js`);
   });
 
   test('an older Node gets a clear message, not a loader error', async (ctx) => {
