@@ -46,7 +46,11 @@ function localPathOf(specifier: string, parentURL: string): string | undefined {
   return isLocalSource(url.href) ? fileURLToPath(url.href.replace(/[?#].*$/, '')) : undefined;
 }
 
-function register(): void {
+/**
+ * Installs the resolution above for this process (once). Build programs get it on their first
+ * load; a frontend plugin's module needs it before it is imported, for its `import 'tsbuild'`.
+ */
+export function registerModuleHooks(): void {
   if (registered) return;
   registered = true;
   module.registerHooks({
@@ -88,7 +92,7 @@ export type ImportedProgram =
  * an edit to it is what fixes the program.
  */
 export async function importProgram(path: string): Promise<ImportedProgram> {
-  register();
+  registerModuleHooks();
   const generation = nextGeneration++;
   const load: Load = { generation, files: new Set([path]) };
   loads.set(generation, load);
