@@ -110,6 +110,40 @@ describe.runIf(run)('the npm package', () => {
     expect(resolved).toBe(`file://${await realpath(join(project, 'node_modules', 'tsbuild'))}/lib/llb/index.js`);
   });
 
+  test('a frontend plugin typed by tsbuild/frontend runs from the project', async () => {
+    await writeFile(
+      join(project, 'plugin.ts'),
+      [
+        "import { marshal, mkfile, scratch } from 'tsbuild';",
+        "import type { Frontend } from 'tsbuild/frontend';",
+        'const frontend: Frontend = {',
+        "  name: 'note',",
+        '  async build(_ctx, input) {',
+        "    return { definition: marshal(scratch().file(mkfile('/note.txt', 0o644, new TextDecoder().decode(input.source)))) };",
+        '  },',
+        '};',
+        'export default frontend;',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(project, 'note.txt'), 'a note\n');
+    await sh('npx', [
+      '--no',
+      '--',
+      'tsbuild',
+      'build',
+      '--progress=quiet',
+      '--frontend',
+      './plugin.ts',
+      '-f',
+      'note.txt',
+      '-o',
+      'type=local,dest=plugin-out',
+      '.',
+    ]);
+    expect(await readFile(join(project, 'plugin-out', 'note.txt'), 'utf8')).toBe('a note\n');
+  });
+
   test('the client example builds and reports each step; State input and typed errors work', async () => {
     await cp(join(EXAMPLES, 'client'), join(project, 'client'), { recursive: true });
     const example = await sh('node', ['client/main.ts', 'greeting.tar']);
@@ -146,7 +180,7 @@ describe.runIf(run)('the npm package', () => {
         // A user's project has @types/node of its own; this one borrows the checkout's.
         typeRoots: [join(REPO_ROOT, 'node_modules', '@types')],
       },
-      files: ['consumer.ts', 'build.ts', 'client-check.ts', 'client/main.ts'],
+      files: ['consumer.ts', 'build.ts', 'plugin.ts', 'client-check.ts', 'client/main.ts'],
     };
     await writeFile(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
     const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
