@@ -197,7 +197,7 @@ async function run(opts: BuildOptions, queue: EventQueue): Promise<BuildOutput> 
 /**
  * Builds once. Resolves with what was exported (the image's digest, names, files written);
  * rejects with a BuildError when a step fails or the build is canceled, and a BuildInputError
- * when the input is wrong. Two builds may run at once, in one process or several, on one root.
+ * when the input is wrong.
  */
 export function build(opts: BuildOptions): BuildRun {
   const queue = new EventQueue();
