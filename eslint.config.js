@@ -13,7 +13,7 @@ const { default: tseslint } = await import('typescript-eslint');
 const folders = '{llb,oci,solver,executor,frontends,remote,cli,test,scripts,examples}';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'test/**/fixtures/**', '.tools/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'lib/**', 'test/**/fixtures/**', '.tools/**'] },
   {
     files: [`${folders}/**/*.{ts,tsx,js,mjs}`, '*.js'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],

@@ -1,5 +1,5 @@
 // Imported, not read from disk, so the prebuilt CLI in dist/ carries it too.
-import pkg from '../package.json' with { type: 'json' };
+import pkg from '#package.json' with { type: 'json' };
 
 export function version(): string {
   return pkg.version;

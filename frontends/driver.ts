@@ -81,6 +81,9 @@ export async function loadFrontend(spec: string, baseDir: string): Promise<Front
   } catch {
     throw new FrontendLoadError(`cannot find frontend "${spec}" from ${baseDir}: give a path to a module or an installed package name`);
   }
+  // A plugin imports `tsbuild` as build programs do, and gets the running tsbuild's llb the same way.
+  const { registerModuleHooks } = await import('./typescript/index.ts');
+  registerModuleHooks();
   let mod: Record<string, unknown>;
   try {
     mod = (await import(url)) as Record<string, unknown>;

@@ -47,6 +47,8 @@ const result = await build({
   absWorkingDir: root,
   entryPoints: {
     main: 'cli/main.ts',
+    // What the launcher loads first: it hands the command to a build server when one runs.
+    client: 'cli/server/client.ts',
     // A build.ts's `import 'tsbuild'` gets this one, sharing chunks (and State values) with the CLI.
     llb: 'llb/index.ts',
     'hash-worker': 'executor/contenthash/hash-worker.ts',

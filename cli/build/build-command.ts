@@ -17,7 +17,8 @@ import type { BuildRequest, SecretSource } from './request.ts';
 /** Build files looked for in a directory, in order. */
 const BUILD_FILES = ['Dockerfile', 'build.ts'];
 
-function findBuildFile(dir: string): string {
+/** The build file in a directory: its Dockerfile, else its build.ts. */
+export function findBuildFile(dir: string): string {
   for (const name of BUILD_FILES) {
     const p = join(dir, name);
     if (existsSync(p)) return p;

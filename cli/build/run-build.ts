@@ -134,8 +134,12 @@ export function openExecutor(req: BuildRequest): Promise<Executor> {
   });
 }
 
-/** The whole build. Build failures come back as `{ ok: false }`; only bugs throw. */
-export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promise<BuildResult> {
+/**
+ * The whole build. Build failures come back as `{ ok: false }`; only bugs throw. `compile`
+ * stands in for the frontend when the build is given as a State or a Definition (the
+ * programmatic API) rather than as a file.
+ */
+export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compile: typeof compileBuild = compileBuild): Promise<BuildResult> {
   // While the lock is held `tsbuild prune` leaves the root alone; a prune already running is
   // waited for, so this build never reads half-collected state.
   const releaseLock = await acquireBuildLock(req.root, {
@@ -157,7 +161,7 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
     throw e;
   }
   try {
-    const compiled = await compileBuild(req, executor, hooks);
+    const compiled = await compile(req, executor, hooks);
     await executor.checkDefinition(compiled.definition);
     const graph = loadDefinitions(compiled.definition);
     const sent = new Set<Digest>();

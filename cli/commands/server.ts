@@ -27,11 +27,16 @@ Options:
       --stop                stop the running server (a command it is running finishes first)
   -h, --help                show this help`;
 
-/** The server runs the code the launcher would: only the prebuilt CLI has an identity to compare. */
+/**
+ * The server runs the code the launcher would: the prebuilt or the installed CLI has an identity
+ * to compare; sources that may be edited under it do not.
+ */
 function entryOrFail(): string {
   const entry = process.env.TSBUILD_CLI_ENTRY;
   if (!entry || entry === 'sources') {
-    throw new UserError('the build server runs the prebuilt CLI, and this one runs from its sources: run scripts/setup.sh (it builds dist/) and try again');
+    throw new UserError(
+      'the build server runs a prebuilt or installed CLI, and this one runs from its sources: run scripts/setup.sh (it builds dist/) and try again',
+    );
   }
   return entry;
 }

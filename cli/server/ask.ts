@@ -1,6 +1,6 @@
 // One question to a running build server (status, stop) and its one answer.
 import { connect } from 'node:net';
-import { CONTROL, controlFrame, FrameReader } from './frames.js';
+import { CONTROL, controlFrame, FrameReader } from './frames.ts';
 
 /** The server's answer, or undefined when no server answers at `path`. */
 export function ask(path: string, message: { type: 'status' | 'stop' }): Promise<Record<string, unknown> | undefined> {

@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { ForwardStream, type StreamInfo } from './forward-stream.ts';
-import { STDERR, STDOUT } from './frames.js';
+import { STDERR, STDOUT } from './frames.ts';
 
 export interface RunRequest {
   readonly type: 'run';

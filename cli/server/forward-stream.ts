@@ -3,7 +3,7 @@
 // progress view picks the same renderer and width it would in the client's own process.
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { frame } from './frames.js';
+import { frame } from './frames.ts';
 
 export interface StreamInfo {
   readonly isTTY: boolean;

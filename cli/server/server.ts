@@ -1,5 +1,5 @@
 // The build server: a long-lived tsbuild process per state root that runs `build` and `solve`
-// for the launcher (cli/server/client.js) over `<root>/run/server.sock`. A cached rebuild is
+// for the launcher (cli/server/client.ts) over `<root>/run/server.sock`. A cached rebuild is
 // then the launcher's start plus a build in a process whose code is loaded and compiled already,
 // as docker's client hands builds to a running BuildKit. One command runs at a time; a client
 // that finds the server busy, or running another tsbuild build, runs the command itself.
@@ -8,8 +8,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.ts';
 import { runAsClient, type RunRequest } from './client-process.ts';
-import { CONTROL, controlFrame, FrameReader } from './frames.js';
-import { MAX_SOCKET_PATH, serverSocketPath } from './socket-path.js';
+import { CONTROL, controlFrame, FrameReader } from './frames.ts';
+import { MAX_SOCKET_PATH, serverSocketPath } from './socket-path.ts';
 
 export interface ServerOptions {
   readonly root: string;

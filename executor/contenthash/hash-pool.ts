@@ -2,7 +2,8 @@
 // thread keeps walking the tree. Workers start on first use and exit when the pool is idle.
 import { Worker } from 'node:worker_threads';
 
-// Next to this module: the source (.ts) in a checkout, or the prebuilt CLI's entry (.js) in dist/.
+// Next to this module: the source (.ts) in a checkout, the prebuilt CLI's entry (.js) in dist/, or
+// the compiled module (.js) in the npm package's lib/.
 const workerURL = new URL(import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js', import.meta.url);
 
 interface Job {

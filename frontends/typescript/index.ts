@@ -4,3 +4,4 @@ export type { ResolvedTarget, LoadedProgram, LoadOptions } from './load-program.
 export { BuildProgramError } from './errors.ts';
 export type { SourceLocation } from './errors.ts';
 export { imageConfigFor } from './image-config.ts';
+export { registerModuleHooks } from './module-hooks.ts';

@@ -1,7 +1,8 @@
 // Module resolution for build programs. Registered once per process with node:module's
 // synchronous hooks; it does three things for imports made while a program loads:
-//   1. `import … from 'tsbuild'` resolves to this checkout's llb/index.ts when the program's
-//      folder has no tsbuild package of its own (a build.ts anywhere on disk just works);
+//   1. `import … from 'tsbuild'` resolves to the running tsbuild's llb when the program's folder
+//      has no tsbuild package of its own (a build.ts anywhere on disk just works), or when the
+//      one it finds is the running tsbuild itself;
 //   2. every local module the program pulls in is recorded, and one it names that does not exist
 //      (watch mode rebuilds when one changes or appears);
 //   3. local modules get the load's generation in their URL, so a reload sees edited files
@@ -9,10 +10,14 @@
 import module from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-// From the sources, llb's index; from the prebuilt CLI (dist/<build>/, also two levels down), its
-// llb entry, which shares chunks and so State values with the running CLI.
-const LLB_INDEX = new URL(import.meta.url.endsWith('.ts') ? '../../llb/index.ts' : './llb.js', import.meta.url).href;
-const TSBUILD_ROOT = new URL('../../', import.meta.url).href;
+// Where this module runs from: the sources (frontends/typescript/module-hooks.ts), the npm
+// package's compiled tree (lib/frontends/typescript/module-hooks.js), or a chunk of the prebuilt
+// CLI (dist/<build>/, also two levels down). Its llb entry is the one a build program gets, so
+// States are made by the same modules the running CLI marshals with (the prebuilt CLI's llb
+// entry shares its chunks).
+const layout = import.meta.url.endsWith('.ts') ? 'sources' : import.meta.url.endsWith('/frontends/typescript/module-hooks.js') ? 'compiled' : 'prebuilt';
+const LLB_INDEX = new URL({ sources: '../../llb/index.ts', compiled: '../../llb/index.js', prebuilt: './llb.js' }[layout], import.meta.url).href;
+const TSBUILD_ROOT = new URL(layout === 'compiled' ? '../../../' : '../../', import.meta.url).href;
 const GENERATION_PARAM = 'tsbuild-load';
 
 interface Load {
@@ -31,7 +36,7 @@ function generationOf(url: string | undefined): number | undefined {
 }
 
 function isLocalSource(url: string): boolean {
-  return url.startsWith('file:') && !url.includes('/node_modules/') && !url.startsWith(TSBUILD_ROOT + 'llb/') && !url.startsWith(TSBUILD_ROOT + 'dist/');
+  return url.startsWith('file:') && !url.includes('/node_modules/') && !['llb/', 'lib/', 'dist/'].some((dir) => url.startsWith(TSBUILD_ROOT + dir));
 }
 
 /** The file a relative or absolute specifier names, or undefined for a package. */
@@ -41,7 +46,11 @@ function localPathOf(specifier: string, parentURL: string): string | undefined {
   return isLocalSource(url.href) ? fileURLToPath(url.href.replace(/[?#].*$/, '')) : undefined;
 }
 
-function register(): void {
+/**
+ * Installs the resolution above for this process (once). Build programs get it on their first
+ * load; a frontend plugin's module needs it before it is imported, for its `import 'tsbuild'`.
+ */
+export function registerModuleHooks(): void {
   if (registered) return;
   registered = true;
   module.registerHooks({
@@ -60,6 +69,9 @@ function register(): void {
         }
         throw err;
       }
+      // `tsbuild` found as this very package (a program inside the checkout, or in a project
+      // whose node_modules holds the tsbuild that runs) is the running tsbuild's own llb.
+      if (specifier === 'tsbuild' && result.url.startsWith(TSBUILD_ROOT)) return { url: LLB_INDEX, format: 'module', shortCircuit: true };
       if (!load || !isLocalSource(result.url)) return result;
       const url = new URL(result.url);
       url.searchParams.set(GENERATION_PARAM, String(generation));
@@ -80,7 +92,7 @@ export type ImportedProgram =
  * an edit to it is what fixes the program.
  */
 export async function importProgram(path: string): Promise<ImportedProgram> {
-  register();
+  registerModuleHooks();
   const generation = nextGeneration++;
   const load: Load = { generation, files: new Set([path]) };
   loads.set(generation, load);

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { servable } from '../../../cli/server/client.js';
+import { servable } from '../../../cli/server/client.ts';
 import { requirePrereqs } from '../../support/require-root.ts';
 import { CLI_BIN, REPO_ROOT, seededCli, type Cli } from '../../support/tsbuild-cli.ts';
 
@@ -160,7 +160,7 @@ describe('build server basics', () => {
       expect(after.out).toContain('no tsbuild server runs for');
       const fromSources = await run(['server'], { TSBUILD_SOURCES: '1' });
       expect(fromSources.code).toBe(1);
-      expect(fromSources.out).toContain('the build server runs the prebuilt CLI');
+      expect(fromSources.out).toContain('the build server runs a prebuilt or installed CLI');
     } finally {
       await rm(root, { recursive: true, force: true });
     }
