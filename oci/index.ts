@@ -45,3 +45,4 @@ export { resolveBaseImage, type PullPolicy, type ImageResolverContext } from './
 export { resolveLayoutImage, type LayoutSelector } from './layout-image.ts';
 export * from './layer/index.ts';
 export { analyzeWaste, type WasteAnalysis, type LayerSummary, type DeadBytes, type InefficientPath } from './layer-waste.ts';
+export { unpackLayoutArchive } from './layout-archive.ts';

@@ -1,6 +1,6 @@
 // `--fail-on-waste VALUE`: a share of the image (`0.1`, `10%`) or an amount of bytes (`10MB`,
-// `512KiB`, `2000000B`). A value with a unit is bytes; a bare number up to 1, or a percentage, is
-// a ratio; a bare number above 1 is refused as ambiguous.
+// `512KiB`, `2000000B`). A value with a byte unit is bytes; a bare number up to 1, or any
+// percentage, is a ratio; a bare number above 1 is refused as ambiguous.
 import { UsageError } from '../errors.ts';
 
 export type WasteThreshold = { readonly kind: 'ratio'; readonly ratio: number } | { readonly kind: 'bytes'; readonly bytes: number };
@@ -28,10 +28,8 @@ export function parseWasteThreshold(flag: string, value: string): WasteThreshold
     if (n > 1) throw bad('a bare number above 1 is neither a ratio nor (without a unit) bytes');
     return { kind: 'ratio', ratio: n };
   }
-  if (unit === '%') {
-    if (n > 100) throw bad('a percentage above 100');
-    return { kind: 'ratio', ratio: n / 100 };
-  }
+  // Above 100% is allowed: inspect's wasted bytes count a deletion twice and may pass the size.
+  if (unit === '%') return { kind: 'ratio', ratio: n / 100 };
   const mult = UNITS[unit];
   if (mult === undefined) throw bad(`unknown unit "${m[2]}"`);
   return { kind: 'bytes', bytes: Math.round(n * mult) };
