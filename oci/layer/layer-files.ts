@@ -61,20 +61,29 @@ function entryOf(name: string, type: string, size: number): LayerFileEntry | und
 
 /** Lists a layer tar (uncompressed) by reading it to the end. */
 export async function listLayerTar(tar: AsyncIterable<Buffer | Uint8Array | string>): Promise<LayerFiles> {
+  const it = tar[Symbol.asyncIterator]();
   let tarSize = 0;
-  const counted = (async function* () {
-    for await (const chunk of tar) {
-      tarSize += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-      yield chunk;
-    }
-  })();
+  const next = async (): Promise<IteratorResult<Buffer | Uint8Array | string>> => {
+    const r = await it.next();
+    if (!r.done) tarSize += typeof r.value === 'string' ? Buffer.byteLength(r.value) : r.value.length;
+    return r;
+  };
+  // readTar closes its source when it stops at the end-of-archive blocks; what follows them
+  // still ships and is still counted, so the source stays open until read to its end.
+  const view: AsyncIterable<Buffer | Uint8Array | string> = {
+    [Symbol.asyncIterator]: () => ({ next, return: async () => ({ done: true, value: undefined }) }),
+  };
   const entries: LayerFileEntry[] = [];
-  for await (const m of readTar(counted)) {
-    const e = entryOf(m.header.name, m.header.type, m.header.size);
-    if (e) entries.push(e);
+  try {
+    for await (const m of readTar(view)) {
+      const e = entryOf(m.header.name, m.header.type, m.header.size);
+      if (e) entries.push(e);
+    }
+    while (!(await next()).done);
+  } catch (err) {
+    await it.return?.();
+    throw err;
   }
-  // readTar stops at the end-of-archive blocks; what trails them still ships.
-  for await (const _ of counted) void _;
   return { tarSize, entries };
 }
 
@@ -95,7 +104,7 @@ export function tapLayerFiles(): { stream: Transform; files: Promise<LayerFiles>
     transform(chunk: Buffer, _e, cb) {
       // The listing only slices what it is given, so it keeps pace; waiting on its buffer keeps
       // memory bounded when it does not.
-      if (gaveUp || side.write(chunk)) return cb(null, chunk);
+      if (gaveUp || side.destroyed || side.write(chunk)) return cb(null, chunk);
       const release = (): void => {
         side.off('drain', release);
         waiting = undefined;
