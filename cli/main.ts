@@ -24,7 +24,7 @@ const summaries: Record<keyof typeof commands, string> = {
   du: 'Show disk usage of the state directory',
   prune: 'Remove build cache',
   run: 'Run an image from the local store once in runc',
-  inspect: 'Show an image\'s config, layers and wasted bytes (local store, registry, OCI archive)',
+  inspect: "Show an image's config, layers and wasted bytes (local store, registry, OCI archive)",
 };
 
 export function usage(): string {

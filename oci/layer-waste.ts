@@ -221,18 +221,16 @@ export function analyzeWaste(layers: readonly LayerFiles[]): WasteAnalysis {
   const dead = [...stack.dead.values()]
     .filter((d) => d.deleted + d.overwritten > 0)
     .sort((a, b) => a.layer - b.layer || a.from - b.from)
-    .map(
-      (d): DeadBytes => ({
-        layer: d.layer,
-        from: d.from,
-        deletedBytes: d.deleted,
-        overwrittenBytes: d.overwritten,
-        paths: d.paths
-          .sort((a, b) => b.size - a.size)
-          .slice(0, MAX_PATHS)
-          .map((p) => p.path),
-      }),
-    );
+    .map((d): DeadBytes => ({
+      layer: d.layer,
+      from: d.from,
+      deletedBytes: d.deleted,
+      overwrittenBytes: d.overwritten,
+      paths: d.paths
+        .sort((a, b) => b.size - a.size)
+        .slice(0, MAX_PATHS)
+        .map((p) => p.path),
+    }));
   return {
     layers: summaries,
     sizeBytes: summaries.reduce((s, l) => s + l.bytes, 0),

@@ -2,9 +2,8 @@
 // unpacked into a directory so it can be read as a layout. Only the names a layout has are
 // written (index.json, oci-layout, blobs/<alg>/<hex>, docker's manifest.json and repositories);
 // anything else, and any path that would leave the directory, is skipped.
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';

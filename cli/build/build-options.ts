@@ -204,13 +204,21 @@ export function parseBuildArgs(
     watch: v.watch ?? false,
     explain: v.explain ?? false,
     checkBase: v['check-base'] ?? false,
-    failOnWaste: v['fail-on-waste'] === undefined ? undefined : parseWasteThreshold('--fail-on-waste', v['fail-on-waste']),
+    failOnWaste: v['fail-on-waste'] === undefined ? undefined : wasteLimit(v['fail-on-waste']),
     locals: keyValues('--local', v.local ?? [], true),
     frontend: nonEmpty('--frontend', v.frontend),
     contextDir: nonEmpty('--context', v.context),
     noResolve: v['no-resolve'] ?? false,
     debug: v.debug ?? false,
   };
+}
+
+function wasteLimit(value: string): WasteThreshold {
+  try {
+    return parseWasteThreshold('--fail-on-waste', value);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
 }
 
 function usage(message: string): UsageError {

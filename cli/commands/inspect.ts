@@ -53,7 +53,9 @@ export const command: Command = {
       const report = await inspectReport(opened);
       process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       if (limit && exceeds(limit, report.wastedBytes, report.sizeBytes)) {
-        process.stderr.write(`ERROR: ${report.wastedBytes} wasted bytes of ${report.sizeBytes}: more than --fail-on-waste allows (${describeThreshold(limit)})\n`);
+        process.stderr.write(
+          `ERROR: ${report.wastedBytes} wasted bytes of ${report.sizeBytes}: more than --fail-on-waste allows (${describeThreshold(limit)})\n`,
+        );
         return 1;
       }
       return 0;

@@ -16,6 +16,7 @@ import {
   type OciStores,
   type ResolvedImage,
 } from '../../oci/index.ts';
+import { UserError } from '../errors.ts';
 
 export interface OpenedImage {
   readonly image: ResolvedImage;
@@ -74,6 +75,9 @@ export async function openImage(name: string, opts: OpenOptions): Promise<Opened
       await rm(dir, { recursive: true, force: true });
       throw e;
     }
+  }
+  if (kind === undefined && (path !== name || /^\.{0,2}\//.test(name) || /\.tar$/i.test(name))) {
+    throw new UserError(`${path}: no such file or directory (an OCI layout directory or archive was expected)`);
   }
   const ref = parseReference(name);
   if (!opts.remote) {

@@ -62,14 +62,12 @@ export async function buildWaste(layers: readonly LayerSource[], baseLayers: num
   const warnings = counted
     .map((d) => ({ d, bytes: d.deletedBytes + d.overwrittenBytes }))
     .filter(({ bytes }) => bytes >= MIN_WARNED_BYTES)
-    .map(
-      ({ d, bytes }): WasteWarning => ({
-        layer: d.layer,
-        from: d.from,
-        bytes,
-        short: message(d, layers, baseLayers),
-        detail: `largest: ${d.paths.map((p) => `/${p}`).join(', ')}`,
-      }),
-    );
+    .map(({ d, bytes }): WasteWarning => ({
+      layer: d.layer,
+      from: d.from,
+      bytes,
+      short: message(d, layers, baseLayers),
+      detail: `largest: ${d.paths.map((p) => `/${p}`).join(', ')}`,
+    }));
   return { analysis, warnings, deadBytes: counted.reduce((s, d) => s + d.deletedBytes + d.overwrittenBytes, 0) };
 }

@@ -3,7 +3,6 @@
 // skipped, never copied), so a layer that is being compressed anyway costs one more cheap pass
 // over memory, not another read of the filesystem.
 import { PassThrough, Transform } from 'node:stream';
-import type { Readable } from 'node:stream';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './changes.ts';
 import { readTar } from './tar-reader.ts';
 
@@ -121,4 +120,3 @@ export function tapLayerFiles(): { stream: Transform; files: Promise<LayerFiles>
   stream.on('error', (err) => side.destroy(err));
   return { stream, files };
 }
-

@@ -185,7 +185,9 @@ describe.runIf(run)('wasted bytes', () => {
     const lines = r.stderr.split('\n').filter((l) => l.includes(' WARN: '));
     expect(lines).toHaveLength(3);
     expect(lines[2]).toMatch(
-      new RegExp(`^#\\d+ WARN: Dockerfile:7: step 7 \\(RUN rm /base\\.bin\\) deletes ${human(base).replace('.', '\\.')} that base image layer 2 \\(.*\\) added`),
+      new RegExp(
+        `^#\\d+ WARN: Dockerfile:7: step 7 \\(RUN rm /base\\.bin\\) deletes ${human(base).replace('.', '\\.')} that base image layer 2 \\(.*\\) added`,
+      ),
     );
   });
 
@@ -273,5 +275,21 @@ describe.runIf(run)('wasted bytes', () => {
     const bad = await cli.run(['inspect', '--fail-on-waste', '12', 'waste:1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('invalid --fail-on-waste "12"');
+  });
+
+  test('inspect of something that is not an image says what is wrong, exit 1, no stack trace', async () => {
+    const notTar = join(work, 'notes.txt');
+    await writeFile(notTar, 'hello\n');
+    const cases: [string, RegExp][] = [
+      [notTar, /invalid archive .*notes\.txt: not a readable tar/],
+      [join(work, 'missing.tar'), /missing\.tar: no such file or directory/],
+      [`${registry!.host}/nothing:here`, /nothing/],
+    ];
+    for (const [arg, message] of cases) {
+      const r = await cli.run(['inspect', arg]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(stackLines(r.stderr)).toEqual([]);
+    }
   });
 });

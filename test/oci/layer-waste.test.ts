@@ -17,7 +17,11 @@ describe('analyzeWaste', () => {
   });
 
   it('a directory deleted by a later layer: each file below it counts where written and where deleted', () => {
-    const a = analyzeWaste([layer(dir('var'), dir('var/cache'), file('var/cache/a', 300), file('var/cache/b', 100)), layer(file('x', 5)), layer(wh('var/cache'))]);
+    const a = analyzeWaste([
+      layer(dir('var'), dir('var/cache'), file('var/cache/a', 300), file('var/cache/b', 100)),
+      layer(file('x', 5)),
+      layer(wh('var/cache')),
+    ]);
     expect(a.dead).toEqual([{ layer: 2, from: 0, deletedBytes: 400, overwrittenBytes: 0, paths: ['var/cache/a', 'var/cache/b'] }]);
     expect(a.layers[2]).toEqual({ added: 0, changed: 0, deleted: 2, bytes: 0 });
     expect(a.wastedBytes).toBe(800);
