@@ -104,6 +104,7 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     ...(opts.maxParallelism !== undefined ? { maxParallelism: opts.maxParallelism } : {}),
     explain: opts.explain,
     checkBase: opts.checkBase,
+    wasteImageSize: opts.failOnWaste?.kind === 'ratio',
     root: defaultRoot(),
     ...(opts.iidfile ? { iidfile: resolve(opts.iidfile) } : {}),
     ...(opts.metadataFile ? { metadataFile: resolve(opts.metadataFile) } : {}),
@@ -173,9 +174,10 @@ function failOnWaste(exported: Extract<BuildResult, { ok: true }>['exported'], o
     process.stderr.write('WARNING: --fail-on-waste: no image layers were exported (type=local or type=tar), nothing was checked\n');
     return 0;
   }
-  if (!exceeds(limit, waste.deadBytes, waste.sizeBytes)) return 0;
+  if (!exceeds(limit, waste.deadBytes, waste.sizeBytes ?? 0)) return 0;
+  const size = waste.sizeBytes === undefined ? '' : ` (image: ${waste.sizeBytes} bytes)`;
   process.stderr.write(
-    `ERROR: the build's steps delete or overwrite ${waste.deadBytes} bytes that earlier steps added (image: ${waste.sizeBytes} bytes), more than --fail-on-waste allows (${describeThreshold(limit)})\n`,
+    `ERROR: the build's steps delete or overwrite ${waste.deadBytes} bytes that earlier steps added${size}, more than --fail-on-waste allows (${describeThreshold(limit)})\n`,
   );
   return 1;
 }

@@ -33,7 +33,7 @@ export interface ExportSummary {
   /** What each output wrote, for messages. */
   readonly written: readonly string[];
   /** Dead bytes of the build's own layers and the image's size, when an image was written (--fail-on-waste). */
-  readonly waste?: { readonly deadBytes: number; readonly sizeBytes: number };
+  readonly waste?: { readonly deadBytes: number; readonly sizeBytes?: number };
 }
 
 /**
@@ -46,8 +46,8 @@ async function warnWaste(
   baseLayers: number,
   ctx: { compiled: CompiledBuild; req: BuildRequest; hooks: BuildHooks; vertices: ReadonlyMap<Digest, VertexReport> },
   exportWarn: ExportWarnSink,
-): Promise<{ deadBytes: number; sizeBytes: number }> {
-  const waste = await buildWaste(image.layers, baseLayers, ctx.req.checkBase ?? false);
+): Promise<{ deadBytes: number; sizeBytes?: number }> {
+  const waste = await buildWaste(image.layers, baseLayers, { checkBase: ctx.req.checkBase ?? false, imageSize: ctx.req.wasteImageSize ?? false });
   for (const w of waste.warnings) {
     const name = image.layers[w.layer]?.description;
     const step = name === undefined ? undefined : [...ctx.vertices.values()].find((v) => v.name === name);
@@ -56,7 +56,7 @@ async function warnWaste(
     if (step && step.status !== 'not-started') ctx.hooks.onEvent?.({ type: 'warning', vertex: step.digest, level: 1, short: at + w.short, detail: w.detail });
     else exportWarn(at + w.short, w.detail);
   }
-  return { deadBytes: waste.deadBytes, sizeBytes: waste.analysis.sizeBytes };
+  return { deadBytes: waste.deadBytes, ...(waste.sizeBytes !== undefined ? { sizeBytes: waste.sizeBytes } : {}) };
 }
 
 function platformOf(compiled: CompiledBuild, req: BuildRequest): OciPlatform {
@@ -107,13 +107,13 @@ export async function exportResult(
   const outputs = defaultOutputs(req);
   let image: ExportableImage | undefined;
   const baseLayers = result ? executor.baseLayerCountOf(result) : 0;
-  let waste: { deadBytes: number; sizeBytes: number } | undefined;
+  let waste: { deadBytes: number; sizeBytes?: number } | undefined;
   // After the first export that wrote layers: their listings were made on the way.
   const checkWaste = async (written: ExportableImage, warn: ExportWarnSink) => {
     waste ??= await warnWaste(written, baseLayers, { compiled, req, hooks, vertices }, warn);
   };
   const summary = {
-    waste: undefined as { deadBytes: number; sizeBytes: number } | undefined,
+    waste: undefined as { deadBytes: number; sizeBytes?: number } | undefined,
     names: [] as string[],
     pushed: [] as string[],
     written: [] as string[],

@@ -1,7 +1,7 @@
 // After an image export: the bytes a step deletes or overwrites that an earlier step of the same
 // build added (they still ship, in the earlier layer), as build warnings. Works from the layer
 // listings the export made while writing the layers, so it costs no walk of the filesystem.
-import { analyzeWaste, type DeadBytes, type LayerSource, type WasteAnalysis } from '../../oci/index.ts';
+import { analyzeWaste, type DeadBytes, type LayerSource } from '../../oci/index.ts';
 import { formatBytes } from '../progress/index.ts';
 
 /** Smaller amounts are not worth a warning (they still count for --fail-on-waste). */
@@ -17,8 +17,9 @@ export interface WasteWarning {
 }
 
 export interface BuildWaste {
-  readonly analysis: WasteAnalysis;
   readonly warnings: readonly WasteWarning[];
+  /** Σ file bytes of the whole image, when the base layers were listed (see BuildWasteOptions). */
+  readonly sizeBytes?: number;
   /** Dead bytes of every pair the warnings consider, those below MIN_WARNED_BYTES included. */
   readonly deadBytes: number;
 }
@@ -56,9 +57,22 @@ function message(d: DeadBytes, layers: readonly LayerSource[], baseLayers: numbe
   return `${who} ${what} that ${whose} added; they still ship: ${advice}`;
 }
 
-export async function buildWaste(layers: readonly LayerSource[], baseLayers: number, checkBase: boolean): Promise<BuildWaste> {
-  const analysis = analyzeWaste(await Promise.all(layers.map((l) => l.files())));
-  const counted = analysis.dead.filter((d) => d.layer >= baseLayers && (checkBase || d.from >= baseLayers));
+export interface BuildWasteOptions {
+  /** Warn of the base image's bytes too. */
+  readonly checkBase: boolean;
+  /** The whole image's size is wanted (a --fail-on-waste ratio). */
+  readonly imageSize: boolean;
+}
+
+export async function buildWaste(layers: readonly LayerSource[], baseLayers: number, opts: BuildWasteOptions): Promise<BuildWaste> {
+  // Listing a base layer the first time reads its blob (a pushed image may not even have it
+  // locally): done only when the base's bytes or the image's size are asked for. Without them,
+  // a step's deletion of a base file finds nothing below it and kills nothing, as it should.
+  const skip = opts.checkBase || opts.imageSize ? 0 : baseLayers;
+  const analysis = analyzeWaste(await Promise.all(layers.slice(skip).map((l) => l.files())));
+  const counted = analysis.dead
+    .map((d) => ({ ...d, layer: d.layer + skip, from: d.from + skip }))
+    .filter((d) => d.layer >= baseLayers && (opts.checkBase || d.from >= baseLayers));
   const warnings = counted
     .map((d) => ({ d, bytes: d.deletedBytes + d.overwrittenBytes }))
     .filter(({ bytes }) => bytes >= MIN_WARNED_BYTES)
@@ -69,5 +83,9 @@ export async function buildWaste(layers: readonly LayerSource[], baseLayers: num
       short: message(d, layers, baseLayers),
       detail: `largest: ${d.paths.map((p) => `/${p}`).join(', ')}`,
     }));
-  return { analysis, warnings, deadBytes: counted.reduce((s, d) => s + d.deletedBytes + d.overwrittenBytes, 0) };
+  return {
+    warnings,
+    deadBytes: counted.reduce((s, d) => s + d.deletedBytes + d.overwrittenBytes, 0),
+    ...(skip === 0 ? { sizeBytes: analysis.sizeBytes } : {}),
+  };
 }

@@ -191,6 +191,22 @@ describe.runIf(run)('wasted bytes', () => {
     );
   });
 
+  test('a build.ts step is named in the warning', async () => {
+    const dir = join(work, 'ts');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, 'build.ts'),
+      "import { image } from 'tsbuild';\nexport default () => image('busybox').run('head -c 300000 /dev/urandom > /blob.bin').root().run('rm /blob.bin').root();\n",
+    );
+    const r = await cli.ok(['build', '--progress=plain', '-o', `type=oci,dest=${join(dir, 'out.tar')}`, dir]);
+    const lines = r.stderr.split('\n').filter((l) => l.includes(' WARN: '));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^#\d+ WARN: step "\/bin\/sh -c rm \/blob\.bin" deletes 292\.97kB that step "\/bin\/sh -c head -c 300000 \/dev\/urandom > \/blob\.bin" added/,
+      ),
+    ]);
+  });
+
   test('inspect of the local store image: layers, history and totals match the tars', async () => {
     const r = await cli.ok(['inspect', '--json', 'waste:1']);
     const report = JSON.parse(r.stdout) as {
@@ -266,7 +282,12 @@ describe.runIf(run)('wasted bytes', () => {
     // --check-base adds the base's 200 kB.
     expect((await cli.run(['build', '--progress=quiet', '--check-base', '--fail-on-waste', '6.1MB', '-t', 'waste:1', ctx])).code).toBe(1);
 
+    // As a ratio, over the whole image's file bytes (the base's layers included).
     const expected = expectedWaste(layers.map((l) => l.entries));
+    const buildRatio = 6_000_000 / expected.sizeBytes;
+    expect((await cli.run(['build', '--progress=quiet', '--fail-on-waste', (buildRatio * 0.99).toFixed(4), '-t', 'waste:1', ctx])).code).toBe(1);
+    expect((await cli.run(['build', '--progress=quiet', '--fail-on-waste', (buildRatio * 1.01).toFixed(4), '-t', 'waste:1', ctx])).code).toBe(0);
+
     const ratio = expected.wastedBytes / expected.sizeBytes;
     // Wasted bytes count a deletion twice, so the ratio may pass 100%.
     expect((await cli.run(['inspect', '--fail-on-waste', `${(ratio * 99).toFixed(3)}%`, 'waste:1'])).code).toBe(1);
