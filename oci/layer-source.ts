@@ -118,6 +118,19 @@ async function hashTar(tar: Readable): Promise<Digest> {
   return digestOf(hash);
 }
 
+/** One read of the tar for both its diff_id and its listing. */
+async function hashAndList(tar: Readable): Promise<{ diffID: Digest; files: LayerFiles }> {
+  const hash = createHash('sha256');
+  const hashed = (async function* () {
+    for await (const chunk of tar) {
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+  })();
+  const files = await listLayerTar(hashed);
+  return { diffID: digestOf(hash), files };
+}
+
 export interface TarLayerOptions {
   /** Opens the uncompressed tar; must give the same bytes every time it is called. */
   openTar: () => Readable;
@@ -150,7 +163,17 @@ export function tarLayerSource(store: ContentStore, opts: TarLayerOptions): Laye
         await Promise.all([saveLink(store, made.diffID, c, made.blob), keepFiles(store, files, made)]);
         return made.blob;
       }),
-    files: () => files.get('files', async () => filesOf(store, await source.diffID(), opts.openTar)),
+    files: () =>
+      files.get('files', async () => {
+        const pending = diffID.peek('diffID');
+        if (pending) return filesOf(store, await pending, opts.openTar);
+        // Neither hashed nor compressed yet (an export that wrote a rewritten copy of the layer):
+        // one read gives both.
+        const made = await hashAndList(opts.openTar());
+        if (!diffID.peek('diffID')) diffID.set('diffID', made.diffID);
+        await saveLayerFiles(store, made.diffID, made.files);
+        return made.files;
+      }),
   };
   return source;
 }
