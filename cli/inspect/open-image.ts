@@ -20,6 +20,8 @@ import { UserError } from '../errors.ts';
 
 export interface OpenedImage {
   readonly image: ResolvedImage;
+  /** The image as the user knows it: the normalised name, or the layout's path. */
+  readonly name: string;
   /** Where it came from: `local store`, `registry`, `OCI layout DIR`, `OCI archive FILE`. */
   readonly from: string;
   /** The manifest or index the name points at. */
@@ -54,6 +56,7 @@ export async function openImage(name: string, opts: OpenOptions): Promise<Opened
   const kind = await kindOf(path);
   const done = async (image: ResolvedImage, from: string, top: Digest, close: () => Promise<void> = async () => {}): Promise<OpenedImage> => ({
     image,
+    name: kind === undefined ? image.reference.string : path,
     from,
     topDigest: top,
     platforms: await platformsOf(stores, top, image),

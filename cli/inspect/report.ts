@@ -48,7 +48,7 @@ export async function inspectReport(opened: OpenedImage): Promise<InspectReport>
   const history = layerHistory(image.config);
   const platformOf = (p: OciPlatform) => formatPlatform(p);
   return {
-    reference: image.reference.string,
+    reference: opened.name,
     from: opened.from,
     digest: opened.topDigest,
     platforms: opened.platforms.map(platformOf),
@@ -97,7 +97,7 @@ function percent(x: number): string {
 
 export function formatReport(r: InspectReport): string {
   const out: string[] = [];
-  out.push(`Image:      ${r.reference} (${r.from})`);
+  out.push(`Image:      ${r.from.endsWith(r.reference) ? r.from : `${r.reference} (${r.from})`}`);
   out.push(`Digest:     ${r.digest}`);
   out.push(`Platforms:  ${r.platforms.join(', ') || r.platform}${r.platforms.length > 1 ? ` (shown: ${r.platform})` : ''}`);
   if (r.config.created) out.push(`Created:    ${r.config.created}`);
