@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   du: () => import('./commands/du.ts'),
   prune: () => import('./commands/prune.ts'),
   run: () => import('./commands/run.ts'),
+  inspect: () => import('./commands/inspect.ts'),
   server: () => import('./commands/server.ts'),
 };
 
@@ -24,6 +25,7 @@ const summaries: Record<keyof typeof commands, string> = {
   du: 'Show disk usage of the state directory',
   prune: 'Remove build cache',
   run: 'Run an image from the local store once in runc',
+  inspect: "Show an image's config, layers and wasted bytes (local store, registry, OCI archive)",
   server: 'Run a build server that keeps builds on this state directory warm',
 };
 

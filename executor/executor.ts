@@ -81,6 +81,8 @@ export interface Executor {
   readonly runner: Runner;
   /** A result's layers for an exporter, bottom first (blobs reused where they exist). */
   layersOf(result: Result): Promise<LayerSource[]>;
+  /** How many of `layersOf` lead from an existing image (blobs: the base), not from this build's steps. */
+  baseLayerCountOf(result: Result): number;
   /** The image config of a result that is an image source as is (undefined otherwise). */
   imageConfigOf(result: Result): Promise<ImageConfig | undefined>;
   /**
@@ -160,6 +162,12 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     hasher,
     runner,
     layersOf: (result) => refs.layers(asRef(result)),
+    baseLayerCountOf(result) {
+      const layers = asRef(result).layers;
+      let n = 0;
+      while (n < layers.length && layers[n]!.blob !== undefined) n++;
+      return n;
+    },
     imageConfigOf: (result) => refs.imageConfig(asRef(result)),
     createdAt(result) {
       const created = asRef(result).record?.created;

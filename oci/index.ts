@@ -44,3 +44,5 @@ export { clampTarTimes, clampedLayerSource } from './exporters/rewrite-timestamp
 export { resolveBaseImage, type PullPolicy, type ImageResolverContext } from './image-resolver.ts';
 export { resolveLayoutImage, type LayoutSelector } from './layout-image.ts';
 export * from './layer/index.ts';
+export { analyzeWaste, type WasteAnalysis, type LayerSummary, type DeadBytes, type InefficientPath } from './layer-waste.ts';
+export { unpackLayoutArchive } from './layout-archive.ts';

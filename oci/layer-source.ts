@@ -13,6 +13,8 @@ import { createCompressor, createDecompressor } from './compression/compress.ts'
 import { compressionKey, compressionOfMediaType, ociLayerMediaType, type CompressionOptions } from './compression/types.ts';
 import { digestHex, digestOf } from './digest.ts';
 import { BlobNotFoundError } from './errors.ts';
+import { listLayerTar, tapLayerFiles, type LayerFiles } from './layer/index.ts';
+import { loadLayerFiles, saveLayerFiles } from './layer-files-store.ts';
 import type { Descriptor } from './types.ts';
 
 export interface LayerSource {
@@ -22,6 +24,11 @@ export interface LayerSource {
   openTar(): Readable;
   /** The layer as a blob in the content store with this compression; OCI media types. */
   blob(compression: CompressionOptions): Promise<Descriptor>;
+  /**
+   * What the layer's tar lists. Made while a blob is compressed (no extra read), else from the
+   * record an earlier export left, else by reading the tar once; remembered by diff_id.
+   */
+  files(): Promise<LayerFiles>;
   /** What made the layer; used for a history entry when none is given. */
   readonly description?: string;
 }
@@ -46,19 +53,28 @@ async function saveLink(store: ContentStore, diffID: Digest, c: CompressionOptio
   await store.setLink(`${LINK_KIND}-${compressionKey(c)}`, digestHex(diffID), { digest: d.digest, size: d.size, mediaType: d.mediaType } satisfies LinkRecord);
 }
 
-/** Streams the tar through a compressor into the store, hashing the uncompressed bytes on the way. */
-async function compressInto(store: ContentStore, tar: Readable, c: CompressionOptions, expectDiffID?: Digest): Promise<{ diffID: Digest; blob: Descriptor }> {
+interface Compressed {
+  diffID: Digest;
+  blob: Descriptor;
+  /** The tar's listing, read on the way through. */
+  files: Promise<LayerFiles>;
+}
+
+/** Streams the tar through a compressor into the store, hashing and listing the uncompressed bytes on the way. */
+async function compressInto(store: ContentStore, tar: Readable, c: CompressionOptions, expectDiffID?: Digest): Promise<Compressed> {
+  const tap = tapLayerFiles();
   if (c.type === 'uncompressed') {
     // The blob is the tar itself: the store's digest of it is the diff_id, so one hashing pass
     // over a layer that may be hundreds of megabytes is enough.
-    const info = await store.ingest(tar);
+    const tapped = new PassThrough();
+    const [info] = await Promise.all([store.ingest(tapped), pipeline(tar, tap.stream, tapped)]);
     if (expectDiffID !== undefined && info.digest !== expectDiffID) {
       throw new Error(`layer content changed: expected diff_id ${expectDiffID}, the tar hashes to ${info.digest}`);
     }
-    return { diffID: info.digest, blob: { mediaType: ociLayerMediaType(c.type), digest: info.digest, size: info.size } };
+    return { diffID: info.digest, blob: { mediaType: ociLayerMediaType(c.type), digest: info.digest, size: info.size }, files: tap.files };
   }
   const hash = createHash('sha256');
-  const tap = new Transform({
+  const hashing = new Transform({
     transform(chunk: Buffer, _e, cb) {
       hash.update(chunk);
       cb(null, chunk);
@@ -66,19 +82,53 @@ async function compressInto(store: ContentStore, tar: Readable, c: CompressionOp
   });
   const compressed = new PassThrough();
   const ingest = store.ingest(compressed);
-  await Promise.all([pipeline(tar, tap, createCompressor(c), compressed), ingest]);
+  await Promise.all([pipeline(tar, tap.stream, hashing, createCompressor(c), compressed), ingest]);
   const diffID = digestOf(hash);
   if (expectDiffID !== undefined && diffID !== expectDiffID) {
     throw new Error(`layer content changed: expected diff_id ${expectDiffID}, the tar hashes to ${diffID}`);
   }
   const info = await ingest;
-  return { diffID, blob: { mediaType: ociLayerMediaType(c.type), digest: info.digest, size: info.size } };
+  return { diffID, blob: { mediaType: ociLayerMediaType(c.type), digest: info.digest, size: info.size }, files: tap.files };
+}
+
+/** Keeps the listing a compression pass made, for this source and for later ones. */
+async function keepFiles(store: ContentStore, memo: AsyncMemo<'files', LayerFiles>, made: Compressed): Promise<void> {
+  let files: LayerFiles;
+  try {
+    files = await made.files;
+  } catch {
+    return; // not listable on the way: files() reads the tar itself when asked
+  }
+  if (!memo.peek('files')) memo.set('files', files);
+  await saveLayerFiles(store, made.diffID, files);
+}
+
+/** The listing: the store's record for the diff_id, else one read of the tar. */
+async function filesOf(store: ContentStore, diffID: Digest, openTar: () => Readable): Promise<LayerFiles> {
+  const saved = await loadLayerFiles(store, diffID);
+  if (saved) return saved;
+  const files = await listLayerTar(openTar());
+  await saveLayerFiles(store, diffID, files);
+  return files;
 }
 
 async function hashTar(tar: Readable): Promise<Digest> {
   const hash = createHash('sha256');
   for await (const chunk of tar) hash.update(chunk as Buffer);
   return digestOf(hash);
+}
+
+/** One read of the tar for both its diff_id and its listing. */
+async function hashAndList(tar: Readable): Promise<{ diffID: Digest; files: LayerFiles }> {
+  const hash = createHash('sha256');
+  const hashed = (async function* () {
+    for await (const chunk of tar) {
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+  })();
+  const files = await listLayerTar(hashed);
+  return { diffID: digestOf(hash), files };
 }
 
 export interface TarLayerOptions {
@@ -95,6 +145,7 @@ export function tarLayerSource(store: ContentStore, opts: TarLayerOptions): Laye
   const diffID = new AsyncMemo<'diffID', Digest>();
   if (opts.diffID !== undefined) diffID.set('diffID', opts.diffID);
   const blobs = new AsyncMemo<string, Descriptor>();
+  const files = new AsyncMemo<'files', LayerFiles>();
   const source: LayerSource = {
     ...(opts.description !== undefined ? { description: opts.description } : {}),
     diffID: () => diffID.get('diffID', () => hashTar(opts.openTar())),
@@ -109,8 +160,19 @@ export function tarLayerSource(store: ContentStore, opts: TarLayerOptions): Laye
         }
         const made = await compressInto(store, opts.openTar(), c, known);
         if (!diffID.peek('diffID')) diffID.set('diffID', made.diffID);
-        await saveLink(store, made.diffID, c, made.blob);
+        await Promise.all([saveLink(store, made.diffID, c, made.blob), keepFiles(store, files, made)]);
         return made.blob;
+      }),
+    files: () =>
+      files.get('files', async () => {
+        const pending = diffID.peek('diffID');
+        if (pending) return filesOf(store, await pending, opts.openTar);
+        // Neither hashed nor compressed yet (an export that wrote a rewritten copy of the layer):
+        // one read gives both.
+        const made = await hashAndList(opts.openTar());
+        if (!diffID.peek('diffID')) diffID.set('diffID', made.diffID);
+        await saveLayerFiles(store, made.diffID, made.files);
+        return made.files;
       }),
   };
   return source;
@@ -140,6 +202,7 @@ export function blobLayerSource(store: ContentStore, opts: BlobLayerOptions): La
     await opts.fetch();
   });
   const blobs = new AsyncMemo<string, Descriptor>();
+  const files = new AsyncMemo<'files', LayerFiles>();
   const openTar = (): Readable => {
     const out = new PassThrough();
     ensure()
@@ -161,8 +224,9 @@ export function blobLayerSource(store: ContentStore, opts: BlobLayerOptions): La
         const linked = await lookupLink(store, diffID, c);
         if (linked) return linked;
         const made = await compressInto(store, openTar(), c, diffID);
-        await saveLink(store, diffID, c, made.blob);
+        await Promise.all([saveLink(store, diffID, c, made.blob), keepFiles(store, files, made)]);
         return made.blob;
       }),
+    files: () => files.get('files', () => filesOf(store, diffID, openTar)),
   };
 }

@@ -13,6 +13,7 @@ import { runBuild, type BuildResult } from './run-build.ts';
 import { writeBuildFiles } from './export-result.ts';
 import { printExplanations } from './explain-build.ts';
 import type { BuildRequest, SecretSource } from './request.ts';
+import { describeThreshold, exceeds } from '../waste/index.ts';
 
 /** Build files looked for in a directory, in order. */
 const BUILD_FILES = ['Dockerfile', 'build.ts'];
@@ -103,6 +104,8 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     tags: opts.tags,
     ...(opts.maxParallelism !== undefined ? { maxParallelism: opts.maxParallelism } : {}),
     explain: opts.explain,
+    checkBase: opts.checkBase,
+    wasteImageSize: opts.failOnWaste?.kind === 'ratio',
     root: defaultRoot(),
     ...(opts.iidfile ? { iidfile: resolve(opts.iidfile) } : {}),
     ...(opts.metadataFile ? { metadataFile: resolve(opts.metadataFile) } : {}),
@@ -160,5 +163,22 @@ export async function runBuildCommand(opts: BuildOptions, command: 'build' | 'so
     ...(opts.iidfile ? { iidfile: opts.iidfile } : {}),
     ...(opts.metadataFile ? { metadataFile: opts.metadataFile } : {}),
   });
-  return 0;
+  return failOnWaste(result.exported, opts);
+}
+
+/** `--fail-on-waste`: the image is written either way; the exit code tells CI. */
+function failOnWaste(exported: Extract<BuildResult, { ok: true }>['exported'], opts: BuildOptions): number {
+  const limit = opts.failOnWaste;
+  if (!limit) return 0;
+  const waste = exported.waste;
+  if (!waste) {
+    process.stderr.write('WARNING: --fail-on-waste: no image layers were exported (type=local or type=tar), nothing was checked\n');
+    return 0;
+  }
+  if (!exceeds(limit, waste.deadBytes, waste.sizeBytes ?? 0)) return 0;
+  const size = waste.sizeBytes === undefined ? '' : ` (image: ${waste.sizeBytes} bytes)`;
+  process.stderr.write(
+    `ERROR: the build's steps delete or overwrite ${waste.deadBytes} bytes that earlier steps added${size}, more than --fail-on-waste allows (${describeThreshold(limit)})\n`,
+  );
+  return 1;
 }

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { splitCsv } from '../../oci/index.ts';
 import { UsageError } from '../errors.ts';
 import { isProgressMode, progressModes, type ProgressMode } from '../progress/index.ts';
+import { parseWasteThreshold, type WasteThreshold } from '../waste/index.ts';
 
 export const outputTypes = ['local', 'tar', 'oci', 'docker', 'image', 'registry'] as const;
 export type OutputType = (typeof outputTypes)[number];
@@ -54,6 +55,10 @@ export interface BuildOptions {
   readonly quiet: boolean;
   readonly watch: boolean;
   readonly explain: boolean;
+  /** `--check-base`: waste warnings also for bytes of the base image that the build deletes. */
+  readonly checkBase: boolean;
+  /** `--fail-on-waste`: exit 1 when the bytes the warnings report exceed it. */
+  readonly failOnWaste?: WasteThreshold;
   /** Named local sources (`--local name=path`), as in buildctl. */
   readonly locals: Readonly<Record<string, string>>;
   readonly frontend?: string;
@@ -85,6 +90,8 @@ const options = {
   quiet: { type: 'boolean', short: 'q' },
   watch: { type: 'boolean' },
   explain: { type: 'boolean' },
+  'check-base': { type: 'boolean' },
+  'fail-on-waste': { type: 'string' },
   local: { type: 'string', multiple: true },
   frontend: { type: 'string' },
   context: { type: 'string' },
@@ -120,6 +127,9 @@ Options:
   -q, --quiet                  No progress; print the image digest on success
       --watch                  Rebuild when files of the context change
       --explain                Say why each step that ran did not come from the cache
+      --check-base             Also warn when a step deletes or overwrites files of the base image
+      --fail-on-waste LIMIT    Exit 1 when the bytes the build's waste warnings report exceed
+                               LIMIT: a ratio of the image size (0.1, 10%) or bytes (10MB, 512KiB)
       --local NAME=PATH        Map a named local source to a directory (repeatable)
       --frontend NAME|PATH     Frontend to use: dockerfile, typescript, a path or a package
       --no-resolve             Do not contact registries to resolve base image configs
@@ -193,12 +203,22 @@ export function parseBuildArgs(
     quiet: v.quiet ?? false,
     watch: v.watch ?? false,
     explain: v.explain ?? false,
+    checkBase: v['check-base'] ?? false,
+    failOnWaste: v['fail-on-waste'] === undefined ? undefined : wasteLimit(v['fail-on-waste']),
     locals: keyValues('--local', v.local ?? [], true),
     frontend: nonEmpty('--frontend', v.frontend),
     contextDir: nonEmpty('--context', v.context),
     noResolve: v['no-resolve'] ?? false,
     debug: v.debug ?? false,
   };
+}
+
+function wasteLimit(value: string): WasteThreshold {
+  try {
+    return parseWasteThreshold('--fail-on-waste', value);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
 }
 
 function usage(message: string): UsageError {

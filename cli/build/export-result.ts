@@ -1,7 +1,8 @@
 // After a solve: turns the result into what `--output` asked for. Without an output the image goes
 // to the local image store under the `-t` names (docker's default with a local daemon).
 import { writeFile } from 'node:fs/promises';
-import type { Result } from '../../solver/index.ts';
+import type { Digest } from '../../llb/index.ts';
+import type { Result, VertexReport } from '../../solver/index.ts';
 import type { Executor } from '../../executor/index.ts';
 import {
   exportArchive,
@@ -17,8 +18,10 @@ import {
   type OutputSpec,
 } from '../../oci/index.ts';
 import type { BuildHooks, CompiledBuild } from './run-build.ts';
-import { exportStep } from './export-step.ts';
+import { exportStep, type ExportWarnSink } from './export-step.ts';
 import type { BuildRequest } from './request.ts';
+import { buildWaste } from '../waste/index.ts';
+import { sourceLinesFor } from './source-lines.ts';
 
 export interface ExportSummary {
   /** Manifest digest of the image (local store, or the archive's), when an image was written. */
@@ -29,6 +32,31 @@ export interface ExportSummary {
   readonly pushed: readonly string[];
   /** What each output wrote, for messages. */
   readonly written: readonly string[];
+  /** Dead bytes of the build's own layers and the image's size, when an image was written (--fail-on-waste). */
+  readonly waste?: { readonly deadBytes: number; readonly sizeBytes?: number };
+}
+
+/**
+ * Warns, once per build, of the bytes steps delete or overwrite that earlier steps added. Each
+ * warning goes on the deleting step's line (with its Dockerfile line) when that step shows in the
+ * progress output, else on the export's.
+ */
+async function warnWaste(
+  image: ExportableImage,
+  baseLayers: number,
+  ctx: { compiled: CompiledBuild; req: BuildRequest; hooks: BuildHooks; vertices: ReadonlyMap<Digest, VertexReport> },
+  exportWarn: ExportWarnSink,
+): Promise<{ deadBytes: number; sizeBytes?: number }> {
+  const waste = await buildWaste(image.layers, baseLayers, { checkBase: ctx.req.checkBase ?? false, imageSize: ctx.req.wasteImageSize ?? false });
+  for (const w of waste.warnings) {
+    const name = image.layers[w.layer]?.description;
+    const step = name === undefined ? undefined : [...ctx.vertices.values()].find((v) => v.name === name);
+    const lines = step ? sourceLinesFor(ctx.compiled.definition, step.digest) : undefined;
+    const at = lines && lines.highlight[0] !== undefined ? `${lines.file}:${lines.highlight[0]}: ` : '';
+    if (step && step.status !== 'not-started') ctx.hooks.onEvent?.({ type: 'warning', vertex: step.digest, level: 1, short: at + w.short, detail: w.detail });
+    else exportWarn(at + w.short, w.detail);
+  }
+  return { deadBytes: waste.deadBytes, ...(waste.sizeBytes !== undefined ? { sizeBytes: waste.sizeBytes } : {}) };
 }
 
 function platformOf(compiled: CompiledBuild, req: BuildRequest): OciPlatform {
@@ -74,10 +102,18 @@ export async function exportResult(
   compiled: CompiledBuild,
   req: BuildRequest,
   hooks: BuildHooks,
+  vertices: ReadonlyMap<Digest, VertexReport> = new Map(),
 ): Promise<ExportSummary> {
   const outputs = defaultOutputs(req);
   let image: ExportableImage | undefined;
+  const baseLayers = result ? executor.baseLayerCountOf(result) : 0;
+  let waste: { deadBytes: number; sizeBytes?: number } | undefined;
+  // After the first export that wrote layers: their listings were made on the way.
+  const checkWaste = async (written: ExportableImage, warn: ExportWarnSink) => {
+    waste ??= await warnWaste(written, baseLayers, { compiled, req, hooks, vertices }, warn);
+  };
   const summary = {
+    waste: undefined as { deadBytes: number; sizeBytes?: number } | undefined,
     names: [] as string[],
     pushed: [] as string[],
     written: [] as string[],
@@ -89,8 +125,8 @@ export async function exportResult(
       case 'image': {
         image ??= await exportable(executor, result, compiled, req);
         const toStore = image;
-        const r = await exportStep(hooks, 'exporting to image', (status) =>
-          exportToImageStore(
+        const r = await exportStep(hooks, 'exporting to image', async (status, warn) => {
+          const out = await exportToImageStore(
             {
               content: executor.stores.content,
               images: executor.stores.images,
@@ -100,8 +136,10 @@ export async function exportResult(
             toStore,
             spec,
             req.tags,
-          ),
-        );
+          );
+          if (spec.store || spec.push) await checkWaste(toStore, warn);
+          return out;
+        });
         if (r.local) {
           summary.imageDigest = r.local.manifestDescriptor.digest;
           summary.configDigest = r.local.configDescriptor.digest;
@@ -118,12 +156,14 @@ export async function exportResult(
       case 'docker': {
         image ??= await exportable(executor, result, compiled, req);
         const toArchive = image;
-        const written = await exportStep(hooks, `exporting to ${spec.type === 'oci' ? 'oci' : 'docker'} image format`, () =>
-          exportArchive(executor.stores.content, toArchive, spec, {
+        const written = await exportStep(hooks, `exporting to ${spec.type === 'oci' ? 'oci' : 'docker'} image format`, async (_status, warn) => {
+          const out = await exportArchive(executor.stores.content, toArchive, spec, {
             extraNames: req.tags,
             ...(hooks.stdout ? { stdout: hooks.stdout } : {}),
-          }),
-        );
+          });
+          await checkWaste(toArchive, warn);
+          return out;
+        });
         summary.imageDigest ??= written.manifestDescriptor.digest;
         summary.configDigest ??= written.configDescriptor.digest;
         summary.written.push(`${spec.type} ${spec.tar ? 'archive' : 'layout'} ${spec.dest}`);
@@ -146,6 +186,7 @@ export async function exportResult(
         spec satisfies never;
     }
   }
+  summary.waste = waste;
   return summary;
 }
 

@@ -6,7 +6,10 @@ import type { BuildHooks } from './run-build.ts';
 
 export type StatusSink = (id: string, current: number, total: number | undefined, done: boolean) => void;
 
-export async function exportStep<T>(hooks: BuildHooks, name: string, run: (status: StatusSink) => Promise<T>): Promise<T> {
+/** A warning of the export itself, on its step's line. */
+export type ExportWarnSink = (short: string, detail?: string) => void;
+
+export async function exportStep<T>(hooks: BuildHooks, name: string, run: (status: StatusSink, warn: ExportWarnSink) => Promise<T>): Promise<T> {
   // Not an op of the graph: a digest of its own, unique per build, so it never merges with one.
   const digest: Digest = `sha256:${createHash('sha256').update(`export\0${name}\0`).update(randomBytes(8)).digest('hex')}`;
   const started = Date.now();
@@ -25,8 +28,11 @@ export async function exportStep<T>(hooks: BuildHooks, name: string, run: (statu
       ...(done ? { completed: now } : {}),
     });
   };
+  const warn: ExportWarnSink = (short, detail) => {
+    hooks.onEvent?.({ type: 'warning', vertex: digest, level: 1, short, ...(detail !== undefined ? { detail } : {}) });
+  };
   try {
-    const result = await run(status);
+    const result = await run(status, warn);
     hooks.onEvent?.({ ...vertex, completed: Date.now() });
     return result;
   } catch (err) {

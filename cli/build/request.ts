@@ -37,6 +37,10 @@ export interface BuildRequest {
    * previous recorded build of the same target. Off by default: the manifest walk costs time.
    */
   readonly explain?: boolean;
+  /** Waste warnings for the base image's bytes too (`--check-base`). */
+  readonly checkBase?: boolean;
+  /** List the base layers too, for the whole image's size (a `--fail-on-waste` ratio needs it). */
+  readonly wasteImageSize?: boolean;
   /** `$TSBUILD_ROOT`. */
   readonly root: string;
   /** `--iidfile` and `--metadata-file`: written after the build, so never read or watched. */

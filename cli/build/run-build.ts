@@ -184,7 +184,7 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compil
     const explanations = req.explain ? await recordAndExplain(req, compiled, outcome, executor) : undefined;
     if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
     const result = outcome.results[0];
-    const exported = await exportResult(executor, result, compiled, req, hooks);
+    const exported = await exportResult(executor, result, compiled, req, hooks, outcome.vertices);
     return { ok: true, compiled, outcome, exported, explanations };
   } finally {
     store.close();

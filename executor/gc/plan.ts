@@ -261,10 +261,16 @@ export function planPrune(inv: Inventory, opts: PlanOptions): PrunePlan {
   const dropRefs = [...[...inv.refs.keys()].filter((id) => !kept.refs.has(id)), ...inv.unreadableRefs];
   const keptBlobs = new Set([...kept.blobs, ...inv.imageDigests]);
   const dropBlobs = [...inv.blobs.keys()].filter((d) => !keptBlobs.has(d));
+  const dropLayerBlob = (l: (typeof inv.links)[number]) => l.target === undefined || !keptBlobs.has(l.target) || !inv.blobs.has(l.target);
+  // A layer's file listing (by diff_id) is worth keeping while some kept blob holds that layer.
+  const listedLayers = new Set<string>();
+  for (const l of inv.links) if (/^layer-blob-/.test(l.kind) && !dropLayerBlob(l)) listedLayers.add(l.key);
+  for (const d of keptBlobs) listedLayers.add(hex(d));
   const dropLinks = inv.links.filter((l) => {
     if (l.kind === 'blob-source') return !keptBlobs.has(`sha256:${l.key}`);
+    if (/^layer-files-/.test(l.kind)) return !listedLayers.has(l.key);
     if (!/^layer-blob-/.test(l.kind)) return false;
-    return l.target === undefined || !keptBlobs.has(l.target) || !inv.blobs.has(l.target);
+    return dropLayerBlob(l);
   });
   const dropDiffIDs = [...inv.diffIDs.keys()].filter((k) => !kept.diffIDKeys.has(k));
   const dropCacheMounts = Boolean(opts.all) && !filtered && inv.cacheMountCount > 0;

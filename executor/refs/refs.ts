@@ -418,6 +418,7 @@ export class RefManager {
       ...desc,
       diffID: remember,
       openTar: () => src.openTar(),
+      files: () => src.files(),
       blob: async (c) => {
         const out = await src.blob(c);
         await remember();

@@ -45,11 +45,24 @@ describe('build options', () => {
       quiet: false,
       watch: false,
       explain: false,
+      checkBase: false,
+      failOnWaste: undefined,
       locals: {},
       frontend: undefined,
       noResolve: false,
       debug: false,
     });
+  });
+
+  it('--check-base, and --fail-on-waste as a ratio, a percentage or bytes', () => {
+    expect(parse('--check-base', '.').checkBase).toBe(true);
+    expect(parse('--fail-on-waste', '0.25', '.').failOnWaste).toEqual({ kind: 'ratio', ratio: 0.25 });
+    expect(parse('--fail-on-waste', '150%', '.').failOnWaste).toEqual({ kind: 'ratio', ratio: 1.5 });
+    expect(parse('--fail-on-waste', '10MB', '.').failOnWaste).toEqual({ kind: 'bytes', bytes: 10_000_000 });
+    expect(parse('--fail-on-waste', '1.5KiB', '.').failOnWaste).toEqual({ kind: 'bytes', bytes: 1536 });
+    usageError(['--fail-on-waste', '3', '.'], /invalid --fail-on-waste "3": a bare number above 1/);
+    usageError(['--fail-on-waste', '3 parsecs', '.'], /unknown unit "parsecs"/);
+    usageError(['--fail-on-waste', 'lots', '.'], /invalid --fail-on-waste "lots": not a number/);
   });
 
   it('requires exactly one context', () => {

@@ -36,6 +36,35 @@ describe('layer sources', () => {
     expect(opens).toBe(3);
   });
 
+  it('files(): listed while a blob is made, then from the store by diff_id; otherwise one read gives listing and diff_id', async () => {
+    const tar = await makeTar([
+      { name: 'a.txt', content: 'A'.repeat(1000) },
+      { name: '.wh.gone', content: '' },
+    ]);
+    const expected = {
+      tarSize: tar.length,
+      entries: [
+        { path: 'a.txt', kind: 'file', size: 1000 },
+        { path: 'gone', kind: 'whiteout', size: 0 },
+      ],
+    };
+    let opens = 0;
+    const layer = tarLayerSource(root.content, { openTar: () => (opens++, Readable.from([tar])) });
+    await layer.blob({ type: 'gzip' });
+    expect(await layer.files()).toEqual(expected);
+    expect(opens).toBe(1);
+    const again = tarLayerSource(root.content, { openTar: () => (opens++, Readable.from([tar])), diffID: sha256(tar) });
+    expect(await again.files()).toEqual(expected);
+    expect(opens).toBe(1);
+
+    const other = await makeTar([{ name: 'b.txt', content: 'B' }]);
+    let otherOpens = 0;
+    const fresh = tarLayerSource(root.content, { openTar: () => (otherOpens++, Readable.from([other])) });
+    expect((await fresh.files()).entries).toEqual([{ path: 'b.txt', kind: 'file', size: 1 }]);
+    expect(await fresh.diffID()).toBe(sha256(other));
+    expect(otherOpens).toBe(1);
+  });
+
   it('blob layers keep their blob for the same compression and convert for others', async () => {
     const tar = await makeTar([{ name: 'b.txt', content: 'B' }]);
     const made = await layerOf(root.content, tar).blob({ type: 'gzip' });

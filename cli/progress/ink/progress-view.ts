@@ -2,7 +2,7 @@
 // which writes each once above the live area and never redraws it, so a long build costs the
 // same per frame as a short one; the live area holds the header and the running steps.
 import { createElement as h, useSyncExternalStore } from 'react';
-import { Box, Static, useStdout } from 'ink';
+import { Box, Static, Text, useStdout } from 'ink';
 import type { ProgressState, VertexState } from '../state.ts';
 import { isRunning } from '../state.ts';
 import type { ProgressStore } from '../store.ts';
@@ -34,6 +34,8 @@ export function ProgressView(props: ProgressViewProps) {
     h(Header, { state }),
     ...running.map((v) => h(VertexView, { key: v.digest, vertex: v, now: state.now, windowSize, width })),
     state.done && state.error !== undefined ? h(FailureView, { key: 'failure', state }) : null,
+    // Warnings (waste, a step's own) come last, once the build is over, as BuildKit lists them.
+    ...(state.done ? state.warnings.map((w, i) => h(Text, { key: `warning-${i}`, color: 'yellow' }, `WARNING: ${w.short}`)) : []),
   );
 }
 

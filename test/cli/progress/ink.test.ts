@@ -3,7 +3,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { ProgressStore, initialProgressState, reduceAll } from '../../../cli/progress/index.ts';
 import { ProgressApp, ProgressView, headerText } from '../../../cli/progress/ink/index.ts';
-import { A, B, C, T0, log, status, successfulBuild, vertex } from './events.ts';
+import { A, B, C, T0, log, status, successfulBuild, vertex, warning } from './events.ts';
 import { FakeTime } from './fake-timers.ts';
 
 // eslint-disable-next-line no-control-regex -- ANSI escapes are what it strips
@@ -38,6 +38,18 @@ describe('ink progress view', () => {
     expect(plain(lastFrame())).not.toContain('RUN later');
     // Timers are right-aligned to the terminal width.
     expect(out[1]?.length).toBe(100);
+  });
+
+  it('lists the build warnings under the summary once the build is done, not before', () => {
+    const events = [
+      vertex(A, '[4/6] RUN rm -rf /cache', { started: T0, completed: T0 + 100 }),
+      warning(A, 'step 4 (RUN rm -rf /cache) deletes 3MB that step 2 added'),
+    ];
+    const running = reduceAll(initialProgressState({ now: T0 }), events, () => T0 + 200);
+    expect(plain(render(h(ProgressView, { state: running, width: 100 })).lastFrame())).not.toContain('WARNING');
+    const done = reduceAll(initialProgressState({ now: T0 }), [...events, { type: 'done' }], () => T0 + 200);
+    const out = lines(render(h(ProgressView, { state: done, width: 100 })).lastFrame()).filter((l) => l !== '');
+    expect(out[out.length - 1]).toBe('WARNING: step 4 (RUN rm -rf /cache) deletes 3MB that step 2 added');
   });
 
   it('moves finished steps above the live area with CACHED/ERROR/CANCELED prefixes, and marks FINISHED', () => {

@@ -51,6 +51,10 @@ export function pruneSuite(snapshotter: SnapshotterName): void {
       expect(category(before, 'snapshots').count).toBeGreaterThan(0);
       expect(before.reclaimable).toBeGreaterThan(0);
 
+      // A listing of a layer no blob holds any more goes; the image's layers keep theirs.
+      const orphan = 'f'.repeat(64);
+      await h.executor.stores.content.setLink('layer-files-v1', orphan, { tarSize: 0, entries: [] });
+
       const r = await prune(root, { all: true });
       expect(r.removedRecords).toBe(before.records);
       expect(r.removedSnapshots).toBe(category(before, 'snapshots').count);
@@ -71,6 +75,9 @@ export function pruneSuite(snapshotter: SnapshotterName): void {
       const named = [resolved!.manifestDescriptor.digest, resolved!.configDescriptor.digest, ...resolved!.manifest.layers.map((l) => l.digest)];
       for (const d of named) expect(await content.has(d)).toBe(true);
       expect((await content.list()).sort()).toEqual([...new Set(named)].sort());
+      const listings = (await content.listLinks()).filter((l) => l.kind === 'layer-files-v1').map((l) => l.key);
+      expect(listings).not.toContain(orphan);
+      expect(listings.sort()).toEqual(resolved!.config.rootfs.diff_ids.map((d) => d.slice(7)).sort());
 
       // A rebuild misses everything and runs.
       await h.reopen({ snapshotter });
