@@ -1,7 +1,7 @@
 // The LLB schema as plain data: BuildKit's solver/pb/ops.proto (package `pb`) field numbers and
 // wire types under the lowerCamel field names of types.ts. The codec (codec.ts) plans its
 // encoding straight from this data, so building a build's definition needs no protobuf library;
-// schema.ts turns the same data into protobufjs reflection for the tests that compare it with
+// test/llb/support/pb-schema.ts turns the same data into protobufjs reflection for the tests that compare it with
 // BuildKit's own .proto.
 
 export type FieldJSON = { id: number; type: string; rule?: 'repeated'; keyType?: string };

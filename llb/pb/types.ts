@@ -1,5 +1,5 @@
 // Plain TypeScript shapes of BuildKit's `solver/pb/ops.proto` messages. Field numbers live in
-// the codec's schema (llb/pb/schema.ts); these are the decoded values every layer passes around.
+// the codec's schema (llb/pb/schema-data.ts); these are the decoded values every layer passes around.
 // Names are lowerCamel; int64 fields are JS numbers (safe integers), bytes are Uint8Array.
 // Timestamps (int64 unix nanoseconds) may also be bigints: today's dates do not fit in a double.
 // A field left undefined is the protobuf default (0, '', false, empty): the codec omits it.

@@ -6,7 +6,7 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { encodeMessage, decodeMessage, marshal, image, local, scratch, merge, diff, mkdir, git, http, ociLayout, definitionToBytes } from '../../llb/index.ts';
 import type { MessageName } from '../../llb/index.ts';
-import { root as ours, messageType } from '../../llb/pb/schema.ts';
+import { root as ours, messageType } from './support/pb-schema.ts';
 import { randomMessage } from './support/random-message.ts';
 
 const text = readFileSync(new URL('./fixtures/buildkit-ops.proto', import.meta.url), 'utf8');

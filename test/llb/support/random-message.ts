@@ -1,7 +1,7 @@
 // Seeded random values for any message of the LLB schema, in normalized form (no explicit
 // defaults outside oneofs, no empty repeated fields), so decode(encode(x)) must equal x.
 import protobuf from 'protobufjs';
-import { messageType, type MessageName } from '../../../llb/pb/schema.ts';
+import { messageType, type MessageName } from './pb-schema.ts';
 
 export function rng(seed: number): () => number {
   // mulberry32
