@@ -1,12 +1,15 @@
 // After a solve: turns the result into what `--output` asked for. Without an output the image goes
 // to the local image store under the `-t` names (docker's default with a local daemon).
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Platform } from '../../llb/index.ts';
 import type { Result } from '../../solver/index.ts';
 import type { Executor } from '../../executor/index.ts';
 import {
   exportArchive,
   exportFilesystem,
   exportToImageStore,
+  formatPlatform,
   hostPlatform,
   parseOutputSpec,
   parseSourceDateEpoch,
@@ -15,6 +18,8 @@ import {
   type LayerSource,
   type OciPlatform,
   type OutputSpec,
+  type WrittenImage,
+  type WrittenIndex,
 } from '../../oci/index.ts';
 import type { BuildHooks, CompiledBuild } from './run-build.ts';
 import { exportStep } from './export-step.ts';
@@ -31,17 +36,24 @@ export interface ExportSummary {
   readonly written: readonly string[];
 }
 
-function platformOf(compiled: CompiledBuild, req: BuildRequest): OciPlatform {
+/** One platform's part of the build: what it compiled to and the solve's result for it. */
+export interface BuiltTarget {
+  readonly platform: Platform;
+  readonly compiled: CompiledBuild;
+  readonly result: Result | undefined;
+}
+
+function platformOf(compiled: CompiledBuild, target: Platform): OciPlatform {
   const host = hostPlatform();
   const img = compiled.image;
   return {
-    architecture: img?.architecture || req.platform.architecture || host.architecture,
-    os: img?.os || req.platform.os || host.os,
-    ...((img?.variant ?? req.platform.variant) ? { variant: (img?.variant ?? req.platform.variant)! } : {}),
+    architecture: img?.architecture || target.architecture || host.architecture,
+    os: img?.os || target.os || host.os,
+    ...((img?.variant ?? target.variant) ? { variant: (img?.variant ?? target.variant)! } : {}),
   };
 }
 
-async function exportable(executor: Executor, result: Result | undefined, compiled: CompiledBuild, req: BuildRequest): Promise<ExportableImage> {
+async function exportable(executor: Executor, { result, compiled, platform }: BuiltTarget, req: BuildRequest): Promise<ExportableImage> {
   const layers: LayerSource[] = result ? await executor.layersOf(result) : [];
   // A result that is a base image as is keeps that image's config, as `FROM x` alone does.
   const asIs = result ? await executor.imageConfigOf(result) : undefined;
@@ -55,7 +67,7 @@ async function exportable(executor: Executor, result: Result | undefined, compil
   return {
     layers,
     config: {
-      platform: platformOf(compiled, req),
+      platform: platformOf(compiled, platform),
       config,
       history: compiled.image?.history ?? asIs?.history ?? [],
       ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
@@ -68,15 +80,16 @@ function defaultOutputs(req: BuildRequest): OutputSpec[] {
   return req.outputs.length > 0 ? [...req.outputs] : [parseOutputSpec('type=image')];
 }
 
-export async function exportResult(
-  executor: Executor,
-  result: Result | undefined,
-  compiled: CompiledBuild,
-  req: BuildRequest,
-  hooks: BuildHooks,
-): Promise<ExportSummary> {
+/**
+ * With several targets, image outputs hold an index of the platforms' images and `local`/`tar`
+ * one directory per platform (`linux_arm64/`), as BuildKit writes them.
+ */
+export async function exportResult(executor: Executor, targets: readonly BuiltTarget[], req: BuildRequest, hooks: BuildHooks): Promise<ExportSummary> {
   const outputs = defaultOutputs(req);
-  let image: ExportableImage | undefined;
+  const multi = targets.length > 1;
+  let images: ExportableImage[] | undefined;
+  const imagesOf = async () => (images ??= await Promise.all(targets.map((t) => exportable(executor, t, req))));
+  const oneOrAll = async (): Promise<ExportableImage | ExportableImage[]> => (multi ? await imagesOf() : (await imagesOf())[0]!);
   const summary = {
     names: [] as string[],
     pushed: [] as string[],
@@ -87,8 +100,7 @@ export async function exportResult(
   for (const spec of outputs) {
     switch (spec.type) {
       case 'image': {
-        image ??= await exportable(executor, result, compiled, req);
-        const toStore = image;
+        const toStore = await oneOrAll();
         const r = await exportStep(hooks, 'exporting to image', (status) =>
           exportToImageStore(
             {
@@ -106,6 +118,7 @@ export async function exportResult(
           summary.imageDigest = r.local.manifestDescriptor.digest;
           summary.configDigest = r.local.configDescriptor.digest;
         }
+        if (r.localIndex) summary.imageDigest = r.localIndex.descriptor.digest;
         summary.names.push(...r.names);
         for (const p of r.pushed) {
           summary.pushed.push(p.reference.string);
@@ -116,30 +129,39 @@ export async function exportResult(
       }
       case 'oci':
       case 'docker': {
-        image ??= await exportable(executor, result, compiled, req);
-        const toArchive = image;
-        const written = await exportStep(hooks, `exporting to ${spec.type === 'oci' ? 'oci' : 'docker'} image format`, () =>
-          exportArchive(executor.stores.content, toArchive, spec, {
-            extraNames: req.tags,
-            ...(hooks.stdout ? { stdout: hooks.stdout } : {}),
-          }),
+        const toArchive = await oneOrAll();
+        const archiveOpts = { extraNames: req.tags, ...(hooks.stdout ? { stdout: hooks.stdout } : {}) };
+        const written: WrittenImage | WrittenIndex = await exportStep<WrittenImage | WrittenIndex>(
+          hooks,
+          `exporting to ${spec.type === 'oci' ? 'oci' : 'docker'} image format`,
+          () =>
+            Array.isArray(toArchive)
+              ? exportArchive(executor.stores.content, toArchive, spec, archiveOpts)
+              : exportArchive(executor.stores.content, toArchive, spec, archiveOpts),
         );
-        summary.imageDigest ??= written.manifestDescriptor.digest;
-        summary.configDigest ??= written.configDescriptor.digest;
+        if ('index' in written) summary.imageDigest ??= written.descriptor.digest;
+        else {
+          summary.imageDigest ??= written.manifestDescriptor.digest;
+          summary.configDigest ??= written.configDescriptor.digest;
+        }
         summary.written.push(`${spec.type} ${spec.tar ? 'archive' : 'layout'} ${spec.dest}`);
         break;
       }
       case 'local':
       case 'tar': {
         await exportStep(hooks, spec.type === 'local' ? 'copying files' : 'sending tarball', async () => {
-          const dir = await executor.readableDir(result);
+          const dirs: { path: string; release(): Promise<void> }[] = [];
           try {
-            await exportFilesystem(dir.path, spec, hooks.stdout ? { stdout: hooks.stdout } : {});
+            for (const t of targets) dirs.push(await executor.readableDir(t.result));
+            const roots = multi
+              ? dirs.map((d, i) => ({ path: d.path, prefix: formatPlatform(platformOf(targets[i]!.compiled, targets[i]!.platform)).replaceAll('/', '_') }))
+              : dirs[0]!.path;
+            await exportFilesystem(roots, spec, hooks.stdout ? { stdout: hooks.stdout } : {});
           } finally {
-            await dir.release();
+            await Promise.all(dirs.map((d) => d.release()));
           }
         });
-        summary.written.push(`${spec.type} ${spec.dest}`);
+        summary.written.push(`${spec.type} ${multi ? join(spec.dest, '<platform>') : spec.dest}`);
         break;
       }
       default:

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { basename, isAbsolute, relative } from 'node:path';
-import { definitionFromBytes, type Definition, type Digest, type Platform } from '../../llb/index.ts';
+import { definitionFromBytes, hostPlatform, type Definition, type Digest, type Platform } from '../../llb/index.ts';
 import { formatPlatform, type ImageConfig } from '../../oci/index.ts';
 import { DiskCacheStore, loadDefinitions, solve, type SolveEvent, type SolveOutcome } from '../../solver/index.ts';
 import { acquireBuildLock, createExecutor, type Executor } from '../../executor/build.ts';
@@ -100,6 +100,8 @@ export async function compileBuild(req: BuildRequest, executor: Pick<Executor, '
       source,
       buildArgs: req.buildArgs,
       platform: req.platform,
+      buildPlatform: hostPlatform(),
+      ...((req.platforms?.length ?? 0) > 1 ? { multiPlatform: true } : {}),
       noResolve: req.noResolve,
       ...(req.target !== undefined ? { target: req.target } : {}),
     });
@@ -134,6 +136,12 @@ export function openExecutor(req: BuildRequest): Promise<Executor> {
   });
 }
 
+/** Several platforms' compiles as one for watch mode: the first's graph, every file any of them read. */
+function mergedForWatch(all: readonly CompiledBuild[]): CompiledBuild {
+  const first = all[0]!;
+  return all.length === 1 ? first : { ...first, dependencies: [...new Set(all.flatMap((c) => c.dependencies))] };
+}
+
 /** The whole build. Build failures come back as `{ ok: false }`; only bugs throw. */
 export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promise<BuildResult> {
   // While the lock is held `tsbuild prune` leaves the root alone; a prune already running is
@@ -157,9 +165,14 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
     throw e;
   }
   try {
-    const compiled = await compileBuild(req, executor, hooks);
-    await executor.checkDefinition(compiled.definition);
-    const graph = loadDefinitions(compiled.definition);
+    // One compile per target platform; their definitions solve together, so a step they share
+    // (a stage on $BUILDPLATFORM) is one vertex and runs once.
+    const targets = req.platforms && req.platforms.length > 1 ? req.platforms : [req.platform];
+    const compiledAll = await Promise.all(targets.map((platform) => compileBuild({ ...req, platform }, executor, hooks)));
+    const compiled = mergedForWatch(compiledAll);
+    for (const c of compiledAll) await executor.checkDefinition(c.definition);
+    const definitions = compiledAll.map((c) => c.definition);
+    const graph = loadDefinitions(definitions.length === 1 ? definitions[0]! : definitions);
     const sent = new Set<Digest>();
     const outcome = await solve(graph, {
       resolver: executor.resolver,
@@ -171,16 +184,16 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
         // A failed step's Dockerfile lines go to the progress output with it.
         if (event.type === 'vertex' && event.error && !sent.has(event.digest)) {
           sent.add(event.digest);
-          const lines = sourceLinesFor(compiled.definition, event.digest);
+          const lines = definitions.map((d) => sourceLinesFor(d, event.digest)).find((l) => l !== undefined);
           if (lines) hooks.onEvent?.({ type: 'source', vertex: event.digest, sourceLines: lines });
         }
         hooks.onEvent?.(event);
       },
     });
-    const explanations = req.explain ? await recordAndExplain(req, compiled, outcome, executor) : undefined;
+    const explanations = req.explain ? await recordAndExplain(req, compiledAll[0]!, outcome, executor) : undefined;
     if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
-    const result = outcome.results[0];
-    const exported = await exportResult(executor, result, compiled, req, hooks);
+    const built = targets.map((platform, i) => ({ platform, compiled: compiledAll[i]!, result: outcome.results[i] }));
+    const exported = await exportResult(executor, built, req, hooks);
     return { ok: true, compiled, outcome, exported, explanations };
   } finally {
     store.close();

@@ -8,7 +8,7 @@ import { DockerfileError } from '../errors.ts';
 import { isStage, locate, locateAsync, parseInstruction, parseInstructions, type Command, type Stage } from '../instructions/index.ts';
 import { parseDockerfile, type DockerfileAst } from '../parser/index.ts';
 import { processWord, type EnvLookup } from '../shell/index.ts';
-import { platformArgs } from './build-args.ts';
+import { formatPlatformArg, platformArgs } from './build-args.ts';
 import type { ConvertOptions } from './context.ts';
 import { dispatchCommand } from './dispatch.ts';
 import type { DispatchState, ImageDraft } from './dispatch-state.ts';
@@ -204,7 +204,10 @@ export async function convertDockerfile(opts: ConvertOptions, contextFactory: ()
   async function dispatchStage(index: number): Promise<DispatchState> {
     const s = stages[index] as Stage;
     const b = bases[index] as BaseInfo;
-    const prefix = single ? '' : s.name || `stage-${index}`;
+    const stagePrefix = single ? '' : s.name || `stage-${index}`;
+    const prefix = opts.multiPlatform
+      ? [formatPlatformArg(b.stage !== undefined ? (await conv.stage(b.stage)).platform : b.platform), stagePrefix].filter((x) => x).join(' ')
+      : stagePrefix;
     const cmds = commands[index] as Command[];
     const total = cmds.length + 1;
     const name = (i: number, text: string) => `[${prefix ? prefix + ' ' : ''}${i}/${total}] ${text}`;
