@@ -168,7 +168,9 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
     // One compile per target platform; their definitions solve together, so a step they share
     // (a stage on $BUILDPLATFORM) is one vertex and runs once.
     const targets = req.platforms && req.platforms.length > 1 ? req.platforms : [req.platform];
-    const compiledAll = await Promise.all(targets.map((platform) => compileBuild({ ...req, platform }, executor, hooks)));
+    const warned = new Set<string>();
+    const onWarning = (m: string) => void (warned.has(m) || (warned.add(m), hooks.onWarning?.(m)));
+    const compiledAll = await Promise.all(targets.map((platform) => compileBuild({ ...req, platform }, executor, { ...hooks, onWarning })));
     const compiled = mergedForWatch(compiledAll);
     for (const c of compiledAll) await executor.checkDefinition(c.definition);
     const definitions = compiledAll.map((c) => c.definition);
