@@ -166,6 +166,36 @@ describe.runIf(run)('multi-platform builds', () => {
     expect(r.stderr).not.toContain('not linux/amd64 that');
   }, 60_000);
 
+  test('build.ts: the function runs once per platform; a state on ctx.buildPlatform is shared', async () => {
+    const dir = join(work, 'program');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, 'build.ts'),
+      [
+        "import { copy, image, type BuildContext } from 'tsbuild';",
+        'export default (ctx: BuildContext) => {',
+        `  const tool = image('${base}', { platform: ctx.buildPlatform }).run('echo native-$(uname -m) > /tool').root();`,
+        `  const state = image('${base}').file(copy(tool, '/tool', '/tool')).run(\`uname -m > /arch; echo \${ctx.platform.architecture} > /declared\`).root();`,
+        '  return { state };',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const out = join(work, 'program-out');
+    const r = await cli.ok(['build', '--progress=plain', '--platform', 'linux/amd64,linux/arm64', '-o', `type=local,dest=${out}`, dir]);
+    expect(await readFile(join(out, 'linux_arm64', 'arch'), 'utf8')).toBe('aarch64\n');
+    expect(await readFile(join(out, 'linux_arm64', 'declared'), 'utf8')).toBe('arm64\n');
+    expect(await readFile(join(out, 'linux_amd64', 'arch'), 'utf8')).toBe('x86_64\n');
+    expect(await readFile(join(out, 'linux_arm64', 'tool'), 'utf8')).toBe('native-x86_64\n');
+    const toolRuns = new Set(
+      r.stderr
+        .split('\n')
+        .filter((l) => /^#\d+ .*echo native-/.test(l))
+        .map((l) => l.split(' ')[0]),
+    );
+    expect(toolRuns.size).toBe(1);
+  }, 60_000);
+
   test('a platform without an emulator fails with what to install', async () => {
     const arch = await unemulated();
     const dir = join(work, 'foreign');
