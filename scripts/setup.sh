@@ -42,11 +42,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   scripts/register-qemu.sh aarch64
   if ! compgen -G '/var/cache/apt/archives/busybox-static_*_arm64.deb' >/dev/null; then
     echo "setup: apt-get download busybox-static:arm64" >&2
-    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-      dpkg --add-architecture arm64
-      apt-get update -qq >/dev/null
-    fi
-    (cd /var/cache/apt/archives && apt-get download -qq busybox-static:arm64 >/dev/null)
+    dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+    download() { (cd /var/cache/apt/archives && apt-get download -qq busybox-static:arm64 >/dev/null 2>&1); }
+    download || { apt-get update -qq >/dev/null && download; }
   fi
 fi
 
