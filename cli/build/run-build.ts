@@ -171,6 +171,9 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
     const warned = new Set<string>();
     const onWarning = (m: string) => void (warned.has(m) || (warned.add(m), hooks.onWarning?.(m)));
     const compiledAll = await Promise.all(targets.map((platform) => compileBuild({ ...req, platform }, executor, { ...hooks, onWarning })));
+    if (targets.length > 1 && compiledAll[0]!.frontend === 'llb') {
+      throw new UserError(`${req.file} is an LLB definition, made for one platform: give one --platform, or build from its Dockerfile or build.ts`);
+    }
     const compiled = mergedForWatch(compiledAll);
     for (const c of compiledAll) await executor.checkDefinition(c.definition);
     const definitions = compiledAll.map((c) => c.definition);

@@ -4,17 +4,17 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { ContentStore } from '../content-store.ts';
+import { OutputSpecError } from '../errors.ts';
 import { type CompressionOptions } from '../compression/index.ts';
 import type { ImageConfigInput } from '../image-config.ts';
 import type { ImageStore } from '../image-store.ts';
 import { writeImage, type WrittenImage } from '../image-writer.ts';
 import type { LayerSource } from '../layer-source.ts';
 import type { ArchiveOutput, ImageOutput } from '../output-spec.ts';
-import { makeReference, parseReference } from '../reference.ts';
+import { makeReference, parseReference, type ImageReference } from '../reference.ts';
 import { pushImage, putManifest, type RegistryClient, type PushProgress, type PushResult } from '../registry/index.ts';
 import { writeIndex, type WrittenIndex } from './image-index.ts';
 import { writeLayoutDir, writeLayoutTar } from './layout.ts';
-import { OutputSpecError } from '../errors.ts';
 import { clampedLayerSource } from './rewrite-timestamp.ts';
 
 /** What the build hands to an exporter. */
@@ -45,6 +45,11 @@ function prepare(
   return { layers, config: { ...image.config, ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}) } };
 }
 
+/** A list is several platforms' images, exported as one index; a single image stays one. */
+function asList(image: ExportableImage | readonly ExportableImage[]): { list: readonly ExportableImage[]; multi: boolean } {
+  return Array.isArray(image) ? { list: image as readonly ExportableImage[], multi: true } : { list: [image as ExportableImage], multi: false };
+}
+
 export interface ImageExportResult {
   /** Manifest in the local store (uncompressed layers), when stored. */
   local?: WrittenImage;
@@ -65,9 +70,8 @@ export async function exportToImageStore(
   extraNames: readonly string[] = [],
 ): Promise<ImageExportResult> {
   const names = [...new Set([...spec.names, ...extraNames].map((n) => parseReference(n).string))];
-  const list = Array.isArray(image) ? (image as readonly ExportableImage[]) : [image as ExportableImage];
+  const { list, multi } = asList(image);
   const prepared = list.map((i) => prepare(ctx.content, i, spec));
-  const multi = Array.isArray(image);
   const annotations = spec.annotations;
   let local: WrittenImage | undefined;
   let localIndex: WrittenIndex | undefined;
@@ -87,7 +91,7 @@ export async function exportToImageStore(
     const mediaTypes = spec.ociMediaTypes ? 'oci' : 'docker';
     const remote = await Promise.all(prepared.map((p) => writeImage(ctx.content, p, { compression: spec.compression, mediaTypes, annotations })));
     const progress = ctx.onPushProgress ? { onProgress: ctx.onPushProgress } : {};
-    const pushOne = (ref: ReturnType<typeof parseReference>, w: WrittenImage) =>
+    const pushOne = (ref: ImageReference, w: WrittenImage) =>
       pushImage(registry, ctx.content, ref, { descriptor: w.manifestDescriptor, manifest: w.manifest, bytes: w.manifestBytes }, progress);
     const index = multi ? await writeIndex(ctx.content, remote, mediaTypes) : undefined;
     for (const n of names) {
@@ -127,11 +131,10 @@ export async function exportArchive(
   opts: { extraNames?: readonly string[]; stdout?: Writable } = {},
 ): Promise<WrittenImage | WrittenIndex> {
   const names = [...new Set([...spec.names, ...(opts.extraNames ?? [])])];
-  const multi = Array.isArray(image);
+  const { list, multi } = asList(image);
   if (multi && spec.type === 'docker') {
     throw new OutputSpecError('type=docker', 'a docker archive holds one image, not several platforms: use type=oci, or build one --platform');
   }
-  const list = multi ? (image as readonly ExportableImage[]) : [image as ExportableImage];
   const prepared = list.map((i) => prepare(content, i, spec));
   const compression: CompressionOptions = spec.compression;
   const mediaTypes = spec.ociMediaTypes ? 'oci' : 'docker';

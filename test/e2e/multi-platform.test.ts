@@ -152,6 +152,13 @@ describe.runIf(run)('multi-platform builds', () => {
     expect(docker.code).toBe(1);
     expect(docker.stderr).toContain('type=docker holds one image, and --platform asks for 2 (linux/amd64, linux/arm64)');
     expect(stackLines(docker.stderr)).toEqual([]);
+
+    // A marshalled definition is one platform's graph: several platforms are refused.
+    const def = join(work, 'def.pb');
+    await writeFile(def, (await cli.ok(['debug', 'build-llb', join(work, 'ctx', 'Dockerfile')])).stdoutBytes);
+    const llb = await cli.run(['solve', '--progress=quiet', '--platform', 'linux/amd64,linux/arm64', def]);
+    expect(llb.code).toBe(1);
+    expect(llb.stderr).toContain('is an LLB definition, made for one platform');
   }, 60_000);
 
   test('a single-platform base of another platform is used with a warning naming both, as BuildKit does', async () => {
