@@ -142,6 +142,21 @@ function mergedForWatch(all: readonly CompiledBuild[]): CompiledBuild {
   return all.length === 1 ? first : { ...first, dependencies: [...new Set(all.flatMap((c) => c.dependencies))] };
 }
 
+/** `--explain` per platform (each compared with the last build of that platform); a shared step is named once. */
+async function explainTargets(
+  req: BuildRequest,
+  targets: readonly Platform[],
+  compiled: readonly CompiledBuild[],
+  outcome: SolveOutcome,
+  executor: Executor,
+): Promise<Explanations> {
+  const out = new Map<string, Explanations[number]>();
+  for (const [i, platform] of targets.entries()) {
+    for (const e of await recordAndExplain({ ...req, platform }, compiled[i]!, outcome, executor)) out.set(`${e.name}\0${e.reason}`, e);
+  }
+  return [...out.values()];
+}
+
 /** The whole build. Build failures come back as `{ ok: false }`; only bugs throw. */
 export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promise<BuildResult> {
   // While the lock is held `tsbuild prune` leaves the root alone; a prune already running is
@@ -195,7 +210,7 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
         hooks.onEvent?.(event);
       },
     });
-    const explanations = req.explain ? await recordAndExplain(req, compiledAll[0]!, outcome, executor) : undefined;
+    const explanations = req.explain ? await explainTargets(req, targets, compiledAll, outcome, executor) : undefined;
     if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
     const built = targets.map((platform, i) => ({ platform, compiled: compiledAll[i]!, result: outcome.results[i] }));
     const exported = await exportResult(executor, built, req, hooks);
