@@ -173,6 +173,23 @@ describe.runIf(run)('multi-platform builds', () => {
     expect(r.stderr).not.toContain('not linux/amd64 that');
   }, 60_000);
 
+  test('one platform after another in one root: the pulled index gets the second platform from the registry', async () => {
+    const { root, dispose } = await tempRoot();
+    try {
+      const fresh = bindCli(root);
+      for (const [platform, arch] of [
+        ['linux/amd64', 'x86_64'],
+        ['linux/arm64', 'aarch64'],
+      ] as const) {
+        const out = join(work, `seq-${arch}`);
+        await fresh.ok(['build', '--progress=quiet', '--platform', platform, '-o', `type=local,dest=${out}`, join(work, 'ctx')]);
+        expect(await readFile(join(out, 'arch'), 'utf8')).toBe(`${arch}\n`);
+      }
+    } finally {
+      await dispose();
+    }
+  }, 60_000);
+
   test('build.ts: the function runs once per platform; a state on ctx.buildPlatform is shared', async () => {
     const dir = join(work, 'program');
     await mkdir(dir, { recursive: true });
