@@ -1,7 +1,7 @@
 // `tsbuild run IMAGE [COMMAND...]`: runs an image from the local store once, in runc, with its
 // entrypoint, command, env, working directory and user, on a throwaway copy of its filesystem.
 import { hostPlatform, image, marshal, parsePlatform, PlatformError } from '../../llb/index.ts';
-import { defaultRoot, parsePlatform as parseOciPlatform } from '../../oci/index.ts';
+import { defaultRoot, normalizePlatform } from '../../oci/index.ts';
 import { MemoryCacheStore, loadDefinitions, solve } from '../../solver/index.ts';
 import { createExecutor, runContainer } from '../../executor/index.ts';
 import { UsageError, UserError } from '../errors.ts';
@@ -59,11 +59,15 @@ export const command: Command = {
       const outcome = await solve(loadDefinitions(def), { resolver: executor.resolver, store: new MemoryCacheStore() });
       if (!outcome.ok) throw new UserError(outcome.failure.message);
       const result = outcome.results[0]!;
-      const config = (await executor.imageConfigOf(result))?.config ?? {};
+      const imageConfig = await executor.imageConfigOf(result);
+      const config = imageConfig?.config ?? {};
       const args = [...(config.Entrypoint ?? []), ...(cmd.length > 0 ? cmd : (config.Cmd ?? []))];
       if (args.length === 0) throw new UserError(`${name} has no ENTRYPOINT or CMD: give a command to run`);
-      if (parsed.values.platform !== undefined) {
-        await executor.checkEmulation(parseOciPlatform(parsed.values.platform)).catch((err: unknown) => {
+      // The image's own platform decides, whichever was asked for: a single image is what it is.
+      if (imageConfig?.architecture) {
+        const { os, architecture, variant } = imageConfig;
+        const own = normalizePlatform({ os: os || 'linux', architecture, ...(variant ? { variant } : {}) });
+        await executor.checkEmulation(own).catch((err: unknown) => {
           throw new UserError((err as Error).message);
         });
       }
