@@ -34,7 +34,7 @@ import { Semaphore } from './ops/semaphore.ts';
 import type { ImageResolveMode, OpsContext, ResolvedBase, SecretSource } from './ops/context.ts';
 import { asRef, RefManager } from './refs/index.ts';
 import { createResolver } from './resolver.ts';
-import { createRunner, type OciRuntimeName, type Runner } from './runner/index.ts';
+import { createRunner, emulationFor, type OciRuntimeName, type Runner } from './runner/index.ts';
 import { openSnapshotter, type ReadableDir, type Snapshotter, type SnapshotterName } from './snapshot/index.ts';
 
 export interface ExecutorOptions {
@@ -94,6 +94,8 @@ export interface Executor {
   readableDir(result: Result | undefined): Promise<ReadableDir>;
   /** Rejects with a message saying what to install or how to run when containers cannot run. */
   checkRunner(): Promise<void>;
+  /** Rejects with what to install when this machine cannot run the platform's binaries. */
+  checkEmulation(platform: OciPlatform): Promise<void>;
   /** `checkRunner`, only when a definition contains an exec op. */
   checkDefinition(def: Definition): Promise<void>;
   /** A base image by name: the local store first, else the registry (memoised per build). */
@@ -118,6 +120,11 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
   });
 
   const checkRunner = asyncOnce(() => runner.check());
+  const emulation = new AsyncMemo<string, void>();
+  const checkEmulation = (p: OciPlatform): Promise<void> =>
+    emulation.get(formatPlatform(p), async () => {
+      await emulationFor(p);
+    });
 
   const resolved = new AsyncMemo<string, ResolvedBase>();
   const resolveImage = (ref: string, p: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase> =>
@@ -139,6 +146,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     registry,
     runner,
     checkRunner,
+    checkEmulation,
     locals: options.locals ?? {},
     ownPaths: [resolve(root), ...(options.ownPaths ?? [])],
     secrets: options.secrets ?? {},
@@ -175,6 +183,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     },
     readableDir: (result) => refs.readable(result ? asRef(result) : undefined),
     checkRunner,
+    checkEmulation,
     resolveImage,
     async checkDefinition(def) {
       if (decodeDefinition(def).ops.some((o) => o.op.exec !== undefined)) await checkRunner();

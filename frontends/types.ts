@@ -19,6 +19,10 @@ export interface FrontendInput {
   readonly buildArgs: Readonly<Record<string, string>>;
   /** Target platform (default: the host's). */
   readonly platform: Platform;
+  /** Platform of the machine that runs the build's steps (BUILDPLATFORM; default: the target). */
+  readonly buildPlatform?: Platform;
+  /** One of several platforms built at once: step names say which (`[linux/arm64 2/5] RUN …`). */
+  readonly multiPlatform?: boolean;
   /** Skip base-image resolution: an empty config stands in (offline compile and lint). */
   readonly noResolve?: boolean;
 }

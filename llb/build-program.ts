@@ -9,8 +9,17 @@ import type { State } from './state.ts';
 export interface BuildContext {
   /** `--build-arg` values. */
   readonly buildArgs: Readonly<Record<string, string>>;
-  /** The target platform. */
+  /**
+   * The target platform. With `--platform a,b` the program's function is called once per
+   * platform, and each call's state is that platform's image.
+   */
   readonly platform: Platform;
+  /**
+   * The platform of the machine running the build: a state on it runs natively (the
+   * cross-compile pattern, `image(x, { platform: ctx.buildPlatform })`), and the same state for
+   * every target platform is built once.
+   */
+  readonly buildPlatform: Platform;
   /** `--target`, when given. */
   readonly target: string | undefined;
   /** A directory of the build: `local('context')` is the build context. */

@@ -38,6 +38,7 @@ export * from './registry/index.ts';
 
 export { parseOutputSpec, splitCsv, type OutputSpec, type ImageOutput, type ArchiveOutput, type LocalOutput, type TarOutput } from './output-spec.ts';
 export { exportToImageStore, exportArchive, type ExportableImage, type ImageExportContext, type ImageExportResult } from './exporters/image-exporter.ts';
+export { writeIndex, type WrittenIndex } from './exporters/image-index.ts';
 export { writeLayoutTar, writeLayoutDir, ANNOTATION_REF_NAME, ANNOTATION_IMAGE_NAME, type LayoutImage, type LayoutOptions } from './exporters/layout.ts';
 export { writeDirectoryTar, copyDirectory, exportFilesystem, type FilesystemExportOptions } from './exporters/filesystem.ts';
 export { clampTarTimes, clampedLayerSource } from './exporters/rewrite-timestamp.ts';

@@ -27,7 +27,7 @@ export PATH="$tools/bin:$PATH"
 
 # 2. Debian packages (root only): the OCI runtime, busybox for the base image, the registry and
 #    the tools that read our output.
-pkgs=(runc crun busybox-static docker-registry skopeo umoci pigz tmux iproute2 attr git xz-utils bzip2 zstd)
+pkgs=(runc crun busybox-static docker-registry skopeo umoci pigz tmux iproute2 attr git xz-utils bzip2 zstd qemu-user-static)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -36,6 +36,15 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # Foreign-platform RUN: QEMU registered with binfmt_misc, and an arm64 busybox for the tests'
+  # two-platform base image (the .deb only, kept in apt's archive directory).
+  scripts/register-qemu.sh aarch64
+  if ! compgen -G '/var/cache/apt/archives/busybox-static_*_arm64.deb' >/dev/null; then
+    echo "setup: apt-get download busybox-static:arm64" >&2
+    dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+    download() { (cd /var/cache/apt/archives && apt-get download -qq busybox-static:arm64 >/dev/null 2>&1); }
+    download || { apt-get update -qq >/dev/null && download; }
   fi
 fi
 

@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { hostPlatform, parsePlatform, type Platform } from '../../llb/index.ts';
+import { formatPlatform, hostPlatform, parsePlatform, type Platform } from '../../llb/index.ts';
 import { defaultRoot, parseOutputSpec, type OutputSpec } from '../../oci/index.ts';
 import type { BuildOptions } from './build-options.ts';
 import { UsageError, UserError } from '../errors.ts';
@@ -39,9 +39,15 @@ async function readStdin(): Promise<string> {
   return file;
 }
 
-function platformOf(opts: BuildOptions): Platform {
-  if (opts.platforms.length > 1) throw new UsageError(`building for several platforms at once is not supported yet: ${opts.platforms.join(', ')}`);
-  return opts.platforms[0] ? parsePlatform(opts.platforms[0]) : hostPlatform();
+/** `--platform`'s list, `local` meaning this machine's, each platform once. */
+function platformsOf(opts: BuildOptions): Platform[] {
+  const list = opts.platforms.map((p) => (p === 'local' ? hostPlatform() : parsePlatform(p)));
+  const unique = [...new Map(list.map((p) => [formatPlatform(p), p])).values()];
+  return unique.length > 0 ? unique : [hostPlatform()];
+}
+
+function platformFields(platforms: readonly Platform[]): Pick<BuildRequest, 'platform' | 'platforms'> {
+  return platforms.length > 1 ? { platform: platforms[0]!, platforms } : { platform: platforms[0]! };
 }
 
 function secretsOf(opts: BuildOptions): Record<string, SecretSource> {
@@ -83,6 +89,13 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     file = statSync(target).isDirectory() ? findBuildFile(target) : target;
     contextDir = resolve(opts.contextDir ?? (opts.context === '-' ? process.cwd() : dirname(file)));
   }
+  const platforms = platformsOf(opts);
+  const outputs = outputsOf(opts);
+  if (platforms.length > 1 && outputs.some((o) => o.type === 'docker')) {
+    throw new UserError(
+      `type=docker holds one image, and --platform asks for ${platforms.length} (${platforms.map((p) => formatPlatform(p)).join(', ')}): use type=oci or type=image, or build one platform`,
+    );
+  }
   const locals: Record<string, string> = {};
   for (const [name, path] of Object.entries(opts.locals)) locals[name] = resolve(path);
   return {
@@ -92,7 +105,7 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     ...(opts.frontend ? { frontend: opts.frontend } : {}),
     ...(opts.target ? { target: opts.target } : {}),
     buildArgs: opts.buildArgs,
-    platform: platformOf(opts),
+    ...platformFields(platforms),
     noResolve: opts.noResolve,
     noCache: opts.noCache,
     pull: opts.pull,
@@ -100,7 +113,7 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     ssh: sshOf(opts),
     labels: opts.labels,
     network: opts.network,
-    outputs: outputsOf(opts),
+    outputs,
     tags: opts.tags,
     ...(opts.maxParallelism !== undefined ? { maxParallelism: opts.maxParallelism } : {}),
     explain: opts.explain,

@@ -1,13 +1,15 @@
 // After a solve: turns the result into what `--output` asked for. Without an output the image goes
 // to the local image store under the `-t` names (docker's default with a local daemon).
 import { writeFile } from 'node:fs/promises';
-import type { Digest } from '../../llb/index.ts';
+import { join } from 'node:path';
+import type { Digest, Platform } from '../../llb/index.ts';
 import type { Result, VertexReport } from '../../solver/index.ts';
 import type { Executor } from '../../executor/index.ts';
 import {
   exportArchive,
   exportFilesystem,
   exportToImageStore,
+  formatPlatform,
   hostPlatform,
   parseOutputSpec,
   parseSourceDateEpoch,
@@ -16,6 +18,8 @@ import {
   type LayerSource,
   type OciPlatform,
   type OutputSpec,
+  type WrittenImage,
+  type WrittenIndex,
 } from '../../oci/index.ts';
 import type { BuildHooks, CompiledBuild } from './run-build.ts';
 import { exportStep, type ExportWarnSink } from './export-step.ts';
@@ -59,17 +63,24 @@ async function warnWaste(
   return { deadBytes: waste.deadBytes, ...(waste.sizeBytes !== undefined ? { sizeBytes: waste.sizeBytes } : {}) };
 }
 
-function platformOf(compiled: CompiledBuild, req: BuildRequest): OciPlatform {
+/** One platform's part of the build: what it compiled to and the solve's result for it. */
+export interface BuiltTarget {
+  readonly platform: Platform;
+  readonly compiled: CompiledBuild;
+  readonly result: Result | undefined;
+}
+
+function platformOf(compiled: CompiledBuild, target: Platform): OciPlatform {
   const host = hostPlatform();
   const img = compiled.image;
   return {
-    architecture: img?.architecture || req.platform.architecture || host.architecture,
-    os: img?.os || req.platform.os || host.os,
-    ...((img?.variant ?? req.platform.variant) ? { variant: (img?.variant ?? req.platform.variant)! } : {}),
+    architecture: img?.architecture || target.architecture || host.architecture,
+    os: img?.os || target.os || host.os,
+    ...((img?.variant ?? target.variant) ? { variant: (img?.variant ?? target.variant)! } : {}),
   };
 }
 
-async function exportable(executor: Executor, result: Result | undefined, compiled: CompiledBuild, req: BuildRequest): Promise<ExportableImage> {
+async function exportable(executor: Executor, { result, compiled, platform }: BuiltTarget, req: BuildRequest): Promise<ExportableImage> {
   const layers: LayerSource[] = result ? await executor.layersOf(result) : [];
   // A result that is a base image as is keeps that image's config, as `FROM x` alone does.
   const asIs = result ? await executor.imageConfigOf(result) : undefined;
@@ -83,7 +94,7 @@ async function exportable(executor: Executor, result: Result | undefined, compil
   return {
     layers,
     config: {
-      platform: platformOf(compiled, req),
+      platform: platformOf(compiled, platform),
       config,
       history: compiled.image?.history ?? asIs?.history ?? [],
       ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
@@ -96,21 +107,33 @@ function defaultOutputs(req: BuildRequest): OutputSpec[] {
   return req.outputs.length > 0 ? [...req.outputs] : [parseOutputSpec('type=image')];
 }
 
+/**
+ * With several targets, image outputs hold an index of the platforms' images and `local`/`tar`
+ * one directory per platform (`linux_arm64/`), as BuildKit writes them.
+ */
 export async function exportResult(
   executor: Executor,
-  result: Result | undefined,
-  compiled: CompiledBuild,
+  targets: readonly BuiltTarget[],
   req: BuildRequest,
   hooks: BuildHooks,
   vertices: ReadonlyMap<Digest, VertexReport> = new Map(),
 ): Promise<ExportSummary> {
   const outputs = defaultOutputs(req);
-  let image: ExportableImage | undefined;
-  const baseLayers = result ? executor.baseLayerCountOf(result) : 0;
+  const multi = targets.length > 1;
+  let images: ExportableImage[] | undefined;
+  const imagesOf = async () => (images ??= await Promise.all(targets.map((t) => exportable(executor, t, req))));
+  const oneOrAll = async (): Promise<ExportableImage | ExportableImage[]> => (multi ? await imagesOf() : (await imagesOf())[0]!);
   let waste: { deadBytes: number; sizeBytes?: number } | undefined;
-  // After the first export that wrote layers: their listings were made on the way.
-  const checkWaste = async (written: ExportableImage, warn: ExportWarnSink) => {
-    waste ??= await warnWaste(written, baseLayers, { compiled, req, hooks, vertices }, warn);
+  // After the first export that wrote layers: their listings were made on the way. Each
+  // platform's image is checked (its steps carry the platform in their names); the worst counts.
+  const checkWaste = async (warn: ExportWarnSink) => {
+    if (waste) return;
+    const all = await imagesOf();
+    for (const [i, t] of targets.entries()) {
+      const base = t.result ? executor.baseLayerCountOf(t.result) : 0;
+      const w = await warnWaste(all[i]!, base, { compiled: t.compiled, req, hooks, vertices }, warn);
+      if (!waste || w.deadBytes > waste.deadBytes) waste = w;
+    }
   };
   const summary = {
     waste: undefined as { deadBytes: number; sizeBytes?: number } | undefined,
@@ -123,8 +146,7 @@ export async function exportResult(
   for (const spec of outputs) {
     switch (spec.type) {
       case 'image': {
-        image ??= await exportable(executor, result, compiled, req);
-        const toStore = image;
+        const toStore = await oneOrAll();
         const r = await exportStep(hooks, 'exporting to image', async (status, warn) => {
           const out = await exportToImageStore(
             {
@@ -137,13 +159,14 @@ export async function exportResult(
             spec,
             req.tags,
           );
-          if (spec.store || spec.push) await checkWaste(toStore, warn);
+          if (spec.store || spec.push) await checkWaste(warn);
           return out;
         });
         if (r.local) {
           summary.imageDigest = r.local.manifestDescriptor.digest;
           summary.configDigest = r.local.configDescriptor.digest;
         }
+        if (r.localIndex) summary.imageDigest = r.localIndex.descriptor.digest;
         summary.names.push(...r.names);
         for (const p of r.pushed) {
           summary.pushed.push(p.reference.string);
@@ -154,32 +177,42 @@ export async function exportResult(
       }
       case 'oci':
       case 'docker': {
-        image ??= await exportable(executor, result, compiled, req);
-        const toArchive = image;
-        const written = await exportStep(hooks, `exporting to ${spec.type === 'oci' ? 'oci' : 'docker'} image format`, async (_status, warn) => {
-          const out = await exportArchive(executor.stores.content, toArchive, spec, {
-            extraNames: req.tags,
-            ...(hooks.stdout ? { stdout: hooks.stdout } : {}),
-          });
-          await checkWaste(toArchive, warn);
-          return out;
-        });
-        summary.imageDigest ??= written.manifestDescriptor.digest;
-        summary.configDigest ??= written.configDescriptor.digest;
+        const toArchive = await oneOrAll();
+        const archiveOpts = { extraNames: req.tags, ...(hooks.stdout ? { stdout: hooks.stdout } : {}) };
+        const written: WrittenImage | WrittenIndex = await exportStep<WrittenImage | WrittenIndex>(
+          hooks,
+          `exporting to ${spec.type === 'oci' ? 'oci' : 'docker'} image format`,
+          async (_status, warn) => {
+            const out = Array.isArray(toArchive)
+              ? await exportArchive(executor.stores.content, toArchive, spec, archiveOpts)
+              : await exportArchive(executor.stores.content, toArchive, spec, archiveOpts);
+            await checkWaste(warn);
+            return out;
+          },
+        );
+        if ('index' in written) summary.imageDigest ??= written.descriptor.digest;
+        else {
+          summary.imageDigest ??= written.manifestDescriptor.digest;
+          summary.configDigest ??= written.configDescriptor.digest;
+        }
         summary.written.push(`${spec.type} ${spec.tar ? 'archive' : 'layout'} ${spec.dest}`);
         break;
       }
       case 'local':
       case 'tar': {
         await exportStep(hooks, spec.type === 'local' ? 'copying files' : 'sending tarball', async () => {
-          const dir = await executor.readableDir(result);
+          const dirs: { path: string; release(): Promise<void> }[] = [];
           try {
-            await exportFilesystem(dir.path, spec, hooks.stdout ? { stdout: hooks.stdout } : {});
+            for (const t of targets) dirs.push(await executor.readableDir(t.result));
+            const roots = multi
+              ? dirs.map((d, i) => ({ path: d.path, prefix: formatPlatform(platformOf(targets[i]!.compiled, targets[i]!.platform)).replaceAll('/', '_') }))
+              : dirs[0]!.path;
+            await exportFilesystem(roots, spec, hooks.stdout ? { stdout: hooks.stdout } : {});
           } finally {
-            await dir.release();
+            await Promise.all(dirs.map((d) => d.release()));
           }
         });
-        summary.written.push(`${spec.type} ${spec.dest}`);
+        summary.written.push(`${spec.type} ${multi ? join(spec.dest, '<platform>') : spec.dest}`);
         break;
       }
       default:

@@ -17,6 +17,11 @@ export interface BuildRequest {
   readonly target?: string;
   readonly buildArgs: Readonly<Record<string, string>>;
   readonly platform: Platform;
+  /**
+   * `--platform a,b`: every target platform, when more than one. Each is compiled and built (in
+   * one solve) and the outputs hold an index of their images; `platform` is then the first.
+   */
+  readonly platforms?: readonly Platform[];
   /** Compile without resolving base images (an empty config stands in). */
   readonly noResolve: boolean;
   readonly noCache: boolean;

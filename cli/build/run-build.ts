@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { basename, isAbsolute, relative } from 'node:path';
-import { definitionFromBytes, type Definition, type Digest, type Platform } from '../../llb/index.ts';
+import { definitionFromBytes, hostPlatform, type Definition, type Digest, type Platform } from '../../llb/index.ts';
 import { formatPlatform, type ImageConfig } from '../../oci/index.ts';
 import { DiskCacheStore, loadDefinitions, solve, type SolveEvent, type SolveOutcome } from '../../solver/index.ts';
 import { acquireBuildLock, createExecutor, type Executor } from '../../executor/build.ts';
@@ -100,6 +100,8 @@ export async function compileBuild(req: BuildRequest, executor: Pick<Executor, '
       source,
       buildArgs: req.buildArgs,
       platform: req.platform,
+      buildPlatform: hostPlatform(),
+      ...((req.platforms?.length ?? 0) > 1 ? { multiPlatform: true } : {}),
       noResolve: req.noResolve,
       ...(req.target !== undefined ? { target: req.target } : {}),
     });
@@ -134,6 +136,27 @@ export function openExecutor(req: BuildRequest): Promise<Executor> {
   });
 }
 
+/** Several platforms' compiles as one for watch mode: the first's graph, every file any of them read. */
+function mergedForWatch(all: readonly CompiledBuild[]): CompiledBuild {
+  const first = all[0]!;
+  return all.length === 1 ? first : { ...first, dependencies: [...new Set(all.flatMap((c) => c.dependencies))] };
+}
+
+/** `--explain` per platform (each compared with the last build of that platform); a shared step is named once. */
+async function explainTargets(
+  req: BuildRequest,
+  targets: readonly Platform[],
+  compiled: readonly CompiledBuild[],
+  outcome: SolveOutcome,
+  executor: Executor,
+): Promise<Explanations> {
+  const out = new Map<string, Explanations[number]>();
+  for (const [i, platform] of targets.entries()) {
+    for (const e of await recordAndExplain({ ...req, platform }, compiled[i]!, outcome, executor)) out.set(`${e.name}\0${e.reason}`, e);
+  }
+  return [...out.values()];
+}
+
 /**
  * The whole build. Build failures come back as `{ ok: false }`; only bugs throw. `compile`
  * stands in for the frontend when the build is given as a State or a Definition (the
@@ -161,9 +184,19 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compil
     throw e;
   }
   try {
-    const compiled = await compile(req, executor, hooks);
-    await executor.checkDefinition(compiled.definition);
-    const graph = loadDefinitions(compiled.definition);
+    // One compile per target platform; their definitions solve together, so a step they share
+    // (a stage on $BUILDPLATFORM) is one vertex and runs once.
+    const targets = req.platforms && req.platforms.length > 1 ? req.platforms : [req.platform];
+    const warned = new Set<string>();
+    const onWarning = (m: string) => void (warned.has(m) || (warned.add(m), hooks.onWarning?.(m)));
+    const compiledAll = await Promise.all(targets.map((platform) => compile({ ...req, platform }, executor, { ...hooks, onWarning })));
+    if (targets.length > 1 && compiledAll[0]!.frontend === 'llb') {
+      throw new UserError(`${req.file} is an LLB definition, made for one platform: give one --platform, or build from its Dockerfile or build.ts`);
+    }
+    const compiled = mergedForWatch(compiledAll);
+    for (const c of compiledAll) await executor.checkDefinition(c.definition);
+    const definitions = compiledAll.map((c) => c.definition);
+    const graph = loadDefinitions(definitions.length === 1 ? definitions[0]! : definitions);
     const sent = new Set<Digest>();
     const outcome = await solve(graph, {
       resolver: executor.resolver,
@@ -175,16 +208,16 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compil
         // A failed step's Dockerfile lines go to the progress output with it.
         if (event.type === 'vertex' && event.error && !sent.has(event.digest)) {
           sent.add(event.digest);
-          const lines = sourceLinesFor(compiled.definition, event.digest);
+          const lines = definitions.map((d) => sourceLinesFor(d, event.digest)).find((l) => l !== undefined);
           if (lines) hooks.onEvent?.({ type: 'source', vertex: event.digest, sourceLines: lines });
         }
         hooks.onEvent?.(event);
       },
     });
-    const explanations = req.explain ? await recordAndExplain(req, compiled, outcome, executor) : undefined;
+    const explanations = req.explain ? await explainTargets(req, targets, compiledAll, outcome, executor) : undefined;
     if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
-    const result = outcome.results[0];
-    const exported = await exportResult(executor, result, compiled, req, hooks, outcome.vertices);
+    const built = targets.map((platform, i) => ({ platform, compiled: compiledAll[i]!, result: outcome.results[i] }));
+    const exported = await exportResult(executor, built, req, hooks, outcome.vertices);
     return { ok: true, compiled, outcome, exported, explanations };
   } finally {
     store.close();

@@ -34,6 +34,8 @@ export interface OpsContext {
   readonly runner: Runner;
   /** Rejects with a clear message when containers cannot run here (memoised). */
   checkRunner(): Promise<void>;
+  /** Rejects with what to install when this machine cannot run the platform's binaries (memoised). */
+  checkEmulation(platform: OciPlatform): Promise<void>;
   readonly locals: Readonly<Record<string, string>>;
   /** Absolute paths the build writes (the state root first): never read as part of a local. */
   readonly ownPaths: readonly string[];

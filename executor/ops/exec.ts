@@ -154,6 +154,8 @@ export class ExecOpImpl implements Op {
   }
 
   async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
+    // Only a step that runs needs the emulator: one whose result is cached does not.
+    await this.#ctx.checkEmulation(opPlatform(this.#vertex.op.platform, this.#ctx.platform));
     const { snapshotter: snap, refs } = this.#ctx;
     const meta = this.#exec.meta ?? {};
     const args = meta.args ?? [];

@@ -6,3 +6,5 @@ export { resolveUser } from './user.ts';
 export type { ResolvedUser } from './user.ts';
 export { mkdirAllInRoot, resolveInRoot } from './root-path.ts';
 export { DEFAULT_CAPABILITIES, DEFAULT_HOSTNAME, DEFAULT_PATH } from './spec.ts';
+export { BINFMT_DIR, EmulationUnavailableError, emulationFor, elfHeaderFor, handlerMatches, parseBinfmtEntry, runsNatively } from './emulation.ts';
+export type { BinfmtHandler, Emulation } from './emulation.ts';

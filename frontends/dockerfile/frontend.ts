@@ -49,6 +49,8 @@ export const dockerfileFrontend: Frontend = {
         ...(input.target !== undefined ? { target: input.target } : {}),
         buildArgs: input.buildArgs,
         platform: input.platform,
+        ...(input.buildPlatform ? { buildPlatform: input.buildPlatform } : {}),
+        ...(input.multiPlatform ? { multiPlatform: true } : {}),
         ...(input.noResolve ? { noResolve: true } : {}),
         contextExcludes: excludes,
         resolveImageConfig: (ref, platform) => ctx.resolveImageConfig(ref, platform),

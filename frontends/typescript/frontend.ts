@@ -12,7 +12,12 @@ export const typescriptFrontend: Frontend = {
   },
 
   async build(_ctx: FrontendContext, input: FrontendInput): Promise<FrontendResult> {
-    const program = await loadBuildProgram(input.filename, { target: input.target, buildArgs: input.buildArgs, platform: input.platform });
+    const program = await loadBuildProgram(input.filename, {
+      target: input.target,
+      buildArgs: input.buildArgs,
+      platform: input.platform,
+      ...(input.buildPlatform ? { buildPlatform: input.buildPlatform } : {}),
+    });
     return {
       state: program.state,
       definition: marshal(program.state, { platform: input.platform }),

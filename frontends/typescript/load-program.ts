@@ -26,6 +26,8 @@ export interface LoadOptions {
   readonly target?: string;
   readonly buildArgs?: Readonly<Record<string, string>>;
   readonly platform: Platform;
+  /** The machine's platform (default: the target's). */
+  readonly buildPlatform?: Platform;
 }
 
 function asTarget(v: unknown): ResolvedTarget | undefined {
@@ -75,6 +77,7 @@ export async function loadBuildProgram(filename: string, opts: LoadOptions): Pro
     const ctx: BuildContext = {
       buildArgs: Object.freeze({ ...opts.buildArgs }),
       platform: opts.platform,
+      buildPlatform: opts.buildPlatform ?? opts.platform,
       target: opts.target,
       local: (n, o) => local(n, o),
     };

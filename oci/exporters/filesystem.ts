@@ -8,7 +8,7 @@ import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Header } from 'tar-stream';
+import type { Header, Pack } from 'tar-stream';
 import { devMajor, devMinor, makeNode } from '../layer/index.ts';
 
 export interface FilesystemExportOptions {
@@ -32,8 +32,17 @@ function clamp(mtime: Date, epoch: number | undefined): Date {
   return mtime.getTime() > e ? new Date(e) : mtime;
 }
 
-/** Writes the tree under `rootfs` as a tar into `out` (ended when done). */
-export async function writeDirectoryTar(rootfs: string, out: Writable, opts: FilesystemExportOptions = {}): Promise<void> {
+/**
+ * A tree written under a directory of the output: one platform's filesystem in a multi-platform
+ * export (`linux_arm64/`).
+ */
+export interface PrefixedRoot {
+  readonly path: string;
+  readonly prefix: string;
+}
+
+/** Writes the tree under `rootfs` (or each root under its prefix) as a tar into `out` (ended when done). */
+export async function writeDirectoryTar(rootfs: string | readonly PrefixedRoot[], out: Writable, opts: FilesystemExportOptions = {}): Promise<void> {
   // tar-stream (and its dependencies) load only when a tar is written: most builds never do.
   const { pack: tarPack } = await import('tar-stream');
   const pack = tarPack();
@@ -44,38 +53,54 @@ export async function writeDirectoryTar(rootfs: string, out: Writable, opts: Fil
       if (body !== undefined) pack.entry(header, body, (err) => (err ? reject(err) : resolve()));
       else pack.entry(header, (err) => (err ? reject(err) : resolve()));
     });
+  const roots = typeof rootfs === 'string' ? [{ path: rootfs, prefix: '' }] : rootfs;
   try {
-    for await (const rel of walk(rootfs)) {
-      const full = join(rootfs, rel);
-      const s = await lstat(full);
-      const base = { name: rel, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: clamp(s.mtime, opts.sourceDateEpoch) };
-      if (s.isDirectory()) await add({ ...base, name: `${rel}/`, type: 'directory' });
-      else if (s.isSymbolicLink()) await add({ ...base, type: 'symlink', linkname: await readlink(full) });
-      else if (s.isFile()) {
-        const key = `${s.dev}:${s.ino}`;
-        const first = s.nlink > 1 ? seen.get(key) : undefined;
-        if (first !== undefined) {
-          await add({ ...base, type: 'link', linkname: first });
-          continue;
-        }
-        if (s.nlink > 1) seen.set(key, rel);
-        await new Promise<void>((resolve, reject) => {
-          const entry = pack.entry({ ...base, type: 'file', size: s.size }, (err) => (err ? reject(err) : resolve()));
-          const src = createReadStream(full);
-          src.on('error', reject);
-          src.pipe(entry);
-        });
-      } else if (s.isFIFO()) await add({ ...base, type: 'fifo' });
-      else if (s.isCharacterDevice() || s.isBlockDevice()) {
-        await add({ ...base, type: s.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: devMajor(s.rdev), devminor: devMinor(s.rdev) });
-      }
-      // sockets have no tar representation and are left out, as tar(1) does
+    for (const root of roots) {
+      if (root.prefix !== '') await add({ name: `${root.prefix}/`, type: 'directory', mode: 0o755, mtime: clamp(new Date(), opts.sourceDateEpoch) });
+      await writeTree(root, add, pack, seen, opts);
     }
     pack.finalize();
   } catch (err) {
     pack.destroy(err as Error);
   }
   await done;
+}
+
+async function writeTree(
+  root: PrefixedRoot,
+  add: (header: Partial<Header> & { name: string }, body?: string) => Promise<void>,
+  pack: Pack,
+  seen: Map<string, string>,
+  opts: FilesystemExportOptions,
+): Promise<void> {
+  const at = (rel: string) => (root.prefix === '' ? rel : `${root.prefix}/${rel}`);
+  for await (const relative of walk(root.path)) {
+    const full = join(root.path, relative);
+    const rel = at(relative);
+    const s = await lstat(full);
+    const base = { name: rel, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: clamp(s.mtime, opts.sourceDateEpoch) };
+    if (s.isDirectory()) await add({ ...base, name: `${rel}/`, type: 'directory' });
+    else if (s.isSymbolicLink()) await add({ ...base, type: 'symlink', linkname: await readlink(full) });
+    else if (s.isFile()) {
+      const key = `${s.dev}:${s.ino}`;
+      const first = s.nlink > 1 ? seen.get(key) : undefined;
+      if (first !== undefined) {
+        await add({ ...base, type: 'link', linkname: first });
+        continue;
+      }
+      if (s.nlink > 1) seen.set(key, rel);
+      await new Promise<void>((resolve, reject) => {
+        const entry = pack.entry({ ...base, type: 'file', size: s.size }, (err) => (err ? reject(err) : resolve()));
+        const src = createReadStream(full);
+        src.on('error', reject);
+        src.pipe(entry);
+      });
+    } else if (s.isFIFO()) await add({ ...base, type: 'fifo' });
+    else if (s.isCharacterDevice() || s.isBlockDevice()) {
+      await add({ ...base, type: s.isCharacterDevice() ? 'character-device' : 'block-device', devmajor: devMajor(s.rdev), devminor: devMinor(s.rdev) });
+    }
+    // sockets have no tar representation and are left out, as tar(1) does
+  }
 }
 
 function unchanged(src: Stats, dst: Stats, mtime: Date, asRoot: boolean): boolean {
@@ -156,13 +181,17 @@ export async function copyDirectory(rootfs: string, dest: string, opts: Filesyst
 
 /** `type=local` / `type=tar` for a finished root filesystem. */
 export async function exportFilesystem(
-  rootfs: string,
+  rootfs: string | readonly PrefixedRoot[],
   spec: { type: 'local' | 'tar'; dest: string; sourceDateEpoch: number | undefined; rewriteTimestamp: boolean },
   opts: { stdout?: Writable; sourceDateEpoch?: number } = {},
 ): Promise<void> {
   const epoch = spec.sourceDateEpoch ?? opts.sourceDateEpoch;
   const fsOpts = epoch !== undefined ? { sourceDateEpoch: epoch } : {};
-  if (spec.type === 'local') return copyDirectory(rootfs, spec.dest, fsOpts);
+  if (spec.type === 'local') {
+    if (typeof rootfs === 'string') return copyDirectory(rootfs, spec.dest, fsOpts);
+    for (const root of rootfs) await copyDirectory(root.path, join(spec.dest, root.prefix), fsOpts);
+    return;
+  }
   if (spec.dest === '-') {
     if (!opts.stdout) throw new Error('dest=- needs an output stream');
     return writeDirectoryTar(rootfs, opts.stdout, fsOpts);

@@ -9,6 +9,7 @@ import type { Digest } from '../../llb/index.ts';
 import type { ContentStore } from '../content-store.ts';
 import { digestHex } from '../digest.ts';
 import type { WrittenImage } from '../image-writer.ts';
+import type { WrittenIndex } from './image-index.ts';
 import { parseReference } from '../reference.ts';
 import { MediaType, type Descriptor, type ImageIndex } from '../types.ts';
 
@@ -16,7 +17,8 @@ export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name';
 export const ANNOTATION_IMAGE_NAME = 'io.containerd.image.name';
 
 export interface LayoutImage {
-  image: WrittenImage;
+  /** One image, or an index of one image per platform. */
+  image: WrittenImage | WrittenIndex;
   /** Image names (any reference form); each becomes an index.json entry. */
   names: readonly string[];
 }
@@ -28,10 +30,17 @@ export interface LayoutOptions {
   mtime?: number;
 }
 
+const isIndex = (image: WrittenImage | WrittenIndex): image is WrittenIndex => 'index' in image;
+
+function topDescriptor(image: WrittenImage | WrittenIndex): Descriptor {
+  return isIndex(image) ? image.descriptor : image.manifestDescriptor;
+}
+
 function indexEntries(images: readonly LayoutImage[]): Descriptor[] {
   const out: Descriptor[] = [];
   for (const { image, names } of images) {
-    const base: Descriptor = { mediaType: image.manifestDescriptor.mediaType, digest: image.manifestDescriptor.digest, size: image.manifestDescriptor.size };
+    const top = topDescriptor(image);
+    const base: Descriptor = { mediaType: top.mediaType, digest: top.digest, size: top.size };
     if (names.length === 0) out.push(base);
     for (const n of names) {
       const ref = parseReference(n);
@@ -44,12 +53,18 @@ function indexEntries(images: readonly LayoutImage[]): Descriptor[] {
 function blobList(images: readonly LayoutImage[]): Descriptor[] {
   const all = new Map<Digest, Descriptor>();
   for (const { image } of images) {
-    for (const d of [image.manifestDescriptor, image.configDescriptor, ...image.layers]) all.set(d.digest, d);
+    const parts = isIndex(image) ? image.images : [image];
+    if (isIndex(image)) all.set(image.descriptor.digest, image.descriptor);
+    for (const p of parts) for (const d of [p.manifestDescriptor, p.configDescriptor, ...p.layers]) all.set(d.digest, d);
   }
   return [...all.values()].sort((a, b) => a.digest.localeCompare(b.digest));
 }
 
-function dockerFiles(images: readonly LayoutImage[]): { manifestJson: string; repositories: string } {
+function dockerFiles(entries: readonly LayoutImage[]): { manifestJson: string; repositories: string } {
+  const images = entries.map(({ image, names }) => {
+    if (isIndex(image)) throw new Error('a docker archive holds single images, not an index');
+    return { image, names };
+  });
   const manifest = images.map(({ image, names }) => ({
     Config: `blobs/sha256/${digestHex(image.configDescriptor.digest)}`,
     RepoTags: names

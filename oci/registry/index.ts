@@ -3,4 +3,4 @@ export { RegistryClient, isLoopbackHost, registryHost, type RegistryClientOption
 export { credentialsFromDockerConfig, dockerConfigPath, type Credentials } from './docker-config.ts';
 export { parseChallenge, type Challenge } from './challenge.ts';
 export { resolveRemoteImage, pullImage, fetchBlob, type PullProgress, type PullOptions, type ResolveOptions } from './pull.ts';
-export { pushImage, pushBlob, type PushOptions, type PushProgress, type PushResult, type BlobPushResult, type ManifestToPush } from './push.ts';
+export { pushImage, pushBlob, putManifest, type PushOptions, type PushProgress, type PushResult, type BlobPushResult, type ManifestToPush } from './push.ts';

@@ -63,10 +63,20 @@ export async function pushImage(
       for (let d = queue.shift(); d; d = queue.shift()) results.push({ digest: d.digest, result: await pushBlob(client, store, ref, d, opts) });
     }),
   );
+  await putManifest(client, ref, m.descriptor.mediaType, m.bytes);
+  return { reference: withDigest(ref, digest), digest, blobs: results.sort((a, b) => a.digest.localeCompare(b.digest)) };
+}
+
+/**
+ * PUTs a manifest or an index under the reference's tag (by digest when it has none); the blobs
+ * and manifests it names must already be in the repository.
+ */
+export async function putManifest(client: RegistryClient, ref: ImageReference, mediaType: string, bytes: Uint8Array): Promise<Digest> {
+  const digest = sha256(bytes);
   const res = await client.request(ref, 'pull,push', `manifests/${ref.tag ?? digest}`, {
     method: 'PUT',
-    headers: { 'content-type': m.descriptor.mediaType },
-    body: m.bytes,
+    headers: { 'content-type': mediaType },
+    body: bytes,
     action: 'push manifest to',
   });
   await res.body?.cancel();
@@ -79,7 +89,7 @@ export async function pushImage(
       registryMessage: `registry stored the manifest as ${echoed}, expected ${digest}`,
     });
   }
-  return { reference: withDigest(ref, digest), digest, blobs: results.sort((a, b) => a.digest.localeCompare(b.digest)) };
+  return digest;
 }
 
 export async function pushBlob(

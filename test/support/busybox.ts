@@ -20,20 +20,25 @@ const passwd = ['root:x:0:0:root:/root:/bin/sh', 'app:x:1000:1000:app:/home/app:
 
 const group = ['root:x:0:', 'staff:x:50:app', 'app:x:1000:', 'nogroup:x:65534:', ''].join('\n');
 
-let memo: Promise<string> | undefined;
+const memo = new Map<string, Promise<string>>();
 
-/** Path of the busybox rootfs directory (read-only by convention: copy or overlay it to write). */
-export function busyboxRootfs(): Promise<string> {
-  memo ??= build();
-  return memo;
+/**
+ * Path of the busybox rootfs directory (read-only by convention: copy or overlay it to write).
+ * `binary` may be another architecture's busybox of the same version: the applet links are the
+ * host busybox's list.
+ */
+export function busyboxRootfs(binaryPath = BUSYBOX_BINARY): Promise<string> {
+  let p = memo.get(binaryPath);
+  if (!p) memo.set(binaryPath, (p = build(binaryPath)));
+  return p;
 }
 
-async function build(): Promise<string> {
+async function build(binaryPath: string): Promise<string> {
   let binary: Buffer;
   try {
-    binary = await readFile(BUSYBOX_BINARY);
+    binary = await readFile(binaryPath);
   } catch {
-    throw new Error(`${BUSYBOX_BINARY} not found: install it with \`apt-get install busybox-static\``);
+    throw new Error(`${binaryPath} not found: install it with \`apt-get install busybox-static\``);
   }
   const key = createHash('sha256').update(binary).update(passwd).update(group).digest('hex').slice(0, 16);
   const base = join(tmpdir(), 'tsbuild-fixtures');
@@ -53,7 +58,7 @@ async function build(): Promise<string> {
   await chmod(join(staging, 'tmp'), 0o1777);
   await chown(join(staging, 'home/app'), busyboxUsers.app.uid, busyboxUsers.app.gid);
 
-  await copyFile(BUSYBOX_BINARY, join(staging, 'bin/busybox'));
+  await copyFile(binaryPath, join(staging, 'bin/busybox'));
   await chmod(join(staging, 'bin/busybox'), 0o755);
   const applets = execFileSync(BUSYBOX_BINARY, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const rel of applets) {

@@ -12,6 +12,8 @@ export interface ConvertOptions {
   readonly platform: Platform;
   /** Platform of the machine running the build (default: the target). */
   readonly buildPlatform?: Platform;
+  /** Step names start with the stage's platform (`[linux/arm64 build 2/5]`), as with several targets. */
+  readonly multiPlatform?: boolean;
   /** Skip base-image resolution; an empty config stands in. */
   readonly noResolve?: boolean;
   /** Exclude patterns for the build context (from .dockerignore). */

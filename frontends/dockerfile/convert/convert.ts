@@ -2,13 +2,23 @@
 // their base images in parallel, then dispatch each needed stage's instructions into States
 // (cheap: nothing runs here). Stage-level parallelism comes later, from the solver: independent
 // stages are disjoint subgraphs.
-import { AsyncMemo, CUSTOM_NAME, image as imageSource, marshal, scratch, type Definition, type Platform, type State } from '../../../llb/index.ts';
+import {
+  AsyncMemo,
+  CUSTOM_NAME,
+  image as imageSource,
+  marshal,
+  normalizePlatform,
+  scratch,
+  type Definition,
+  type Platform,
+  type State,
+} from '../../../llb/index.ts';
 import type { ImageConfig } from '../../../oci/index.ts';
 import { DockerfileError } from '../errors.ts';
 import { isStage, locate, locateAsync, parseInstruction, parseInstructions, type Command, type Stage } from '../instructions/index.ts';
 import { parseDockerfile, type DockerfileAst } from '../parser/index.ts';
 import { processWord, type EnvLookup } from '../shell/index.ts';
-import { platformArgs } from './build-args.ts';
+import { formatPlatformArg, platformArgs } from './build-args.ts';
 import type { ConvertOptions } from './context.ts';
 import { dispatchCommand } from './dispatch.ts';
 import type { DispatchState, ImageDraft } from './dispatch-state.ts';
@@ -204,7 +214,10 @@ export async function convertDockerfile(opts: ConvertOptions, contextFactory: ()
   async function dispatchStage(index: number): Promise<DispatchState> {
     const s = stages[index] as Stage;
     const b = bases[index] as BaseInfo;
-    const prefix = single ? '' : s.name || `stage-${index}`;
+    const stagePrefix = single ? '' : s.name || `stage-${index}`;
+    const prefix = opts.multiPlatform
+      ? [formatPlatformArg(b.stage !== undefined ? (await conv.stage(b.stage)).platform : b.platform), stagePrefix].filter((x) => x).join(' ')
+      : stagePrefix;
     const cmds = commands[index] as Command[];
     const total = cmds.length + 1;
     const name = (i: number, text: string) => `[${prefix ? prefix + ' ' : ''}${i}/${total}] ${text}`;
@@ -237,6 +250,7 @@ export async function convertDockerfile(opts: ConvertOptions, contextFactory: ()
         image = { config: { Env: [DEFAULT_PATH_ENV] }, history: [] };
       } else {
         const res = await resolveImage(b.name, platform);
+        if (res) warnOtherPlatform(opts, b.name, res.config, platform, s.node.startLine);
         const ref = res?.ref ?? normalizeRef(b.name);
         const label = name(1, `FROM ${ref}`);
         locations.set(label, { start: s.node.startLine, end: s.node.endLine });
@@ -289,6 +303,23 @@ export async function convertDockerfile(opts: ConvertOptions, contextFactory: ()
     ast,
     targetStage: stages[targetIndex]?.name ?? '',
   };
+}
+
+/**
+ * A base that is one image, not an index, is used whatever its platform (as BuildKit does); when
+ * it is not the stage's platform the build says so, since its binaries may not run there.
+ */
+function warnOtherPlatform(opts: ConvertOptions, name: string, config: ImageConfig, wanted: Platform, line: number): void {
+  if (!config.architecture || !config.os) return;
+  const got = formatPlatformArg(
+    normalizePlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) }),
+  );
+  const want = formatPlatformArg(normalizePlatform(wanted));
+  if (got === want) return;
+  opts.warn?.(`base image ${name} is for platform ${got}, not ${want} that this stage builds for (it is a single image, not an index with ${want})`, {
+    file: opts.filename,
+    line,
+  });
 }
 
 function cloneImage(img: ImageDraft): ImageDraft {

@@ -13,7 +13,7 @@ export interface ImageDraft {
 export interface DispatchState {
   readonly index: number;
   readonly stage: Stage;
-  /** `[<prefix> i/n]` in vertex names: the stage name, `stage-N`, or '' in one-stage files. */
+  /** `[<prefix> i/n]` in vertex names: the stage name, `stage-N`, or '' in one-stage files; led by the platform when several are built. */
   readonly prefix: string;
   commands: Command[];
   state: State;
