@@ -47,3 +47,4 @@ export { resolveLayoutImage, type LayoutSelector } from './layout-image.ts';
 export * from './layer/index.ts';
 export { analyzeWaste, type WasteAnalysis, type LayerSummary, type DeadBytes, type InefficientPath } from './layer-waste.ts';
 export { unpackLayoutArchive } from './layout-archive.ts';
+export { runTool, ToolError, type ToolOptions, type ToolResult } from './tool.ts';

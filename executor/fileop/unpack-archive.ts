@@ -4,24 +4,21 @@
 // symlinks confined to the destination, hard links must point inside it, and an existing path is
 // replaced rather than written through. Entry owners, modes and times come from the archive
 // unless a chown is given.
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { link, lstat, lutimes, chmod, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Header } from 'tar-stream';
-import { makeNode } from '../../oci/index.ts';
+import { makeNode, runTool } from '../../oci/index.ts';
 import type { Owner } from './owner.ts';
 import { resolveInRoot } from '../rootpath/index.ts';
 import { mkdirAll, setOwner } from './file-meta.ts';
 import { FileOpError } from './errors.ts';
 
 type Compression = 'none' | 'gzip' | 'bzip2' | 'xz' | 'zstd';
-
-const execFileAsync = promisify(execFile);
 
 function detectCompression(head: Uint8Array): Compression {
   const b = (i: number) => head[i] ?? -1;
@@ -89,12 +86,7 @@ function isTarHeader(block: Buffer): boolean {
 }
 
 async function hasCommand(cmd: string): Promise<boolean> {
-  try {
-    await execFileAsync('sh', ['-c', `command -v ${cmd}`]);
-    return true;
-  } catch {
-    return false;
-  }
+  return (await runTool('sh', ['-c', `command -v ${cmd}`], { allowFailure: true })).code === 0;
 }
 
 /**

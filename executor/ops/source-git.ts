@@ -1,37 +1,33 @@
 // `git://` sources, with the `git` CLI. The key is the commit the ref resolves to (`git
 // ls-remote`), so a moved branch rebuilds and an unchanged one hits without a clone; exec fetches
 // that one commit (depth 1) into a fresh snapshot.
-import { execFile } from 'node:child_process';
 import { cp, readdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { promisify } from 'node:util';
 import { asyncOnce } from '../../llb/index.ts';
+import { runTool, ToolError } from '../../oci/index.ts';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.ts';
 import { tempDir, type OpsContext } from './context.ts';
 import { opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 import { writeSnapshot } from './new-snapshot.ts';
 
-const run = promisify(execFile);
-
 export const GIT_SOURCE_KEY = 'tsbuild.source.git.v1';
 
 async function git(args: string[], signal?: AbortSignal): Promise<string> {
   try {
-    const { stdout } = await run('git', args, {
+    const { stdout } = await runTool('git', args, {
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' },
-      maxBuffer: 64 << 20,
       ...(signal ? { signal } : {}),
     });
-    return stdout;
+    return stdout.toString('utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT') throw new SourceError('git sources need the git command: install it (apt-get install git)');
+    if (!(e instanceof ToolError)) throw e;
+    if (e.notFound) throw new SourceError('git sources need the git command: install it (apt-get install git)');
     throw new SourceError(
       `git ${args
         .filter((a) => !a.startsWith('-'))
         .slice(0, 3)
-        .join(' ')} failed: ${(err.stderr ?? err.message).trim()}`,
+        .join(' ')} failed: ${e.detail}`,
     );
   }
 }

@@ -1,10 +1,7 @@
 // Mounts made on the host for a run (an overlay rootfs), and finding the ones a crash left behind.
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { runTool, ToolError } from '../../oci/index.ts';
 import type { OverlayRootfs } from './types.ts';
-
-const exec = promisify(execFile);
 
 export async function mountOverlay(spec: OverlayRootfs, target: string): Promise<void> {
   if (spec.lowerdirs.length === 0) throw new Error('an overlay rootfs needs at least one lower directory');
@@ -13,18 +10,18 @@ export async function mountOverlay(spec: OverlayRootfs, target: string): Promise
   }
   const options = `lowerdir=${spec.lowerdirs.join(':')},upperdir=${spec.upperdir},workdir=${spec.workdir}`;
   try {
-    await exec('mount', ['-t', 'overlay', 'overlay', '-o', options, target]);
+    await runTool('mount', ['-t', 'overlay', 'overlay', '-o', options, target]);
   } catch (e) {
-    throw new Error(`mounting the overlay rootfs failed: ${stderrOf(e)}`, { cause: e });
+    throw new Error(`mounting the overlay rootfs failed: ${e instanceof ToolError ? e.detail : String(e)}`, { cause: e });
   }
 }
 
 /** Unmounts `target`; lazily when it is still busy so a stuck process cannot block cleanup. */
 export async function unmount(target: string): Promise<void> {
   try {
-    await exec('umount', [target]);
+    await runTool('umount', [target]);
   } catch {
-    await exec('umount', ['-l', target]).catch(() => undefined);
+    await runTool('umount', ['-l', target]).catch(() => undefined);
   }
 }
 
@@ -43,9 +40,4 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 
 function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-function stderrOf(e: unknown): string {
-  const err = e as { stderr?: string; message?: string };
-  return (err.stderr || err.message || String(e)).trim();
 }

@@ -6,14 +6,15 @@
 // Abort: `<runtime> kill <id> KILL` until `run` returns, then the same cleanup.
 // A crashed process leaves bundles named with its pid; the next runner on the same state dir
 // removes those whose owner is gone (containers, mounts, files).
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { asyncOnce } from '../../llb/index.ts';
-import { promisify } from 'node:util';
+import { runTool } from '../../oci/index.ts';
+
 import { hostsFile, resolvConf } from './etc-files.ts';
 import { ProcessFailedError, RunCanceledError, RunnerStartError, RunnerUnavailableError } from './errors.ts';
 import { mountOverlay, mountsUnder, unmount } from './host-mounts.ts';
@@ -24,8 +25,6 @@ import { isAlive } from '../process/index.ts';
 import { allMounts, buildSpec, DEFAULT_HOSTNAME, processEnv } from './spec.ts';
 import type { OverlayRootfs, RunOptions, RunResult, Runner } from './types.ts';
 import { isDefaultUser, resolveUser } from './user.ts';
-
-const exec = promisify(execFile);
 
 export type OciRuntimeName = 'runc' | 'crun';
 
@@ -232,8 +231,8 @@ export class OciRuntimeRunner implements Runner {
     }
   }
 
-  #runtime(args: string[]): Promise<{ stdout: string }> {
-    return exec(this.#path ?? this.#binary, ['--root', this.#runtimeRoot, ...args]);
+  async #runtime(args: string[]): Promise<void> {
+    await runTool(this.#path ?? this.#binary, ['--root', this.#runtimeRoot, ...args]);
   }
 
   /** Removes what runs of dead processes left: containers, host mounts, bundle dirs. */

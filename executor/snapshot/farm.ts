@@ -3,18 +3,14 @@
 // for diffs that reuse layers. Only for trees this process controls (committed snapshots):
 // their files are never written in place, so sharing inodes is safe. Falls back to a copy when
 // linking is impossible (another filesystem, too many links).
-import { execFile } from 'node:child_process';
 import { chmod, copyFile, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runTool } from '../../oci/index.ts';
 import { setOwner } from '../fileop/index.ts';
 import { cleanLayerPath, writeXattrs, type Change, type Xattrs } from './layer-format.ts';
 
-function cpNode(src: string, dst: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('cp', ['-a', '--no-dereference', '--', src, dst], (err, _o, stderr) =>
-      err ? reject(new Error(`cp ${src} failed: ${String(stderr).trim()}`)) : resolve(),
-    );
-  });
+async function cpNode(src: string, dst: string): Promise<void> {
+  await runTool('cp', ['-a', '--no-dereference', '--', src, dst]);
 }
 
 async function removePath(p: string): Promise<void> {
@@ -22,12 +18,8 @@ async function removePath(p: string): Promise<void> {
 }
 
 /** Copies a whole tree as hard links (directories recreated with their metadata). */
-export function linkTree(src: string, dst: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('cp', ['-a', '--link', '--no-dereference', '--', `${src}/.`, dst], (err, _o, stderr) =>
-      err ? reject(new Error(`cp --link ${src} failed: ${String(stderr).trim()}`)) : resolve(),
-    );
-  });
+export async function linkTree(src: string, dst: string): Promise<void> {
+  await runTool('cp', ['-a', '--link', '--no-dereference', '--', `${src}/.`, dst]);
 }
 
 export async function applyChangesLinked(dst: string, changes: AsyncIterable<Change>): Promise<void> {

@@ -1,16 +1,13 @@
 // mount(8)/umount(8) for overlay mounts, plus the overlay support probe.
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AsyncMemo } from '../../llb/index.ts';
+import { runTool, ToolError } from '../../oci/index.ts';
 import { SnapshotError } from './types.ts';
 
-function run(cmd: string, args: string[], cwd?: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd }, (err, _stdout, stderr) => {
-      if (err) reject(new SnapshotError(`${cmd} ${args.join(' ')} failed: ${String(stderr).trim() || err.message}`));
-      else resolve();
-    });
+async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
+  await runTool(cmd, args, cwd ? { cwd } : {}).catch((e: unknown) => {
+    throw e instanceof ToolError ? new SnapshotError(e.message) : e;
   });
 }
 

@@ -3,21 +3,19 @@
 // otherwise). Copies, not hardlinks: a process in the snapshot may write files in place, and
 // with shared inodes that would change the parent. A committed snapshot keeps its full tree;
 // its layer is the difference from the parent's tree, found by walking both.
-import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { runTool, ToolError } from '../../oci/index.ts';
 import { sameLayer, type Driver, type SnapshotPaths } from './driver.ts';
 import { applyChangesLinked, linkTree } from './farm.ts';
 import { applyLayer, treeAsChanges, treeDiffChanges, writeLayer, type ApplyResult } from './layer-format.ts';
 import type { SnapshotRecord } from './records.ts';
 import { SnapshotError, type LayerRef, type Mount, type ReadableDir } from './types.ts';
 
-function copyTree(src: string, dst: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('cp', ['-a', '--reflink=auto', '--no-dereference', '--', src, dst], (err, _o, stderr) =>
-      err ? reject(new SnapshotError(`copying snapshot tree failed: ${String(stderr).trim()}`)) : resolve(),
-    );
+async function copyTree(src: string, dst: string): Promise<void> {
+  await runTool('cp', ['-a', '--reflink=auto', '--no-dereference', '--', src, dst]).catch((e: unknown) => {
+    throw new SnapshotError(`copying snapshot tree failed: ${e instanceof ToolError ? e.detail : String(e)}`);
   });
 }
 

@@ -6,7 +6,6 @@
 // are created with O_EXCL|O_NOFOLLOW after whatever was at the path is removed. Directory
 // metadata, whiteout devices and xattrs are applied at the end, after re-checking that their
 // paths still lead through real directories.
-import { spawn } from 'node:child_process';
 import {
   constants as C,
   chmodSync,
@@ -28,6 +27,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { runTool } from '../tool.ts';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './changes.ts';
 import { UnsafeLayerError, ancestorsAreDirs, memberParts, resolveDir } from './safe-path.ts';
 import { makeNode } from './special-files.ts';
@@ -62,16 +62,6 @@ export interface ApplyResult {
   /** Paths not created (device nodes when not root) with the reason. */
   skipped: string[];
   xattrsSkipped: number;
-}
-
-function runTool(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} failed: ${err.trim()}`))));
-  });
 }
 
 interface DeferredDir {

@@ -2,9 +2,9 @@
 // getfattr/setfattr, in batches: one getfattr process dumps a whole tree, one setfattr process
 // restores many files. When the tools are missing, reads return nothing and writes report how
 // many attributes were skipped; callers decide whether that matters.
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { runTool, type ToolResult } from '../tool.ts';
 
 export type Xattrs = Map<string, Buffer>;
 
@@ -30,21 +30,8 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function run(cmd: string, args: string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
-    if (input && child.stdin) {
-      // An early exit closes the pipe; the exit code reports the failure.
-      child.stdin.on('error', () => {});
-      child.stdin.end(input);
-    }
-  });
+function run(cmd: string, args: string[], input?: Buffer): Promise<ToolResult> {
+  return runTool(cmd, args, { allowFailure: true, ...(input ? { input } : {}) });
 }
 
 // getfattr prints file names with control bytes, backslash and non-ASCII as \ooo escapes.
