@@ -44,3 +44,4 @@ export { clampTarTimes, clampedLayerSource } from './exporters/rewrite-timestamp
 export { resolveBaseImage, type PullPolicy, type ImageResolverContext } from './image-resolver.ts';
 export { resolveLayoutImage, type LayoutSelector } from './layout-image.ts';
 export * from './layer/index.ts';
+export * from './remotecache/index.ts';

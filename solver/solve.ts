@@ -74,12 +74,16 @@ export interface VertexReport {
    * `not-started`: the solve failed or was canceled before it was needed.
    */
   readonly status: 'cached' | 'ran' | 'skipped' | 'failed' | 'canceled' | 'not-started';
+  /** It or a vertex upstream always runs: its definition keys name this build only. */
+  readonly volatile: boolean;
   /** For `cached`: which key hit. */
   readonly hit?: 'definition' | 'content' | undefined;
   /** Definition key per output index (for the outputs that were used). */
   readonly definitionKeys: ReadonlyMap<number, CacheKey>;
   /** Content key per output index, when content keys were computed. */
   readonly contentKeys?: ReadonlyMap<number, CacheKey> | undefined;
+  /** The alternative content key per output index (an input named by its definition key), when it differs. */
+  readonly altContentKeys?: ReadonlyMap<number, CacheKey> | undefined;
   readonly inputs: readonly InputReport[];
   /** Result id per output index, for `cached` and `ran`. */
   readonly resultIds?: ReadonlyMap<number, string> | undefined;
@@ -116,6 +120,8 @@ interface Node {
   readonly outputs: Set<number>;
   readonly defKeys: Map<number, CacheKey>;
   contentKeys: Map<number, CacheKey> | undefined;
+  /** Content keys with every whole-read input named by its definition key (see #identities). */
+  altContentKeys: Map<number, CacheKey> | undefined;
   contentInputs: ContentInput[] | undefined;
   results: Map<number, Result> | undefined;
   hit: 'definition' | 'content' | undefined;
@@ -206,6 +212,7 @@ class Solve {
         outputs: new Set(),
         defKeys: new Map(),
         contentKeys: undefined,
+        altContentKeys: undefined,
         contentInputs: undefined,
         results: undefined,
         hit: undefined,
@@ -295,29 +302,36 @@ class Solve {
     if (!node.ignoreCache && inputs.length > 0) {
       advance(node, 'matching');
       const cm = node.cacheMap!;
+      const alt: (ContentInput | undefined)[] = [];
       node.contentInputs = await Promise.all(
         inputs.map(async (result, i): Promise<ContentInput> => {
           const dep = cm.deps[i]!;
-          return dep.contentDigest
-            ? { content: await dep.contentDigest(result, node.ctx), selector: dep.selector }
-            : { result: result.id, selector: dep.selector };
+          if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
+          const [best, byDefinition] = this.#identities(node.vertex.inputs[i]!, result);
+          if (byDefinition !== best) alt[i] = { result: byDefinition, selector: dep.selector };
+          return { result: best, selector: dep.selector };
         }),
       );
       this.#checkAborted();
       node.contentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, node.contentInputs!)]));
-      const keys = [...node.contentKeys.values()];
-      const found = await this.#lookups.get(keys);
-      this.#checkAborted();
-      if (keys.every((k) => found.has(k))) {
+      if (alt.length > 0) {
+        const altInputs = node.contentInputs.map((ci, i) => alt[i] ?? ci);
+        node.altContentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, altInputs)]));
+      }
+      for (const variant of [node.contentKeys, node.altContentKeys]) {
+        if (!variant) continue;
+        const keys = [...variant.values()];
+        const found = await this.#lookups.get(keys);
+        this.#checkAborted();
+        if (!keys.every((k) => found.has(k))) continue;
         advance(node, 'loading');
         const loaded = await this.#load(outputs, keys, found);
-        if (loaded) {
-          // Link the definition keys to the same results, so the next build with this
-          // definition hits without building the inputs at all.
-          this.#checkAborted();
-          await this.#opts.store.put(outputs.map((o) => ({ key: this.#definitionKey(node, o), resultId: loaded.get(o)!.id })));
-          return this.#finishCached(node, 'content', loaded);
-        }
+        if (!loaded) break;
+        // Link the definition keys (and the other content keys) to the same results, so the
+        // next build with this definition hits without building the inputs at all.
+        this.#checkAborted();
+        await this.#opts.store.put(this.#keysOf(node, outputs).map(({ key, output }) => ({ key, resultId: loaded.get(output)!.id })));
+        return this.#finishCached(node, 'content', loaded);
       }
     }
 
@@ -326,14 +340,7 @@ class Solve {
 
     advance(node, 'saving');
     this.#checkAborted();
-    const entries: { key: CacheKey; resultId: string }[] = [];
-    for (const [o, result] of results) {
-      entries.push({ key: this.#definitionKey(node, o), resultId: result.id });
-      if (node.contentInputs) {
-        const ck = node.contentKeys?.get(o) ?? contentKey(node.cacheMap!.digest, o, node.contentInputs);
-        entries.push({ key: ck, resultId: result.id });
-      }
-    }
+    const entries = this.#keysOf(node, [...results.keys()]).map(({ key, output }) => ({ key, resultId: results.get(output)!.id }));
     // One transaction: the outputs of one exec are recorded together or not at all.
     await this.#opts.store.put(entries);
     advance(node, 'ran');
@@ -380,6 +387,34 @@ class Solve {
     node.started = node.completed = Date.now();
     this.#emitVertex(node, { started: node.started, completed: node.completed, cached: true });
     return results;
+  }
+
+  /** Every key a node's outputs are recorded under: definition, content, and the alternative content key. */
+  #keysOf(node: Node, outputs: readonly number[]): { key: CacheKey; output: number }[] {
+    const out: { key: CacheKey; output: number }[] = [];
+    for (const o of outputs) {
+      out.push({ key: this.#definitionKey(node, o), output: o });
+      if (!node.contentInputs) continue;
+      out.push({ key: node.contentKeys?.get(o) ?? contentKey(node.cacheMap!.digest, o, node.contentInputs), output: o });
+      const alt = node.altContentKeys?.get(o);
+      if (alt !== undefined) out.push({ key: alt, output: o });
+    }
+    return out;
+  }
+
+  /**
+   * What stands for an input the op reads whole, in a content key: the input's own cache key,
+   * so the key means the same on another machine that imported the cache. Two candidates: the
+   * best one (its content key when it has one: it hit or ran over the same data) and the one by
+   * definition (what a machine that hit by definition knows). The result id only for an input
+   * never keyed (--no-cache, or a source that always runs).
+   */
+  #identities(input: { vertex: Vertex; index: number }, result: Result): [best: string, byDefinition: string] {
+    const dep = this.#node(input.vertex);
+    if (dep.ignoreCache) return [result.id, result.id];
+    const content = dep.contentKeys?.get(input.index);
+    const byDefinition = dep.volatile ? (content ?? result.id) : dep.defKeys.get(input.index)!;
+    return [content ?? byDefinition, byDefinition];
   }
 
   #output(node: Node, results: Map<number, Result>, index: number): Result {
@@ -523,9 +558,11 @@ class Report implements VertexReport {
   readonly digest: Digest;
   readonly name: string;
   readonly status: VertexReport['status'];
+  readonly volatile: boolean;
   readonly hit: 'definition' | 'content' | undefined;
   readonly definitionKeys: ReadonlyMap<number, CacheKey>;
   readonly contentKeys: ReadonlyMap<number, CacheKey> | undefined;
+  readonly altContentKeys: ReadonlyMap<number, CacheKey> | undefined;
   readonly resultIds: ReadonlyMap<number, string> | undefined;
   readonly started: number | undefined;
   readonly completed: number | undefined;
@@ -537,9 +574,11 @@ class Report implements VertexReport {
     this.digest = node.digest;
     this.name = node.vertex.name;
     this.status = status;
+    this.volatile = node.volatile;
     this.hit = node.hit;
     this.definitionKeys = node.defKeys;
     this.contentKeys = node.contentKeys;
+    this.altContentKeys = node.altContentKeys;
     this.resultIds = node.results ? new Map([...node.results].map(([o, r]) => [o, r.id])) : undefined;
     this.started = node.started;
     this.completed = node.completed;
