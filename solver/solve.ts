@@ -74,8 +74,10 @@ export interface VertexReport {
    * `not-started`: the solve failed or was canceled before it was needed.
    */
   readonly status: 'cached' | 'ran' | 'skipped' | 'failed' | 'canceled' | 'not-started';
-  /** It or a vertex upstream always runs: its definition keys name this build only. */
+  /** It or a vertex upstream always runs (ignoreCache, --no-cache). */
   readonly volatile: boolean;
+  /** It or a vertex upstream names this build only (a build context): its definition keys never hit again. */
+  readonly perBuild: boolean;
   /** For `cached`: which key hit. */
   readonly hit?: 'definition' | 'content' | undefined;
   /** Definition key per output index (for the outputs that were used). */
@@ -116,11 +118,13 @@ interface Node {
   ignoreCache: boolean;
   /** This vertex or one upstream always runs, so its definition key says nothing about its inputs' data. */
   volatile: boolean;
+  /** Its op's digest or one upstream names this build only (CacheMap.perBuild): its definition keys never hit again. */
+  perBuild: boolean;
   /** Output indexes that a dependent or a target uses. */
   readonly outputs: Set<number>;
   readonly defKeys: Map<number, CacheKey>;
   contentKeys: Map<number, CacheKey> | undefined;
-  /** Content keys with every whole-read input named by its definition key (see #identities). */
+  /** Content keys with whole-read inputs named by their alternative identity (see #identities). */
   altContentKeys: Map<number, CacheKey> | undefined;
   contentInputs: ContentInput[] | undefined;
   results: Map<number, Result> | undefined;
@@ -209,6 +213,7 @@ class Solve {
         cacheMap: undefined,
         ignoreCache,
         volatile: ignoreCache || vertex.inputs.some((i) => this.#node(i.vertex).volatile),
+        perBuild: false,
         outputs: new Set(),
         defKeys: new Map(),
         contentKeys: undefined,
@@ -244,7 +249,10 @@ class Solve {
     );
     if (this.#signal.aborted) return;
     // Topological order: every input's keys exist before its users need them.
-    for (const node of nodes) for (const o of node.outputs) this.#definitionKey(node, o);
+    for (const node of nodes) {
+      node.perBuild = node.cacheMap!.perBuild === true || node.vertex.inputs.some((i) => this.#node(i.vertex).perBuild);
+      for (const o of node.outputs) this.#definitionKey(node, o);
+    }
   }
 
   #definitionKey(node: Node, output: number): CacheKey {
@@ -307,9 +315,9 @@ class Solve {
         inputs.map(async (result, i): Promise<ContentInput> => {
           const dep = cm.deps[i]!;
           if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
-          const [best, byDefinition] = this.#identities(node.vertex.inputs[i]!, result);
-          if (byDefinition !== best) alt[i] = { result: byDefinition, selector: dep.selector };
-          return { result: best, selector: dep.selector };
+          const [primary, alternative] = this.#identities(node.vertex.inputs[i]!, result);
+          if (alternative !== primary) alt[i] = { result: alternative, selector: dep.selector };
+          return { result: primary, selector: dep.selector };
         }),
       );
       this.#checkAborted();
@@ -404,16 +412,21 @@ class Solve {
 
   /**
    * What stands for an input the op reads whole, in a content key: the input's own cache key,
-   * so the key means the same on another machine that imported the cache. Two candidates: the
-   * best one (its content key when it has one: it hit or ran over the same data) and the one by
-   * definition (what a machine that hit by definition knows). The result id only for an input
-   * never keyed (--no-cache, or a source that always runs).
+   * so that the key means the same on another machine that imported the cache. Two candidates,
+   * giving the node two content keys:
+   * - primary: the input's content key when it has one (it hit or ran over the same data, even
+   *   if its definition changed), else its definition key;
+   * - alternative: what a machine that hit the input by definition computes — its definition
+   *   key, or, where definition keys name one build only (under a build context), its
+   *   alternative content key. A machine importing this cache hits along that line.
+   * The result id only for an input never keyed (--no-cache, or a build context itself).
    */
-  #identities(input: { vertex: Vertex; index: number }, result: Result): [best: string, byDefinition: string] {
+  #identities(input: { vertex: Vertex; index: number }, result: Result): [primary: string, alternative: string] {
     const dep = this.#node(input.vertex);
     if (dep.ignoreCache) return [result.id, result.id];
     const content = dep.contentKeys?.get(input.index);
-    const byDefinition = dep.volatile ? (content ?? result.id) : dep.defKeys.get(input.index)!;
+    if (dep.perBuild) return [content ?? result.id, dep.altContentKeys?.get(input.index) ?? content ?? result.id];
+    const byDefinition = dep.defKeys.get(input.index)!;
     return [content ?? byDefinition, byDefinition];
   }
 
@@ -559,6 +572,7 @@ class Report implements VertexReport {
   readonly name: string;
   readonly status: VertexReport['status'];
   readonly volatile: boolean;
+  readonly perBuild: boolean;
   readonly hit: 'definition' | 'content' | undefined;
   readonly definitionKeys: ReadonlyMap<number, CacheKey>;
   readonly contentKeys: ReadonlyMap<number, CacheKey> | undefined;
@@ -575,6 +589,7 @@ class Report implements VertexReport {
     this.name = node.vertex.name;
     this.status = status;
     this.volatile = node.volatile;
+    this.perBuild = node.perBuild;
     this.hit = node.hit;
     this.definitionKeys = node.defKeys;
     this.contentKeys = node.contentKeys;

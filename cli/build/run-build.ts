@@ -18,6 +18,7 @@ import type { BuildRequest } from './request.ts';
 import { ownPaths } from './own-paths.ts';
 import { sourceLinesFor } from './source-lines.ts';
 import { recordAndExplain } from './explain-build.ts';
+import { CacheExportError, exportCaches, importCaches } from './cache-io.ts';
 
 export interface BuildHooks {
   onEvent?(event: SolveEvent | SourceEvent): void;
@@ -156,9 +157,13 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
     await releaseLock();
     throw e;
   }
+  // Reading the cache manifests overlaps the frontend; the solve waits for both.
+  const imported = req.cacheFrom?.length ? importCaches(executor, store, req.cacheFrom, hooks) : undefined;
+  imported?.catch(() => {});
   try {
     const compiled = await compileBuild(req, executor, hooks);
     await executor.checkDefinition(compiled.definition);
+    await imported;
     const graph = loadDefinitions(compiled.definition);
     const sent = new Set<Digest>();
     const outcome = await solve(graph, {
@@ -181,8 +186,17 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
     if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
     const result = outcome.results[0];
     const exported = await exportResult(executor, result, compiled, req, hooks);
+    if (req.cacheTo?.length) {
+      try {
+        await exportCaches(executor, outcome.vertices, result, req.cacheTo, hooks);
+      } catch (err) {
+        if (err instanceof CacheExportError) return { ok: false, message: err.message, compiled, outcome, explanations };
+        throw err;
+      }
+    }
     return { ok: true, compiled, outcome, exported, explanations };
   } finally {
+    await imported?.catch(() => {});
     store.close();
     await executor.close();
     await releaseLock();

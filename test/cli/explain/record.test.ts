@@ -32,6 +32,7 @@ function reports(graph: ReturnType<typeof loadDefinitions>, status: (name: strin
         name: v.name,
         status: status(v.name),
         volatile: false,
+        perBuild: false,
         definitionKeys: new Map(),
         inputs: v.inputs.map((i) => ({ digest: i.vertex.digest, index: i.index, key: undefined })),
       },
