@@ -4,9 +4,11 @@
 //    yet), then definition keys are computed in topological order. This is pure data work.
 // 2. Demand. Each target is materialized: look up its definition keys; on a hit load the result
 //    and stop — its inputs are never built. On a miss, materialize the inputs, compute content
-//    keys from them and look those up; on a miss, run the op on the bounded queue and record the
-//    results under both keys. Each vertex is materialized at most once (memoized promise), so a
-//    vertex shared by several dependents or targets runs once.
+//    keys from them and look those up (first with every input named by its own key along
+//    definition lines, which needs no input's data and is what a machine importing this cache
+//    computes; then over the content the op reads); on a miss, run the op on the bounded queue
+//    and record the results under every key. Each vertex is materialized at most once (memoized
+//    promise), so a vertex shared by several dependents or targets runs once.
 // 3. Failure. The first vertex to fail aborts a shared AbortSignal that every op sees; the solve
 //    settles only when every started op has settled, and nothing is written to the store after
 //    the abort.
@@ -84,7 +86,7 @@ export interface VertexReport {
   readonly definitionKeys: ReadonlyMap<number, CacheKey>;
   /** Content key per output index, when content keys were computed. */
   readonly contentKeys?: ReadonlyMap<number, CacheKey> | undefined;
-  /** The alternative content key per output index (an input named by its definition key), when it differs. */
+  /** The content key per output index with inputs named by their keys along definition lines (see solve.ts). */
   readonly altContentKeys?: ReadonlyMap<number, CacheKey> | undefined;
   readonly inputs: readonly InputReport[];
   /** Result id per output index, for `cached` and `ran`. */
@@ -124,7 +126,7 @@ interface Node {
   readonly outputs: Set<number>;
   readonly defKeys: Map<number, CacheKey>;
   contentKeys: Map<number, CacheKey> | undefined;
-  /** Content keys with whole-read inputs named by their alternative identity (see #identities). */
+  /** Content keys with every keyed input named by its key along definition lines (see #alternativeIdentity). */
   altContentKeys: Map<number, CacheKey> | undefined;
   contentInputs: ContentInput[] | undefined;
   results: Map<number, Result> | undefined;
@@ -286,7 +288,7 @@ class Solve {
     this.#checkAborted();
     const outputs = [...node.outputs];
 
-    if (!node.volatile) {
+    if (!node.volatile && !node.perBuild) {
       advance(node, 'probing');
       const keys = outputs.map((o) => this.#definitionKey(node, o));
       const found = await this.#lookups.get(keys);
@@ -310,36 +312,34 @@ class Solve {
     if (!node.ignoreCache && inputs.length > 0) {
       advance(node, 'matching');
       const cm = node.cacheMap!;
-      const alt: (ContentInput | undefined)[] = [];
-      node.contentInputs = await Promise.all(
+      // First the inputs' keys along definition lines (cheap: content is hashed only for
+      // inputs without a key, i.e. build contexts), then content over what the op reads.
+      const altInputs = await Promise.all(
         inputs.map(async (result, i): Promise<ContentInput> => {
           const dep = cm.deps[i]!;
+          const key = this.#alternativeIdentity(node.vertex.inputs[i]!);
+          if (key !== undefined) return { result: key, selector: dep.selector };
           if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
-          const [primary, alternative] = this.#identities(node.vertex.inputs[i]!, result);
-          if (alternative !== primary) alt[i] = { result: alternative, selector: dep.selector };
-          return { result: primary, selector: dep.selector };
+          return { result: result.id, selector: dep.selector };
         }),
       );
       this.#checkAborted();
-      node.contentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, node.contentInputs!)]));
-      if (alt.length > 0) {
-        const altInputs = node.contentInputs.map((ci, i) => alt[i] ?? ci);
-        node.altContentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, altInputs)]));
-      }
-      for (const variant of [node.contentKeys, node.altContentKeys]) {
-        if (!variant) continue;
-        const keys = [...variant.values()];
-        const found = await this.#lookups.get(keys);
+      node.contentInputs = altInputs;
+      node.altContentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, altInputs)]));
+      const hit = await this.#lookupContent(node, outputs, node.altContentKeys);
+      if (hit) return hit;
+      if (node.status === 'matching') {
+        node.contentInputs = await Promise.all(
+          inputs.map(async (result, i): Promise<ContentInput> => {
+            const dep = cm.deps[i]!;
+            if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
+            return { result: this.#primaryIdentity(node.vertex.inputs[i]!, result), selector: dep.selector };
+          }),
+        );
         this.#checkAborted();
-        if (!keys.every((k) => found.has(k))) continue;
-        advance(node, 'loading');
-        const loaded = await this.#load(outputs, keys, found);
-        if (!loaded) break;
-        // Link the definition keys (and the other content keys) to the same results, so the
-        // next build with this definition hits without building the inputs at all.
-        this.#checkAborted();
-        await this.#opts.store.put(this.#keysOf(node, outputs).map(({ key, output }) => ({ key, resultId: loaded.get(output)!.id })));
-        return this.#finishCached(node, 'content', loaded);
+        node.contentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, node.contentInputs!)]));
+        const primaryHit = await this.#lookupContent(node, outputs, node.contentKeys);
+        if (primaryHit) return primaryHit;
       }
     }
 
@@ -397,37 +397,62 @@ class Solve {
     return results;
   }
 
-  /** Every key a node's outputs are recorded under: definition, content, and the alternative content key. */
+  /**
+   * Looks up one set of content keys; on a hit, links every other key of the node to the same
+   * results, so the next build with this definition hits without building the inputs at all.
+   * Undefined on a miss, or when a result's data is gone (then the node has moved to `loading`).
+   */
+  async #lookupContent(node: Node, outputs: number[], variant: Map<number, CacheKey>): Promise<Map<number, Result> | undefined> {
+    const keys = [...variant.values()];
+    const found = await this.#lookups.get(keys);
+    this.#checkAborted();
+    if (!keys.every((k) => found.has(k))) return undefined;
+    advance(node, 'loading');
+    const loaded = await this.#load(outputs, keys, found);
+    if (!loaded) return undefined;
+    this.#checkAborted();
+    await this.#opts.store.put(this.#keysOf(node, outputs).map(({ key, output }) => ({ key, resultId: loaded.get(output)!.id })));
+    return this.#finishCached(node, 'content', loaded);
+  }
+
+  /**
+   * Every key a node's outputs are recorded under: the definition key (unless it names this
+   * build only: it could never hit again) and the content keys computed.
+   */
   #keysOf(node: Node, outputs: readonly number[]): { key: CacheKey; output: number }[] {
     const out: { key: CacheKey; output: number }[] = [];
     for (const o of outputs) {
-      out.push({ key: this.#definitionKey(node, o), output: o });
-      if (!node.contentInputs) continue;
-      out.push({ key: node.contentKeys?.get(o) ?? contentKey(node.cacheMap!.digest, o, node.contentInputs), output: o });
-      const alt = node.altContentKeys?.get(o);
-      if (alt !== undefined) out.push({ key: alt, output: o });
+      if (!node.perBuild) out.push({ key: this.#definitionKey(node, o), output: o });
+      for (const variant of [node.altContentKeys, node.contentKeys]) {
+        const k = variant?.get(o);
+        if (k !== undefined && !out.some((e) => e.key === k)) out.push({ key: k, output: o });
+      }
     }
     return out;
   }
 
   /**
-   * What stands for an input the op reads whole, in a content key: the input's own cache key,
-   * so that the key means the same on another machine that imported the cache. Two candidates,
-   * giving the node two content keys:
-   * - primary: the input's content key when it has one (it hit or ran over the same data, even
-   *   if its definition changed), else its definition key;
-   * - alternative: what a machine that hit the input by definition computes — its definition
-   *   key, or, where definition keys name one build only (under a build context), its
-   *   alternative content key. A machine importing this cache hits along that line.
-   * The result id only for an input never keyed (--no-cache, or a build context itself).
+   * An input's key along definition lines, what any machine that hit the same inputs computes:
+   * its definition key, or, where definition keys name one build only (under a build context),
+   * its own alternative content key. A machine importing this cache hits along these keys, without
+   * reading any input's data. Undefined for an input never keyed (--no-cache, a build context).
    */
-  #identities(input: { vertex: Vertex; index: number }, result: Result): [primary: string, alternative: string] {
+  #alternativeIdentity(input: { vertex: Vertex; index: number }): CacheKey | undefined {
     const dep = this.#node(input.vertex);
-    if (dep.ignoreCache) return [result.id, result.id];
-    const content = dep.contentKeys?.get(input.index);
-    if (dep.perBuild) return [content ?? result.id, dep.altContentKeys?.get(input.index) ?? content ?? result.id];
-    const byDefinition = dep.defKeys.get(input.index)!;
-    return [content ?? byDefinition, byDefinition];
+    if (dep.ignoreCache) return undefined;
+    if (!dep.perBuild) return dep.defKeys.get(input.index);
+    return dep.altContentKeys?.get(input.index) ?? dep.contentKeys?.get(input.index);
+  }
+
+  /**
+   * An input the op reads whole, in the primary content key: its content key when it has one
+   * (it hit or ran over the same data, even if its definition changed), else its key along
+   * definition lines; its result id when it has no key at all.
+   */
+  #primaryIdentity(input: { vertex: Vertex; index: number }, result: Result): string {
+    const dep = this.#node(input.vertex);
+    if (dep.ignoreCache) return result.id;
+    return dep.contentKeys?.get(input.index) ?? this.#alternativeIdentity(input) ?? result.id;
   }
 
   #output(node: Node, results: Map<number, Result>, index: number): Result {

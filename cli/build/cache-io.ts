@@ -55,6 +55,7 @@ export async function importCaches(executor: Executor, store: CacheStore, specs:
 /** Writes every `--cache-to`; a failure throws unless its spec has ignore-error=true. */
 export async function exportCaches(
   executor: Executor,
+  store: CacheStore,
   vertices: ReadonlyMap<Digest, VertexReport>,
   final: Result | undefined,
   specs: readonly CacheSpec[],
@@ -68,7 +69,7 @@ export async function exportCaches(
     try {
       await exportStep(hooks, `exporting cache to ${where(spec)} (mode=${spec.mode})`, async (status) => {
         const content = executor.stores.content;
-        const collected = await collectCacheEntries(executor.refs, vertices, final, spec);
+        const collected = await collectCacheEntries(executor.refs, store, vertices, final, spec);
         const prepared = await prepareCache(content, collected.entries, spec);
         status(`${prepared.records} records, ${prepared.blobs.length} layer blobs`, 1, 1, true);
         if (spec.type === 'registry') {

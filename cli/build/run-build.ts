@@ -188,7 +188,7 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
     const exported = await exportResult(executor, result, compiled, req, hooks);
     if (req.cacheTo?.length) {
       try {
-        await exportCaches(executor, outcome.vertices, result, req.cacheTo, hooks);
+        await exportCaches(executor, store, outcome.vertices, result, req.cacheTo, hooks);
       } catch (err) {
         if (err instanceof CacheExportError) return { ok: false, message: err.message, compiled, outcome, explanations };
         throw err;

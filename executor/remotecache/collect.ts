@@ -1,8 +1,8 @@
 // Which results of a solve go into an exported cache, and as which chains of layer blobs.
 //
-// Every step that ran or came from the cache this build gives one entry per key it is recorded
-// under (definition key unless it names this build only, content keys), with its
-// result's layers as blobs: blobs that already exist (base image, imported cache) as they are,
+// Every step of this build whose result this root holds (it ran, came from the cache, or was not
+// needed because a step downstream hit) gives one entry per key its result is recorded under,
+// with the result's layers as blobs: blobs that already exist (base image, imported cache) as they are,
 // snapshot layers compressed once (memoised, as for image exports).
 // - mode=min: only results whose layers start the final result's layers (the final stage's
 //   steps and the stages it is built FROM);
@@ -18,7 +18,7 @@ import {
   type CompressionOptions,
   type Descriptor,
 } from '../../oci/index.ts';
-import type { Result, VertexReport } from '../../solver/index.ts';
+import type { CacheKey, CacheStore, Result, VertexReport } from '../../solver/index.ts';
 import { layerIdentity, type BlobLayer, type LayerEntry, type RefManager } from '../refs/index.ts';
 
 export interface CollectOptions {
@@ -39,6 +39,7 @@ function isPrefix(a: readonly LayerEntry[], b: readonly LayerEntry[]): boolean {
 
 export async function collectCacheEntries(
   refs: RefManager,
+  store: CacheStore,
   vertices: ReadonlyMap<Digest, VertexReport>,
   final: Result | undefined,
   o: CollectOptions,
@@ -67,31 +68,43 @@ export async function collectCacheEntries(
     return p;
   };
 
-  const entries: CacheEntry[] = [];
+  // Every key of this root that names a result goes with it: the definition and content keys
+  // of this build and of earlier ones, so exporting the same results again gives the same cache.
+  const keysOf = new Map<string, CacheKey[]>();
+  for (const r of await store.list()) {
+    const list = keysOf.get(r.resultId);
+    if (list) list.push(r.key);
+    else keysOf.set(r.resultId, [r.key]);
+  }
+  const ids = new Set<string>();
   for (const report of vertices.values()) {
-    if ((report.status !== 'cached' && report.status !== 'ran') || !report.resultIds) continue;
-    for (const [output, id] of report.resultIds) {
-      const ref = await refs.load(id);
-      if (!ref || ref.local || !ref.record) continue;
-      const layers = await refs.layerEntries(ref);
-      if (layers.length === 0) continue;
-      if (o.mode === 'min' && !isPrefix(layers, finalLayers)) continue;
-      const keys = [
-        report.volatile || report.perBuild ? undefined : report.definitionKeys.get(output),
-        report.contentKeys?.get(output),
-        report.altContentKeys?.get(output),
-      ].filter((k): k is NonNullable<typeof k> => k !== undefined);
-      if (keys.length === 0) continue;
-      const createdAt = ref.record.created;
-      const chain = await Promise.all(
-        layers.map(async (_, i): Promise<CacheBlob> => {
-          const b = await blobOf(ref, layers, i);
-          const mediaType = o.ociMediaTypes ? b.descriptor.mediaType : dockerLayerMediaType(compressionOfMediaType(b.descriptor.mediaType));
-          return { descriptor: { mediaType, digest: b.descriptor.digest, size: b.descriptor.size }, diffID: b.diffID, createdAt };
-        }),
-      );
-      for (const key of new Set(keys)) entries.push({ key, createdAt, chain });
+    if (report.status === 'cached' || report.status === 'ran') {
+      for (const id of report.resultIds?.values() ?? []) ids.add(id);
+    } else if (report.status === 'skipped' && !report.volatile && !report.perBuild) {
+      // Not needed this build (a step downstream hit), yet part of it: its record still holds.
+      const found = await store.get([...report.definitionKeys.values()]);
+      for (const rec of found.values()) ids.add(rec.resultId);
     }
+  }
+
+  const entries: CacheEntry[] = [];
+  for (const id of ids) {
+    const keys = keysOf.get(id);
+    if (!keys) continue;
+    const ref = await refs.load(id);
+    if (!ref || ref.local || !ref.record) continue;
+    const layers = await refs.layerEntries(ref);
+    if (layers.length === 0) continue;
+    if (o.mode === 'min' && !isPrefix(layers, finalLayers)) continue;
+    const createdAt = ref.record.created;
+    const chain = await Promise.all(
+      layers.map(async (_, i): Promise<CacheBlob> => {
+        const b = await blobOf(ref, layers, i);
+        const mediaType = o.ociMediaTypes ? b.descriptor.mediaType : dockerLayerMediaType(compressionOfMediaType(b.descriptor.mediaType));
+        return { descriptor: { mediaType, digest: b.descriptor.digest, size: b.descriptor.size }, diffID: b.diffID, createdAt };
+      }),
+    );
+    for (const key of keys) entries.push({ key, createdAt, chain });
   }
   return {
     entries,

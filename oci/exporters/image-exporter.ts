@@ -9,6 +9,7 @@ import type { ImageConfigInput } from '../image-config.ts';
 import type { ImageStore } from '../image-store.ts';
 import { writeImage, type WrittenImage } from '../image-writer.ts';
 import type { LayerSource } from '../layer-source.ts';
+import type { Descriptor } from '../types.ts';
 import type { ArchiveOutput, ImageOutput } from '../output-spec.ts';
 import { parseReference } from '../reference.ts';
 import { pushImage, type RegistryClient, type PushProgress, type PushResult } from '../registry/index.ts';
@@ -71,7 +72,18 @@ export async function exportToImageStore(
   const pushed: PushResult[] = [];
   if (spec.push) {
     if (!ctx.registry) throw new Error('push=true needs a registry client');
-    const remote = await writeImage(ctx.content, prepared, { compression: spec.compression, mediaTypes: spec.ociMediaTypes ? 'oci' : 'docker', annotations });
+    // Without a local copy, layers that exist in a registry stay there: the push mounts them
+    // (same registry) and fetches only what it must upload.
+    const remote = await writeImage(ctx.content, prepared, {
+      compression: spec.compression,
+      mediaTypes: spec.ociMediaTypes ? 'oci' : 'docker',
+      annotations,
+      lazyBlobs: !spec.store,
+    });
+    const byDigest = new Map(remote.layers.map((d, i) => [d.digest, prepared.layers[i]!]));
+    const ensureLocal = async (d: Descriptor): Promise<void> => {
+      await byDigest.get(d.digest)?.blob(spec.compression);
+    };
     for (const n of names) {
       pushed.push(
         await pushImage(
@@ -79,7 +91,7 @@ export async function exportToImageStore(
           ctx.content,
           parseReference(n),
           { descriptor: remote.manifestDescriptor, manifest: remote.manifest, bytes: remote.manifestBytes },
-          ctx.onPushProgress ? { onProgress: ctx.onPushProgress } : {},
+          { ensureLocal, ...(ctx.onPushProgress ? { onProgress: ctx.onPushProgress } : {}) },
         ),
       );
     }
