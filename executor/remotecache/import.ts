@@ -32,7 +32,7 @@ export async function importCacheEntries(refs: RefManager, store: CacheStore, en
   for (const { keys, entry } of byChain.values()) {
     const ref = await refs.image(
       entry.chain.map((b) => ({ descriptor: b.descriptor, diffID: b.diffID, source })),
-      { kind: 'image' },
+      { kind: 'image', reference: `cache ${source}` },
       (i) => `cached layer ${i + 1} from ${source}`,
       entry.createdAt || undefined,
     );

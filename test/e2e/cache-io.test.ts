@@ -201,6 +201,19 @@ describe.runIf(run)('build cache through registries and directories', () => {
     for (const l of manifest.layers) expect(after.has(l.digest.slice(7))).toBe(false);
   });
 
+  test('imported records are listed and pruned like any other', async () => {
+    const b = await freshRoot();
+    await b.ok(['build', '--progress=quiet', '--cache-from', `${registry.host}/cache:max`, '-o', `type=local,dest=${join(work, 'out-prune')}`, ctx]);
+    const du = await b.ok(['du', '-v']);
+    expect(du.stdout).toContain(`cache ${registry.host}/cache:max`);
+    await b.ok(['prune', '--all']);
+    const after = await b.ok(['du', '-v']);
+    expect(after.stdout).not.toContain(`cache ${registry.host}/cache:max`);
+    expect(after.stdout).toMatch(/^0 cached results/m);
+    const again = await b.ok(['build', '--progress=plain', '--cache-from', `${registry.host}/cache:max`, ctx]);
+    expect(ran(parsePlain(again.stderr))).toEqual([]);
+  });
+
   /** Layer digests of a cache in the test registry. */
   async function cacheLayers(tag: string): Promise<string[]> {
     const { stdout } = await exec('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/${tag}`]);
