@@ -201,6 +201,22 @@ describe.runIf(run)('build cache through registries and directories', () => {
     for (const l of manifest.layers) expect(after.has(l.digest.slice(7))).toBe(false);
   });
 
+  test('the index forms (OCI index, Docker manifest list) export and import too', async () => {
+    for (const [tag, opts] of [
+      ['index', 'image-manifest=false'],
+      ['docker', 'oci-mediatypes=false'],
+    ] as const) {
+      await a.ok(['build', '--progress=quiet', '--cache-to', `type=registry,ref=${registry.host}/cache:${tag},mode=max,${opts}`, ctx]);
+      const { stdout } = await exec('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/cache:${tag}`]);
+      const m = JSON.parse(stdout) as { mediaType: string; manifests: { mediaType: string }[] };
+      expect(m.mediaType).toBe(tag === 'index' ? 'application/vnd.oci.image.index.v1+json' : 'application/vnd.docker.distribution.manifest.list.v2+json');
+      expect(m.manifests.at(-1)!.mediaType).toBe('application/vnd.buildkit.cacheconfig.v0');
+      const b = await freshRoot();
+      const r = await b.ok(['build', '--progress=plain', '--cache-from', `${registry.host}/cache:${tag}`, ctx]);
+      expect(ran(parsePlain(r.stderr))).toEqual([]);
+    }
+  });
+
   test('imported records are listed and pruned like any other', async () => {
     const b = await freshRoot();
     await b.ok(['build', '--progress=quiet', '--cache-from', `${registry.host}/cache:max`, '-o', `type=local,dest=${join(work, 'out-prune')}`, ctx]);
