@@ -101,7 +101,7 @@ export function parseCacheConfig(bytes: Uint8Array): CacheConfig {
   records.forEach((r: unknown, i) => {
     if (!isObject(r) || !isDigest(r['digest'])) throw new CacheFormatError(`cache config record ${i} has no digest`);
   });
-  return doc as CacheConfig;
+  return doc;
 }
 
 /**
@@ -117,7 +117,7 @@ export function readCacheEntries(config: CacheConfig, blobs: readonly Descriptor
     if (chains.has(top)) return chains.get(top);
     const out: CacheBlob[] = [];
     const seen = new Set<number>();
-    for (let i = top; i !== -1; ) {
+    for (let i = top; i !== -1;) {
       const l = layers[i];
       if (!l || seen.has(i)) return undefined; // out of range, or a loop
       seen.add(i);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Digest } from '../../llb/index.ts';
 import type { ContentStore } from '../content-store.ts';
 import { digestHex } from '../digest.ts';
-import { ANNOTATION_REF_NAME } from '../exporters/layout.ts';
+import { ANNOTATION_REF_NAME } from '../exporters/index.ts';
 import type { Descriptor, ImageIndex } from '../types.ts';
 import { MediaType } from '../types.ts';
 import { CacheFormatError, parseCacheConfig, readCacheEntries } from './config.ts';

@@ -13,7 +13,11 @@ export interface CacheManifestOptions {
   readonly ociMediaTypes: boolean;
 }
 
-export function cacheManifest(config: Descriptor, blobs: readonly Descriptor[], o: CacheManifestOptions): { mediaType: string; doc: ImageManifest | ImageIndex } {
+export function cacheManifest(
+  config: Descriptor,
+  blobs: readonly Descriptor[],
+  o: CacheManifestOptions,
+): { mediaType: string; doc: ImageManifest | ImageIndex } {
   const cfg: Descriptor = { mediaType: CACHE_CONFIG_MEDIA_TYPE, digest: config.digest, size: config.size };
   if (o.imageManifest) {
     return { mediaType: MediaType.ociManifest, doc: { schemaVersion: 2, mediaType: MediaType.ociManifest, config: cfg, layers: [...blobs] } };

@@ -1,6 +1,5 @@
 // A cache ready to send: config and manifest written to the content store, and the list of
 // layer blobs it names (which may not be local yet: the sender fetches or mounts them).
-import type { Digest } from '../../llb/index.ts';
 import type { ContentStore } from '../content-store.ts';
 import type { Descriptor } from '../types.ts';
 import { buildCacheConfig } from './config.ts';
@@ -22,7 +21,7 @@ export async function prepareCache(store: ContentStore, entries: readonly CacheE
   const m = cacheManifest(config, built.blobs, o);
   const written = await store.writeJson(m.doc);
   return {
-    manifest: { mediaType: m.mediaType, digest: written.digest as Digest, size: written.size },
+    manifest: { mediaType: m.mediaType, digest: written.digest, size: written.size },
     manifestBytes: written.bytes,
     config,
     blobs: built.blobs,

@@ -1,6 +1,6 @@
 // `--cache-to` / `--cache-from` values in buildx's grammar: comma-separated key=value fields
 // (CSV-quoted when a value holds commas). A bare value is `type=registry,ref=VALUE`.
-import { checkLevel, isCompression, type CompressionOptions } from '../compression/types.ts';
+import { checkLevel, isCompression, type CompressionOptions } from '../compression/index.ts';
 import { splitCsv } from '../output-spec.ts';
 import { parseReference, type ImageReference } from '../reference.ts';
 

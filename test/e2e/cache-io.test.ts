@@ -91,7 +91,15 @@ describe.runIf(run)('build cache through registries and directories', () => {
   test('a push to the same registry mounts the layers: nothing is downloaded', async () => {
     const b = await freshRoot();
     const name = `${registry.host}/app:from-cache`;
-    const r = await b.ok(['build', '--progress=plain', '--cache-from', `${registry.host}/cache:max`, '-o', `type=image,name=${name},push=true,store=false`, ctx]);
+    const r = await b.ok([
+      'build',
+      '--progress=plain',
+      '--cache-from',
+      `${registry.host}/cache:max`,
+      '-o',
+      `type=image,name=${name},push=true,store=false`,
+      ctx,
+    ]);
     expect(ran(parsePlain(r.stderr))).toEqual([]);
     const layers = await cacheLayers('cache:max');
     const local = new Set(await readdir(join(b.root, 'content', 'blobs', 'sha256')));
@@ -114,7 +122,11 @@ describe.runIf(run)('build cache through registries and directories', () => {
   test('mode=min holds the final stage only: another stage it copies from reruns; mode=max holds every step', async () => {
     const withMin = await freshRoot();
     const min = await withMin.ok(['build', '--progress=plain', '--cache-from', `${registry.host}/cache:min`, ctx]);
-    expect(ran(parsePlain(min.stderr))).toEqual(['[build 2/4] WORKDIR /src', '[build 3/4] COPY a.txt .', '[build 4/4] RUN cat a.txt > out.txt && echo built >> out.txt']);
+    expect(ran(parsePlain(min.stderr))).toEqual([
+      '[build 2/4] WORKDIR /src',
+      '[build 3/4] COPY a.txt .',
+      '[build 4/4] RUN cat a.txt > out.txt && echo built >> out.txt',
+    ]);
     expect((await cacheLayers('cache:min')).length).toBeLessThan((await cacheLayers('cache:max')).length);
   });
 
@@ -193,7 +205,15 @@ describe.runIf(run)('build cache through registries and directories', () => {
     await exec('cp', [join(localCache, 'blobs', 'sha256', manifest.config.digest.slice(7)), join(corrupt, 'blobs', 'sha256', manifest.config.digest.slice(7))]);
     for (const l of manifest.layers) await writeFile(join(corrupt, 'blobs', 'sha256', l.digest.slice(7)), 'not a layer');
     const c = await freshRoot();
-    const bad = await c.run(['build', '--progress=plain', '--cache-from', `type=local,src=${corrupt}`, '-o', `type=local,dest=${join(work, 'out-corrupt')}`, ctx]);
+    const bad = await c.run([
+      'build',
+      '--progress=plain',
+      '--cache-from',
+      `type=local,src=${corrupt}`,
+      '-o',
+      `type=local,dest=${join(work, 'out-corrupt')}`,
+      ctx,
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/digest/);
     expect(stackLines(bad.stderr)).toEqual([]);

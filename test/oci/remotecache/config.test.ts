@@ -122,7 +122,12 @@ describe('cache manifest', () => {
   });
 
   it('refuses an image that is not a cache', () => {
-    const image = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' }, layers: [] };
+    const image = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' },
+      layers: [],
+    };
     expect(() => splitCacheManifest(Buffer.from(JSON.stringify(image)), 'ref x')).toThrow(/ref x has config media type .* not a build cache/);
   });
 });

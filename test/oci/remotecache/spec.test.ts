@@ -32,7 +32,9 @@ describe('--cache-to / --cache-from', () => {
     expect(() => parseCacheSpec('type=local,src=/x', 'to')).toThrow(/type=local needs dest=DIR/);
     expect(() => parseCacheSpec('type=registry,ref=r.io/a,mode=all', 'to')).toThrow(/mode must be min or max/);
     expect(() => parseCacheSpec('type=registry,ref=r.io/a,colour=red', 'to')).toThrow(/unknown option "colour"/);
-    expect(() => parseCacheSpec('type=registry,ref=r.io/a,oci-mediatypes=false,image-manifest=true', 'to')).toThrow(/image-manifest=true needs oci-mediatypes=true/);
+    expect(() => parseCacheSpec('type=registry,ref=r.io/a,oci-mediatypes=false,image-manifest=true', 'to')).toThrow(
+      /image-manifest=true needs oci-mediatypes=true/,
+    );
     expect(() => parseCacheSpec('type=registry,ref=UPPER/Case', 'from')).toThrow(/invalid --cache-from/);
   });
 });
