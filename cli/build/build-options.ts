@@ -113,7 +113,8 @@ Options:
                                type=registry,name=NAME; DIR alone means type=local, "-" a tar on stdout
       --cache-from SPEC        Import build cache (repeatable): type=registry,ref=REF | type=local,src=DIR[,tag=T];
                                REF alone means type=registry. A missing cache is a warning
-      --cache-to SPEC          Export build cache (repeatable): type=registry,ref=REF | type=local,dest=DIR[,tag=T],
+      --cache-to SPEC          Export build cache (repeatable): type=registry,ref=REF | type=local,dest=DIR[,tag=T] |
+                               type=inline (in the pushed image's config),
                                with [mode=min|max][,compression=gzip|zstd|uncompressed][,oci-mediatypes=BOOL]
                                [,image-manifest=BOOL][,ignore-error=BOOL]
       --progress MODE          auto, tty, plain, rawjson or quiet (default: auto)

@@ -4,7 +4,18 @@
 // on without it; an export that fails fails the build unless the spec says ignore-error=true.
 import { resolve } from 'node:path';
 import type { Digest } from '../../llb/index.ts';
-import { prepareCache, pullCache, pushCache, readLocalCache, writeLocalCache, type CacheSpec, type PulledCache } from '../../oci/index.ts';
+import {
+  buildCacheConfig,
+  prepareCache,
+  pullCache,
+  pushCache,
+  readLocalCache,
+  writeLocalCache,
+  type CacheSpec,
+  type ImageOutput,
+  type OutputSpec,
+  type PulledCache,
+} from '../../oci/index.ts';
 import { collectCacheEntries, importCacheEntries, type Executor } from '../../executor/build.ts';
 import type { CacheStore, Result, VertexReport } from '../../solver/index.ts';
 import { exportStep } from './export-step.ts';
@@ -28,10 +39,7 @@ function short(d: Digest): string {
 /** Imports every `--cache-from` into the root's cache store; never fails the build. */
 export async function importCaches(executor: Executor, store: CacheStore, specs: readonly CacheSpec[], hooks: BuildHooks): Promise<void> {
   for (const spec of specs) {
-    if (spec.type === 'inline') {
-      hooks.onWarning?.(`--cache-from ${spec.raw}: type=inline is read with type=registry,ref=IMAGE; ignored`);
-      continue;
-    }
+    if (spec.type === 'inline') continue; // refused when parsed
     try {
       await exportStep(hooks, `importing cache manifest from ${where(spec)}`, async (status) => {
         let pulled: PulledCache;
@@ -62,10 +70,7 @@ export async function exportCaches(
   hooks: BuildHooks,
 ): Promise<void> {
   for (const spec of specs) {
-    if (spec.type === 'inline') {
-      hooks.onWarning?.(`--cache-to ${spec.raw}: type=inline is not supported yet; use type=registry; no cache exported`);
-      continue;
-    }
+    if (spec.type === 'inline') continue;
     try {
       await exportStep(hooks, `exporting cache to ${where(spec)} (mode=${spec.mode})`, async (status) => {
         const content = executor.stores.content;
@@ -91,6 +96,34 @@ export async function exportCaches(
       hooks.onWarning?.(`${message} (ignored: ignore-error=true)`);
     }
   }
+}
+
+/**
+ * `--cache-to type=inline`: the records of the final image's own layers (mode=min), as the cache
+ * config the image config carries, compressed as the image is pushed so the blobs are its layers.
+ */
+export async function inlineCacheFor(
+  executor: Executor,
+  store: CacheStore,
+  vertices: ReadonlyMap<Digest, VertexReport>,
+  final: Result | undefined,
+  specs: readonly CacheSpec[],
+  outputs: readonly OutputSpec[],
+  hooks: BuildHooks,
+): Promise<string | undefined> {
+  const spec = specs.find((s) => s.type === 'inline');
+  if (!spec) return undefined;
+  const image = outputs.find((o): o is ImageOutput => o.type === 'image' && o.push);
+  if (!image) {
+    hooks.onWarning?.('--cache-to type=inline needs an image that is pushed (-o type=registry or type=image,push=true); no cache exported');
+    return undefined;
+  }
+  const collected = await collectCacheEntries(executor.refs, store, vertices, final, {
+    mode: 'min',
+    compression: image.compression,
+    ociMediaTypes: image.ociMediaTypes,
+  });
+  return Buffer.from(JSON.stringify(buildCacheConfig(collected.entries).config)).toString('base64');
 }
 
 export class CacheExportError extends Error {

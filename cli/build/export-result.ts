@@ -41,7 +41,13 @@ function platformOf(compiled: CompiledBuild, req: BuildRequest): OciPlatform {
   };
 }
 
-async function exportable(executor: Executor, result: Result | undefined, compiled: CompiledBuild, req: BuildRequest): Promise<ExportableImage> {
+async function exportable(
+  executor: Executor,
+  result: Result | undefined,
+  compiled: CompiledBuild,
+  req: BuildRequest,
+  inlineCache: string | undefined,
+): Promise<ExportableImage> {
   const layers: LayerSource[] = result ? await executor.layersOf(result) : [];
   // A result that is a base image as is keeps that image's config, as `FROM x` alone does.
   const asIs = result ? await executor.imageConfigOf(result) : undefined;
@@ -60,11 +66,12 @@ async function exportable(executor: Executor, result: Result | undefined, compil
       history: compiled.image?.history ?? asIs?.history ?? [],
       ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
       ...(created !== undefined ? { created } : {}),
+      ...(inlineCache !== undefined ? { inlineCache } : {}),
     },
   };
 }
 
-function defaultOutputs(req: BuildRequest): OutputSpec[] {
+export function defaultOutputs(req: BuildRequest): OutputSpec[] {
   return req.outputs.length > 0 ? [...req.outputs] : [parseOutputSpec('type=image')];
 }
 
@@ -74,6 +81,8 @@ export async function exportResult(
   compiled: CompiledBuild,
   req: BuildRequest,
   hooks: BuildHooks,
+  /** `--cache-to type=inline`: the cache config to keep in the image config. */
+  inlineCache?: string,
 ): Promise<ExportSummary> {
   const outputs = defaultOutputs(req);
   let image: ExportableImage | undefined;
@@ -87,7 +96,7 @@ export async function exportResult(
   for (const spec of outputs) {
     switch (spec.type) {
       case 'image': {
-        image ??= await exportable(executor, result, compiled, req);
+        image ??= await exportable(executor, result, compiled, req, inlineCache);
         const toStore = image;
         const r = await exportStep(hooks, 'exporting to image', (status) =>
           exportToImageStore(
@@ -116,7 +125,7 @@ export async function exportResult(
       }
       case 'oci':
       case 'docker': {
-        image ??= await exportable(executor, result, compiled, req);
+        image ??= await exportable(executor, result, compiled, req, inlineCache);
         const toArchive = image;
         const written = await exportStep(hooks, `exporting to ${spec.type === 'oci' ? 'oci' : 'docker'} image format`, () =>
           exportArchive(executor.stores.content, toArchive, spec, {

@@ -13,12 +13,12 @@ import { UserError } from '../errors.ts';
 import type { SourceEvent } from '../progress/index.ts';
 import { createFrontendContext } from './frontend-context.ts';
 import { selectFrontend } from './frontend-select.ts';
-import { exportResult, type ExportSummary } from './export-result.ts';
+import { defaultOutputs, exportResult, type ExportSummary } from './export-result.ts';
 import type { BuildRequest } from './request.ts';
 import { ownPaths } from './own-paths.ts';
 import { sourceLinesFor } from './source-lines.ts';
 import { recordAndExplain } from './explain-build.ts';
-import { CacheExportError, exportCaches, importCaches } from './cache-io.ts';
+import { CacheExportError, exportCaches, importCaches, inlineCacheFor } from './cache-io.ts';
 
 export interface BuildHooks {
   onEvent?(event: SolveEvent | SourceEvent): void;
@@ -185,7 +185,8 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}): Promi
     const explanations = req.explain ? await recordAndExplain(req, compiled, outcome, executor) : undefined;
     if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
     const result = outcome.results[0];
-    const exported = await exportResult(executor, result, compiled, req, hooks);
+    const inline = req.cacheTo?.length ? await inlineCacheFor(executor, store, outcome.vertices, result, req.cacheTo, defaultOutputs(req), hooks) : undefined;
+    const exported = await exportResult(executor, result, compiled, req, hooks, inline);
     if (req.cacheTo?.length) {
       try {
         await exportCaches(executor, store, outcome.vertices, result, req.cacheTo, hooks);

@@ -72,6 +72,7 @@ export function parseCacheSpec(raw: string, direction: 'to' | 'from'): CacheSpec
     attrs.set(key, f.slice(eq + 1));
   }
   const type = attrs.get('type') ?? (attrs.has('ref') ? 'registry' : undefined);
+  if (type === 'inline' && direction === 'from') fail('an inline cache is read with type=registry,ref=IMAGE');
   if (type !== 'registry' && type !== 'local' && type !== 'inline') {
     return fail(type === undefined ? 'missing type= (registry, local or inline)' : `unknown type "${type}" (use registry, local or inline)`);
   }

@@ -237,6 +237,23 @@ describe.runIf(run)('build cache through registries and directories', () => {
     }
   });
 
+  test('type=inline keeps the records of the image in its config; the image reads back as a cache', async () => {
+    const name = `${registry.host}/app:inline`;
+    await a.ok(['build', '--progress=quiet', '--cache-to', 'type=inline', '-o', `type=registry,name=${name}`, ctx]);
+    const { stdout } = await exec('skopeo', ['inspect', '--config', '--raw', '--tls-verify=false', `docker://${name}`]);
+    const config = JSON.parse(stdout) as Record<string, unknown>;
+    const inline = JSON.parse(Buffer.from(config['moby.buildkit.cache.v0'] as string, 'base64').toString()) as { records: unknown[] };
+    expect(inline.records.length).toBeGreaterThan(0);
+    const b = await freshRoot();
+    const r = await b.ok(['build', '--progress=plain', '--cache-from', name, ctx]);
+    // As with mode=min: the final stage is cached, the stage it copies from runs again.
+    expect(ran(parsePlain(r.stderr))).toEqual([
+      '[build 2/4] WORKDIR /src',
+      '[build 3/4] COPY a.txt .',
+      '[build 4/4] RUN cat a.txt > out.txt && echo built >> out.txt',
+    ]);
+  });
+
   test('imported records are listed and pruned like any other', async () => {
     const b = await freshRoot();
     await b.ok(['build', '--progress=quiet', '--cache-from', `${registry.host}/cache:max`, '-o', `type=local,dest=${join(work, 'out-prune')}`, ctx]);

@@ -36,5 +36,6 @@ describe('--cache-to / --cache-from', () => {
       /image-manifest=true needs oci-mediatypes=true/,
     );
     expect(() => parseCacheSpec('type=registry,ref=UPPER/Case', 'from')).toThrow(/invalid --cache-from/);
+    expect(() => parseCacheSpec('type=inline', 'from')).toThrow(/an inline cache is read with type=registry,ref=IMAGE/);
   });
 });
