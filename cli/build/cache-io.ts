@@ -52,6 +52,7 @@ export async function importCaches(executor: Executor, store: CacheStore, specs:
           pulled = await readLocalCache(executor.stores.content, source, spec.tag);
         }
         const summary = await importCacheEntries(executor.refs, store, pulled.entries, source);
+        status(`manifest ${short(pulled.manifest)} and cache config`, pulled.bytes, pulled.bytes, true);
         status(`${summary.usable} records (${summary.added} new), ${pulled.blobs} layer blobs left remote until needed`, 1, 1, true);
       });
     } catch (err) {

@@ -19,7 +19,7 @@ import {
   type Descriptor,
 } from '../../oci/index.ts';
 import type { CacheKey, CacheStore, Result, VertexReport } from '../../solver/index.ts';
-import { layerIdentity, type BlobLayer, type LayerEntry, type RefManager } from '../refs/index.ts';
+import { layerIdentity, type BlobLayer, type LayerEntry, type Ref, type RefManager } from '../refs/index.ts';
 
 export interface CollectOptions {
   readonly mode: CacheMode;
@@ -49,7 +49,7 @@ export async function collectCacheEntries(
   const remote = new Map<Digest, BlobLayer>();
   const blobs = new Map<string, Promise<Omit<CacheBlob, 'createdAt'>>>();
 
-  const blobOf = (ref: Parameters<RefManager['layers']>[0], entries: readonly LayerEntry[], i: number): Promise<Omit<CacheBlob, 'createdAt'>> => {
+  const blobOf = (ref: Ref, entries: readonly LayerEntry[], i: number): Promise<Omit<CacheBlob, 'createdAt'>> => {
     const e = entries[i]!;
     const id = layerIdentity(e);
     let p = blobs.get(id);

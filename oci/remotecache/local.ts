@@ -88,5 +88,5 @@ export async function readLocalCache(store: ContentStore, dir: string, tag: stri
   const { config, blobs } = splitCacheManifest(await store.read(top.digest), `cache manifest ${top.digest} in ${dir}`);
   await importLocalBlob(store, dir, config);
   const entries = readCacheEntries(parseCacheConfig(await store.read(config.digest)), blobs);
-  return { manifest: top.digest, entries, blobs: blobs.length };
+  return { manifest: top.digest, entries, blobs: blobs.length, bytes: top.size + config.size };
 }

@@ -51,6 +51,8 @@ export interface PulledCache {
   readonly manifest: Digest;
   readonly entries: CacheEntry[];
   readonly blobs: number;
+  /** Bytes read: the manifest(s) and the cache config. */
+  readonly bytes: number;
 }
 
 async function fetchManifestBytes(client: RegistryClient, ref: ImageReference, tagOrDigest: string, expectDigest: Digest | undefined): Promise<Buffer> {
@@ -78,12 +80,12 @@ export async function pullCache(client: RegistryClient, store: ContentStore, ref
     parsed.kind === 'index'
       ? parsed.index.manifests.some((d) => d.mediaType === CACHE_CONFIG_MEDIA_TYPE)
       : parsed.manifest.config.mediaType === CACHE_CONFIG_MEDIA_TYPE;
-  if (!isCache) return pullInlineCache(client, store, ref, parsed, sha256(bytes), platform ?? hostPlatform());
+  if (!isCache) return pullInlineCache(client, store, ref, parsed, sha256(bytes), platform ?? hostPlatform(), bytes.byteLength);
   const { config, blobs } = splitCacheManifest(bytes, what);
   await fetchBlob(client, store, ref, config);
   const entries = readCacheEntries(parseCacheConfig(await store.read(config.digest)), blobs);
   for (const b of blobs) await recordBlobSource(store, b.digest, ref);
-  return { manifest: sha256(bytes), entries, blobs: blobs.length };
+  return { manifest: sha256(bytes), entries, blobs: blobs.length, bytes: bytes.byteLength + config.size };
 }
 
 async function pullInlineCache(
@@ -93,12 +95,15 @@ async function pullInlineCache(
   parsed: ParsedManifest,
   top: Digest,
   platform: OciPlatform,
+  read: number,
 ): Promise<PulledCache> {
+  let bytesRead = read;
   let manifest: ImageManifest;
   let digest = top;
   if (parsed.kind === 'index') {
     const chosen = selectPlatform(parsed.index.manifests, platform, ref.string);
     const bytes = await fetchManifestBytes(client, ref, chosen.digest, chosen.digest);
+    bytesRead += bytes.byteLength;
     const inner = parseManifest(bytes, chosen.mediaType, `manifest of ${ref.string}`);
     if (inner.kind !== 'manifest') throw new CacheFormatError(`${ref.string}: nested index ${chosen.digest} is not supported`);
     manifest = inner.manifest;
@@ -118,5 +123,5 @@ async function pullInlineCache(
   }));
   const entries = readCacheEntries(parseCacheConfig(Buffer.from(inline, 'base64')), blobs);
   for (const b of blobs) await recordBlobSource(store, b.digest, ref);
-  return { manifest: digest, entries, blobs: blobs.length };
+  return { manifest: digest, entries, blobs: blobs.length, bytes: bytesRead + manifest.config.size };
 }
