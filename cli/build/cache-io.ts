@@ -53,7 +53,7 @@ export async function importCaches(executor: Executor, store: CacheStore, specs:
         }
         const summary = await importCacheEntries(executor.refs, store, pulled.entries, source);
         status(`manifest ${short(pulled.manifest)} and cache config`, pulled.bytes, pulled.bytes, true);
-        status(`${summary.usable} records (${summary.added} new), ${pulled.blobs} layer blobs left remote until needed`, 1, 1, true);
+        status(`${summary.usable} records (${summary.added} new), ${pulled.blobs} layer blobs left remote until needed`, 0, undefined, true);
       });
     } catch (err) {
       hooks.onWarning?.(`cannot import cache from ${where(spec)}: ${err instanceof Error ? err.message : String(err)}; building without it`);
@@ -77,18 +77,18 @@ export async function exportCaches(
         const content = executor.stores.content;
         const collected = await collectCacheEntries(executor.refs, store, vertices, final, spec);
         const prepared = await prepareCache(content, collected.entries, spec);
-        status(`${prepared.records} records, ${prepared.blobs.length} layer blobs`, 1, 1, true);
+        status(`${prepared.records} records, ${prepared.blobs.length} layer blobs`, 0, undefined, true);
         if (spec.type === 'registry') {
           const pushed = await pushCache(executor.registry, content, spec.ref, prepared, {
             ensureLocal: (d) => collected.ensureLocal(d),
             onProgress: (p) => status(`${p.done ? (p.result ?? 'pushed') : 'pushing'} ${short(p.digest)}`, p.current, p.total, p.done),
           });
           const count = (r: string) => pushed.blobs.filter((b) => b.result === r).length;
-          status(`blobs: ${count('uploaded')} uploaded, ${count('mounted')} mounted, ${count('exists')} already there`, 1, 1, true);
-          status(`pushed cache manifest ${pushed.digest}`, 1, 1, true);
+          status(`blobs: ${count('uploaded')} uploaded, ${count('mounted')} mounted, ${count('exists')} already there`, 0, undefined, true);
+          status(`pushed cache manifest ${pushed.digest}`, 0, undefined, true);
         } else {
           const written = await writeLocalCache(content, resolve(spec.dir), spec.tag, prepared, (d) => collected.ensureLocal(d));
-          status(`blobs: ${written.copied} written, ${written.present} already there`, 1, 1, true);
+          status(`blobs: ${written.copied} written, ${written.present} already there`, 0, undefined, true);
         }
       });
     } catch (err) {
