@@ -332,13 +332,16 @@ class Solve {
         node.contentInputs = await Promise.all(
           inputs.map(async (result, i): Promise<ContentInput> => {
             const dep = cm.deps[i]!;
+            const hashed = altInputs[i]!;
+            if ('content' in hashed) return hashed; // an unkeyed input, hashed once already
             if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
             return { result: this.#primaryIdentity(node.vertex.inputs[i]!, result), selector: dep.selector };
           }),
         );
         this.#checkAborted();
         node.contentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, node.contentInputs!)]));
-        const primaryHit = await this.#lookupContent(node, outputs, node.contentKeys);
+        const same = outputs.every((o) => node.contentKeys!.get(o) === node.altContentKeys!.get(o));
+        const primaryHit = same ? undefined : await this.#lookupContent(node, outputs, node.contentKeys);
         if (primaryHit) return primaryHit;
       }
     }
