@@ -108,6 +108,20 @@ describe.runIf(run)('build cache through registries and directories', () => {
     expect((JSON.parse(stdout) as { Layers: string[] }).Layers.length).toBeGreaterThanOrEqual(4);
   });
 
+  test('without a cache, a pushed image mounts its base layers from the base repository', async () => {
+    const b = await freshRoot();
+    const only = join(work, 'ctx-base');
+    await exec('mkdir', ['-p', only]);
+    await writeFile(join(only, 'Dockerfile'), `FROM ${registry.host}/busybox\nENV GREETING=hi\n`);
+    const r = await b.ok(['build', '--progress=plain', '-o', `type=image,name=${registry.host}/base-only:1,push=true,store=false`, only]);
+    expect(r.stderr).not.toMatch(/pulling/);
+    const base = JSON.parse((await exec('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/busybox`])).stdout) as {
+      layers: { digest: string }[];
+    };
+    const local = new Set(await readdir(join(b.root, 'content', 'blobs', 'sha256')));
+    expect(base.layers.filter((l) => local.has(l.digest.slice(7)))).toEqual([]);
+  });
+
   test('a changed source file reruns only the steps that read it', async () => {
     const b = await freshRoot();
     const changed = join(work, 'ctx-changed');
