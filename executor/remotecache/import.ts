@@ -9,7 +9,7 @@ import type { RefManager } from '../refs/index.ts';
 export interface ImportSummary {
   /** Records the cache holds that tsbuild can use. */
   readonly usable: number;
-  /** Of those, records this root did not have. */
+  /** Of those, records this root did not have (or whose data it no longer has). */
   readonly added: number;
 }
 
@@ -20,7 +20,10 @@ export async function importCacheEntries(refs: RefManager, store: CacheStore, en
     return key ? [{ key, entry: e }] : [];
   });
   const have = await store.get(usable.map((u) => u.key));
-  const missing = usable.filter((u) => !have.has(u.key));
+  // A record whose data this root no longer has is no better than none: the import replaces it.
+  const gone = new Set<CacheKey>();
+  for (const [key, rec] of have) if (!(await refs.load(rec.resultId))) gone.add(key);
+  const missing = usable.filter((u) => !have.has(u.key) || gone.has(u.key));
   const byChain = new Map<string, { keys: CacheKey[]; entry: CacheEntry }>();
   for (const u of missing) {
     const id = `${u.entry.createdAt}\0${u.entry.chain.map((b) => b.descriptor.digest).join('/')}`;
