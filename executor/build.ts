@@ -4,3 +4,4 @@ export { createExecutor } from './executor.ts';
 export type { Executor, ExecutorOptions } from './executor.ts';
 export { acquireBuildLock } from './gc/build-lock.ts';
 export type { BuildLockOptions, LockHolder } from './gc/build-lock.ts';
+export { collectCacheEntries, importCacheEntries, type CollectOptions, type CollectedCache, type ImportSummary } from './remotecache/index.ts';

@@ -18,6 +18,7 @@ import {
   parsePlatform,
   parseReference,
   fetchBlob,
+  importLocalBlob,
   RegistryClient,
   resolveBaseImage,
   type ImageConfig,
@@ -116,7 +117,10 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     root,
     snapshotter,
     content: stores.content,
-    fetchBlob: (source, d, onProgress) => fetchBlob(registry, stores.content, parseReference(source), d, onProgress ? (p) => onProgress(p.current) : undefined),
+    fetchBlob: (source, d, onProgress) =>
+      source.startsWith('/')
+        ? importLocalBlob(stores.content, source, d)
+        : fetchBlob(registry, stores.content, parseReference(source), d, onProgress ? (p) => onProgress(p.current) : undefined),
   });
 
   const checkRunner = asyncOnce(() => runner.check());

@@ -20,6 +20,8 @@ export interface ImageConfigInput {
   created?: Date;
   /** SOURCE_DATE_EPOCH in seconds. */
   sourceDateEpoch?: number;
+  /** `--cache-to type=inline`: the cache config, base64 of its JSON, kept in the image config. */
+  inlineCache?: string;
 }
 
 export interface LayerInfo {
@@ -64,6 +66,7 @@ export function buildImageConfig(input: ImageConfigInput, layers: readonly Layer
     config: orderContainerConfig(input.config ?? {}),
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffID) },
     history: history.map(orderHistory),
+    ...(input.inlineCache !== undefined ? { 'moby.buildkit.cache.v0': input.inlineCache } : {}),
   };
   return out;
 }

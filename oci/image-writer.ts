@@ -19,6 +19,8 @@ export interface WriteImageOptions {
   /** OCI media types (default) or Docker schema2 ones (what `docker load` and older registries expect). */
   mediaTypes?: MediaTypes;
   annotations?: Record<string, string>;
+  /** Describe layer blobs that exist elsewhere without fetching them (see LayerSource.blob). */
+  lazyBlobs?: boolean;
   /** Called as each layer blob is ready. */
   onLayer?: (index: number, blob: Descriptor) => void;
 }
@@ -38,7 +40,7 @@ export async function writeImage(store: ContentStore, image: ImageToWrite, opts:
   const docker = opts.mediaTypes === 'docker';
   const blobs = await Promise.all(
     image.layers.map(async (layer, i) => {
-      const blob = await layer.blob(opts.compression);
+      const blob = await layer.blob(opts.compression, opts.lazyBlobs ? { lazy: true } : undefined);
       opts.onLayer?.(i, blob);
       return blob;
     }),

@@ -48,3 +48,4 @@ export * from './layer/index.ts';
 export { analyzeWaste, type WasteAnalysis, type LayerSummary, type DeadBytes, type InefficientPath } from './layer-waste.ts';
 export { unpackLayoutArchive } from './layout-archive.ts';
 export { runTool, ToolError, type ToolOptions, type ToolResult } from './tool.ts';
+export * from './remotecache/index.ts';

@@ -22,8 +22,12 @@ export interface LayerSource {
   diffID(): Promise<Digest>;
   /** The uncompressed tar, streamed (errors arrive on the stream). */
   openTar(): Readable;
-  /** The layer as a blob in the content store with this compression; OCI media types. */
-  blob(compression: CompressionOptions): Promise<Descriptor>;
+  /**
+   * The layer as a blob in the content store with this compression; OCI media types. With
+   * `lazy`, a blob that exists elsewhere already (a registry) is only described, not fetched:
+   * for a push that can mount it across repositories instead.
+   */
+  blob(compression: CompressionOptions, opts?: { lazy?: boolean }): Promise<Descriptor>;
   /**
    * What the layer's tar lists. Made while a blob is compressed (no extra read), else from the
    * record an earlier export left, else by reading the tar once; remembered by diff_id.
@@ -215,9 +219,11 @@ export function blobLayerSource(store: ContentStore, opts: BlobLayerOptions): La
     ...(opts.description !== undefined ? { description: opts.description } : {}),
     diffID: () => Promise.resolve(diffID),
     openTar,
-    blob: (c) =>
-      blobs.get(compressionKey(c), async (): Promise<Descriptor> => {
-        if (c.type === existing && (!c.force || c.type === 'uncompressed')) {
+    blob: (c, o) => {
+      const asIs = c.type === existing && (!c.force || c.type === 'uncompressed');
+      if (asIs && o?.lazy) return Promise.resolve({ mediaType: ociLayerMediaType(existing), digest: descriptor.digest, size: descriptor.size });
+      return blobs.get(compressionKey(c), async (): Promise<Descriptor> => {
+        if (asIs) {
           await ensure();
           return { mediaType: ociLayerMediaType(existing), digest: descriptor.digest, size: descriptor.size };
         }
@@ -226,7 +232,8 @@ export function blobLayerSource(store: ContentStore, opts: BlobLayerOptions): La
         const made = await compressInto(store, openTar(), c, diffID);
         await Promise.all([saveLink(store, diffID, c, made.blob), keepFiles(store, files, made)]);
         return made.blob;
-      }),
+      });
+    },
     files: () => files.get('files', () => filesOf(store, diffID, openTar)),
   };
 }

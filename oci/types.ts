@@ -88,4 +88,6 @@ export interface ImageConfig extends OciPlatform {
   config?: ContainerConfig;
   rootfs: { type: 'layers'; diff_ids: Digest[] };
   history?: HistoryEntry[];
+  /** BuildKit's inline build cache: a cache config, base64 of its JSON (`--cache-to type=inline`). */
+  'moby.buildkit.cache.v0'?: string;
 }

@@ -6,8 +6,11 @@
 import { createHash } from 'node:crypto';
 import { canonicalJSON, type Digest } from '../llb/index.ts';
 
-/** Bumped whenever a payload below changes shape or meaning (2: canonical JSON, and the ops' v1 selectors). */
-export const CACHE_KEY_VERSION = 2;
+/**
+ * Bumped whenever a payload below changes shape or meaning (2: canonical JSON, and the ops' v1
+ * selectors; 3: an input without content function is named by its own cache key, not its result id).
+ */
+export const CACHE_KEY_VERSION = 3;
 
 declare const cacheKeyBrand: unique symbol;
 /** A key of the cache store. Only this file makes them, so a vertex digest can never pass as one. */
@@ -69,9 +72,11 @@ export type ContentKeyInput =
     }
   | {
       /**
-       * For an input the op gives no content function: the persistent id of the input's result.
-       * Equal ids are the same stored data, so this hits exactly when the input itself came from
-       * the cache (e.g. a COPY that hit by content although its definition changed).
+       * For an input the op gives no content function: the input's own cache key (its content
+       * key when it depends on data read this build, else its definition key), or its result id
+       * when it has no key (--no-cache). Equal keys stand for interchangeable results on any
+       * machine sharing the cache, so a step over an input that came from an imported cache
+       * still hits there.
        */
       readonly result: string;
       /** As above. */

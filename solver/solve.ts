@@ -4,9 +4,11 @@
 //    yet), then definition keys are computed in topological order. This is pure data work.
 // 2. Demand. Each target is materialized: look up its definition keys; on a hit load the result
 //    and stop — its inputs are never built. On a miss, materialize the inputs, compute content
-//    keys from them and look those up; on a miss, run the op on the bounded queue and record the
-//    results under both keys. Each vertex is materialized at most once (memoized promise), so a
-//    vertex shared by several dependents or targets runs once.
+//    keys from them and look those up (first with every input named by its own key along
+//    definition lines, which needs no input's data and is what a machine importing this cache
+//    computes; then over the content the op reads); on a miss, run the op on the bounded queue
+//    and record the results under every key. Each vertex is materialized at most once (memoized
+//    promise), so a vertex shared by several dependents or targets runs once.
 // 3. Failure. The first vertex to fail aborts a shared AbortSignal that every op sees; the solve
 //    settles only when every started op has settled, and nothing is written to the store after
 //    the abort.
@@ -74,12 +76,18 @@ export interface VertexReport {
    * `not-started`: the solve failed or was canceled before it was needed.
    */
   readonly status: 'cached' | 'ran' | 'skipped' | 'failed' | 'canceled' | 'not-started';
+  /** It or a vertex upstream always runs (ignoreCache, --no-cache). */
+  readonly volatile: boolean;
+  /** It or a vertex upstream names this build only (a build context): its definition keys never hit again. */
+  readonly perBuild: boolean;
   /** For `cached`: which key hit. */
   readonly hit?: 'definition' | 'content' | undefined;
   /** Definition key per output index (for the outputs that were used). */
   readonly definitionKeys: ReadonlyMap<number, CacheKey>;
   /** Content key per output index, when content keys were computed. */
   readonly contentKeys?: ReadonlyMap<number, CacheKey> | undefined;
+  /** The content key per output index with inputs named by their keys along definition lines (see solve.ts). */
+  readonly altContentKeys?: ReadonlyMap<number, CacheKey> | undefined;
   readonly inputs: readonly InputReport[];
   /** Result id per output index, for `cached` and `ran`. */
   readonly resultIds?: ReadonlyMap<number, string> | undefined;
@@ -112,10 +120,14 @@ interface Node {
   ignoreCache: boolean;
   /** This vertex or one upstream always runs, so its definition key says nothing about its inputs' data. */
   volatile: boolean;
+  /** Its op's digest or one upstream names this build only (CacheMap.perBuild): its definition keys never hit again. */
+  perBuild: boolean;
   /** Output indexes that a dependent or a target uses. */
   readonly outputs: Set<number>;
   readonly defKeys: Map<number, CacheKey>;
   contentKeys: Map<number, CacheKey> | undefined;
+  /** Content keys with every keyed input named by its key along definition lines (see #alternativeIdentity). */
+  altContentKeys: Map<number, CacheKey> | undefined;
   contentInputs: ContentInput[] | undefined;
   results: Map<number, Result> | undefined;
   hit: 'definition' | 'content' | undefined;
@@ -203,9 +215,11 @@ class Solve {
         cacheMap: undefined,
         ignoreCache,
         volatile: ignoreCache || vertex.inputs.some((i) => this.#node(i.vertex).volatile),
+        perBuild: false,
         outputs: new Set(),
         defKeys: new Map(),
         contentKeys: undefined,
+        altContentKeys: undefined,
         contentInputs: undefined,
         results: undefined,
         hit: undefined,
@@ -237,7 +251,10 @@ class Solve {
     );
     if (this.#signal.aborted) return;
     // Topological order: every input's keys exist before its users need them.
-    for (const node of nodes) for (const o of node.outputs) this.#definitionKey(node, o);
+    for (const node of nodes) {
+      node.perBuild = node.cacheMap!.perBuild === true || node.vertex.inputs.some((i) => this.#node(i.vertex).perBuild);
+      for (const o of node.outputs) this.#definitionKey(node, o);
+    }
   }
 
   #definitionKey(node: Node, output: number): CacheKey {
@@ -271,7 +288,7 @@ class Solve {
     this.#checkAborted();
     const outputs = [...node.outputs];
 
-    if (!node.volatile) {
+    if (!node.volatile && !node.perBuild) {
       advance(node, 'probing');
       const keys = outputs.map((o) => this.#definitionKey(node, o));
       const found = await this.#lookups.get(keys);
@@ -295,29 +312,37 @@ class Solve {
     if (!node.ignoreCache && inputs.length > 0) {
       advance(node, 'matching');
       const cm = node.cacheMap!;
-      node.contentInputs = await Promise.all(
+      // First the inputs' keys along definition lines (cheap: content is hashed only for
+      // inputs without a key, i.e. build contexts), then content over what the op reads.
+      const altInputs = await Promise.all(
         inputs.map(async (result, i): Promise<ContentInput> => {
           const dep = cm.deps[i]!;
-          return dep.contentDigest
-            ? { content: await dep.contentDigest(result, node.ctx), selector: dep.selector }
-            : { result: result.id, selector: dep.selector };
+          const key = this.#alternativeIdentity(node.vertex.inputs[i]!);
+          if (key !== undefined) return { result: key, selector: dep.selector };
+          if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
+          return { result: result.id, selector: dep.selector };
         }),
       );
       this.#checkAborted();
-      node.contentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, node.contentInputs!)]));
-      const keys = [...node.contentKeys.values()];
-      const found = await this.#lookups.get(keys);
-      this.#checkAborted();
-      if (keys.every((k) => found.has(k))) {
-        advance(node, 'loading');
-        const loaded = await this.#load(outputs, keys, found);
-        if (loaded) {
-          // Link the definition keys to the same results, so the next build with this
-          // definition hits without building the inputs at all.
-          this.#checkAborted();
-          await this.#opts.store.put(outputs.map((o) => ({ key: this.#definitionKey(node, o), resultId: loaded.get(o)!.id })));
-          return this.#finishCached(node, 'content', loaded);
-        }
+      node.contentInputs = altInputs;
+      node.altContentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, altInputs)]));
+      const hit = await this.#lookupContent(node, outputs, node.altContentKeys);
+      if (hit) return hit;
+      if (node.status === 'matching') {
+        node.contentInputs = await Promise.all(
+          inputs.map(async (result, i): Promise<ContentInput> => {
+            const dep = cm.deps[i]!;
+            const hashed = altInputs[i]!;
+            if ('content' in hashed) return hashed; // an unkeyed input, hashed once already
+            if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
+            return { result: this.#primaryIdentity(node.vertex.inputs[i]!, result), selector: dep.selector };
+          }),
+        );
+        this.#checkAborted();
+        node.contentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, node.contentInputs!)]));
+        const same = outputs.every((o) => node.contentKeys!.get(o) === node.altContentKeys!.get(o));
+        const primaryHit = same ? undefined : await this.#lookupContent(node, outputs, node.contentKeys);
+        if (primaryHit) return primaryHit;
       }
     }
 
@@ -326,14 +351,7 @@ class Solve {
 
     advance(node, 'saving');
     this.#checkAborted();
-    const entries: { key: CacheKey; resultId: string }[] = [];
-    for (const [o, result] of results) {
-      entries.push({ key: this.#definitionKey(node, o), resultId: result.id });
-      if (node.contentInputs) {
-        const ck = node.contentKeys?.get(o) ?? contentKey(node.cacheMap!.digest, o, node.contentInputs);
-        entries.push({ key: ck, resultId: result.id });
-      }
-    }
+    const entries = this.#keysOf(node, [...results.keys()]).map(({ key, output }) => ({ key, resultId: results.get(output)!.id }));
     // One transaction: the outputs of one exec are recorded together or not at all.
     await this.#opts.store.put(entries);
     advance(node, 'ran');
@@ -380,6 +398,64 @@ class Solve {
     node.started = node.completed = Date.now();
     this.#emitVertex(node, { started: node.started, completed: node.completed, cached: true });
     return results;
+  }
+
+  /**
+   * Looks up one set of content keys; on a hit, links every other key of the node to the same
+   * results, so the next build with this definition hits without building the inputs at all.
+   * Undefined on a miss, or when a result's data is gone (then the node has moved to `loading`).
+   */
+  async #lookupContent(node: Node, outputs: number[], variant: Map<number, CacheKey>): Promise<Map<number, Result> | undefined> {
+    const keys = [...variant.values()];
+    const found = await this.#lookups.get(keys);
+    this.#checkAborted();
+    if (!keys.every((k) => found.has(k))) return undefined;
+    advance(node, 'loading');
+    const loaded = await this.#load(outputs, keys, found);
+    if (!loaded) return undefined;
+    this.#checkAborted();
+    await this.#opts.store.put(this.#keysOf(node, outputs).map(({ key, output }) => ({ key, resultId: loaded.get(output)!.id })));
+    return this.#finishCached(node, 'content', loaded);
+  }
+
+  /**
+   * Every key a node's outputs are recorded under: the definition key (unless it names this
+   * build only: it could never hit again) and the content keys computed.
+   */
+  #keysOf(node: Node, outputs: readonly number[]): { key: CacheKey; output: number }[] {
+    const out: { key: CacheKey; output: number }[] = [];
+    for (const o of outputs) {
+      if (!node.perBuild) out.push({ key: this.#definitionKey(node, o), output: o });
+      for (const variant of [node.altContentKeys, node.contentKeys]) {
+        const k = variant?.get(o);
+        if (k !== undefined && !out.some((e) => e.key === k)) out.push({ key: k, output: o });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * An input's key along definition lines, what any machine that hit the same inputs computes:
+   * its definition key, or, where definition keys name one build only (under a build context),
+   * its own alternative content key. A machine importing this cache hits along these keys, without
+   * reading any input's data. Undefined for an input never keyed (--no-cache, a build context).
+   */
+  #alternativeIdentity(input: { vertex: Vertex; index: number }): CacheKey | undefined {
+    const dep = this.#node(input.vertex);
+    if (dep.ignoreCache) return undefined;
+    if (!dep.perBuild) return dep.defKeys.get(input.index);
+    return dep.altContentKeys?.get(input.index) ?? dep.contentKeys?.get(input.index);
+  }
+
+  /**
+   * An input the op reads whole, in the primary content key: its content key when it has one
+   * (it hit or ran over the same data, even if its definition changed), else its key along
+   * definition lines; its result id when it has no key at all.
+   */
+  #primaryIdentity(input: { vertex: Vertex; index: number }, result: Result): string {
+    const dep = this.#node(input.vertex);
+    if (dep.ignoreCache) return result.id;
+    return dep.contentKeys?.get(input.index) ?? this.#alternativeIdentity(input) ?? result.id;
   }
 
   #output(node: Node, results: Map<number, Result>, index: number): Result {
@@ -523,9 +599,12 @@ class Report implements VertexReport {
   readonly digest: Digest;
   readonly name: string;
   readonly status: VertexReport['status'];
+  readonly volatile: boolean;
+  readonly perBuild: boolean;
   readonly hit: 'definition' | 'content' | undefined;
   readonly definitionKeys: ReadonlyMap<number, CacheKey>;
   readonly contentKeys: ReadonlyMap<number, CacheKey> | undefined;
+  readonly altContentKeys: ReadonlyMap<number, CacheKey> | undefined;
   readonly resultIds: ReadonlyMap<number, string> | undefined;
   readonly started: number | undefined;
   readonly completed: number | undefined;
@@ -537,9 +616,12 @@ class Report implements VertexReport {
     this.digest = node.digest;
     this.name = node.vertex.name;
     this.status = status;
+    this.volatile = node.volatile;
+    this.perBuild = node.perBuild;
     this.hit = node.hit;
     this.definitionKeys = node.defKeys;
     this.contentKeys = node.contentKeys;
+    this.altContentKeys = node.altContentKeys;
     this.resultIds = node.results ? new Map([...node.results].map(([o, r]) => [o, r.id])) : undefined;
     this.started = node.started;
     this.completed = node.completed;

@@ -31,6 +31,11 @@ export interface CacheMap {
   readonly digest: Digest;
   /** One entry per vertex input, in order. */
   readonly deps: readonly CacheMapDep[];
+  /**
+   * The digest names this build only (a build context read in place): definition keys from here
+   * down never hit again, so whatever stands for these results elsewhere is their content keys.
+   */
+  readonly perBuild?: boolean;
 }
 
 export interface CacheMapDep {

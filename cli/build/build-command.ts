@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { formatPlatform, hostPlatform, parsePlatform, type Platform } from '../../llb/index.ts';
-import { defaultRoot, parseOutputSpec, type OutputSpec } from '../../oci/index.ts';
+import { defaultRoot, parseOutputSpec, type CacheSpec, type OutputSpec } from '../../oci/index.ts';
 import type { BuildOptions } from './build-options.ts';
 import { UsageError, UserError } from '../errors.ts';
 import { selectRenderer } from '../progress/index.ts';
@@ -76,6 +76,11 @@ function outputsOf(opts: BuildOptions): OutputSpec[] {
   });
 }
 
+/** A local cache's directory is taken from the working directory of the command. */
+function absoluteDir(spec: CacheSpec): CacheSpec {
+  return spec.type === 'local' ? { ...spec, dir: resolve(spec.dir) } : spec;
+}
+
 export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'): Promise<BuildRequest> {
   let file: string;
   let contextDir: string;
@@ -114,6 +119,8 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     labels: opts.labels,
     network: opts.network,
     outputs,
+    cacheFrom: opts.cacheFrom.map(absoluteDir),
+    cacheTo: opts.cacheTo.map(absoluteDir),
     tags: opts.tags,
     ...(opts.maxParallelism !== undefined ? { maxParallelism: opts.maxParallelism } : {}),
     explain: opts.explain,

@@ -3,7 +3,7 @@
 // accepted; nothing here touches the disk (the command validates paths when it uses them).
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { splitCsv } from '../../oci/index.ts';
+import { CacheSpecError, parseCacheSpec, splitCsv, type CacheSpec } from '../../oci/index.ts';
 import { UsageError } from '../errors.ts';
 import { isProgressMode, progressModes, type ProgressMode } from '../progress/index.ts';
 import { parseWasteThreshold, type WasteThreshold } from '../waste/index.ts';
@@ -40,6 +40,10 @@ export interface BuildOptions {
   readonly target?: string;
   readonly buildArgs: Readonly<Record<string, string>>;
   readonly outputs: readonly OutputSpec[];
+  /** `--cache-from` (repeatable): build cache to import before solving. */
+  readonly cacheFrom: readonly CacheSpec[];
+  /** `--cache-to` (repeatable): where to export this build's cache. */
+  readonly cacheTo: readonly CacheSpec[];
   /** `quiet` when `-q` is given without `--progress`. */
   readonly progress: ProgressMode;
   readonly noCache: boolean;
@@ -76,6 +80,8 @@ const options = {
   target: { type: 'string' },
   'build-arg': { type: 'string', multiple: true },
   output: { type: 'string', short: 'o', multiple: true },
+  'cache-from': { type: 'string', multiple: true },
+  'cache-to': { type: 'string', multiple: true },
   progress: { type: 'string' },
   'no-cache': { type: 'boolean' },
   pull: { type: 'boolean' },
@@ -112,6 +118,12 @@ Options:
   -o, --output SPEC            Where the result goes (repeatable): type=local,dest=DIR |
                                type=tar,dest=FILE | type=oci|docker,dest=FILE | type=image,name=NAME[,push=true] |
                                type=registry,name=NAME; DIR alone means type=local, "-" a tar on stdout
+      --cache-from SPEC        Import build cache (repeatable): type=registry,ref=REF | type=local,src=DIR[,tag=T];
+                               REF alone means type=registry. A missing cache is a warning
+      --cache-to SPEC          Export build cache (repeatable): type=registry,ref=REF | type=local,dest=DIR[,tag=T] |
+                               type=inline (in the pushed image's config),
+                               with [mode=min|max][,compression=gzip|zstd|uncompressed][,oci-mediatypes=BOOL]
+                               [,image-manifest=BOOL][,ignore-error=BOOL]
       --progress MODE          auto, tty, plain, rawjson or quiet (default: auto)
       --no-cache               Do not use the build cache
       --pull                   Always check the registry for newer base images
@@ -189,6 +201,8 @@ export function parseBuildArgs(
     target: nonEmpty('--target', v.target),
     buildArgs: buildArgs(v['build-arg'] ?? [], env),
     outputs: (v.output ?? []).map(parseOutput),
+    cacheFrom: (v['cache-from'] ?? []).map((c) => cacheSpec(c, 'from')),
+    cacheTo: (v['cache-to'] ?? []).map((c) => cacheSpec(c, 'to')),
     progress,
     noCache: v['no-cache'] ?? false,
     pull: v.pull ?? false,
@@ -312,6 +326,15 @@ function parseOutput(raw: string): OutputSpec {
   if (type === 'local' && !attrs.dest) throw usage(`invalid --output "${raw}": type=local needs dest=DIR`);
   if (type === 'registry' && attrs.name === undefined) throw usage(`invalid --output "${raw}": type=registry needs name=REFERENCE`);
   return { raw, type: type as OutputType, attrs: { ...attrs, type } };
+}
+
+function cacheSpec(value: string, direction: 'to' | 'from'): CacheSpec {
+  try {
+    return parseCacheSpec(value, direction);
+  } catch (err) {
+    if (err instanceof CacheSpecError) throw usage(err.message);
+    throw err;
+  }
 }
 
 function parseSecret(value: string): SecretSpec {

@@ -80,7 +80,12 @@ function platformOf(compiled: CompiledBuild, target: Platform): OciPlatform {
   };
 }
 
-async function exportable(executor: Executor, { result, compiled, platform }: BuiltTarget, req: BuildRequest): Promise<ExportableImage> {
+async function exportable(
+  executor: Executor,
+  { result, compiled, platform }: BuiltTarget,
+  req: BuildRequest,
+  inlineCache: string | undefined,
+): Promise<ExportableImage> {
   const layers: LayerSource[] = result ? await executor.layersOf(result) : [];
   // A result that is a base image as is keeps that image's config, as `FROM x` alone does.
   const asIs = result ? await executor.imageConfigOf(result) : undefined;
@@ -99,11 +104,12 @@ async function exportable(executor: Executor, { result, compiled, platform }: Bu
       history: compiled.image?.history ?? asIs?.history ?? [],
       ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
       ...(created !== undefined ? { created } : {}),
+      ...(inlineCache !== undefined ? { inlineCache } : {}),
     },
   };
 }
 
-function defaultOutputs(req: BuildRequest): OutputSpec[] {
+export function defaultOutputs(req: BuildRequest): OutputSpec[] {
   return req.outputs.length > 0 ? [...req.outputs] : [parseOutputSpec('type=image')];
 }
 
@@ -117,11 +123,13 @@ export async function exportResult(
   req: BuildRequest,
   hooks: BuildHooks,
   vertices: ReadonlyMap<Digest, VertexReport> = new Map(),
+  /** `--cache-to type=inline`: the cache config to keep in the image config. */
+  inlineCache?: string,
 ): Promise<ExportSummary> {
   const outputs = defaultOutputs(req);
   const multi = targets.length > 1;
   let images: ExportableImage[] | undefined;
-  const imagesOf = async () => (images ??= await Promise.all(targets.map((t) => exportable(executor, t, req))));
+  const imagesOf = async () => (images ??= await Promise.all(targets.map((t) => exportable(executor, t, req, inlineCache))));
   const oneOrAll = async (): Promise<ExportableImage | ExportableImage[]> => (multi ? await imagesOf() : (await imagesOf())[0]!);
   let waste: { deadBytes: number; sizeBytes?: number } | undefined;
   // After the first export that wrote layers: their listings were made on the way. Each

@@ -1,7 +1,7 @@
 // One build, fully resolved from the command line: what `solve`, `build` and watch mode hand to
 // the engine (run-build.ts).
 import type { Platform } from '../../llb/index.ts';
-import type { OutputSpec } from '../../oci/index.ts';
+import type { CacheSpec, OutputSpec } from '../../oci/index.ts';
 
 export type SecretSource = { readonly file: string } | { readonly env: string };
 
@@ -34,6 +34,10 @@ export interface BuildRequest {
   /** `--network`: for RUN steps that do not choose one. */
   readonly network?: 'default' | 'none' | 'host';
   readonly outputs: readonly OutputSpec[];
+  /** `--cache-from`: imported into the root's cache store before solving (a failure is a warning). */
+  readonly cacheFrom?: readonly CacheSpec[];
+  /** `--cache-to`: written after the outputs. */
+  readonly cacheTo?: readonly CacheSpec[];
   /** `-t` names: the image exporter's names (and the local store's, by default). */
   readonly tags: readonly string[];
   readonly maxParallelism?: number;

@@ -13,11 +13,12 @@ import { UserError } from '../errors.ts';
 import type { SourceEvent } from '../progress/index.ts';
 import { createFrontendContext } from './frontend-context.ts';
 import { selectFrontend } from './frontend-select.ts';
-import { exportResult, type ExportSummary } from './export-result.ts';
+import { defaultOutputs, exportResult, type ExportSummary } from './export-result.ts';
 import type { BuildRequest } from './request.ts';
 import { ownPaths } from './own-paths.ts';
 import { sourceLinesFor } from './source-lines.ts';
 import { recordAndExplain } from './explain-build.ts';
+import { CacheExportError, exportCaches, importCaches, inlineCacheFor } from './cache-io.ts';
 
 export interface BuildHooks {
   onEvent?(event: SolveEvent | SourceEvent): void;
@@ -183,6 +184,9 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compil
     await releaseLock();
     throw e;
   }
+  // Reading the cache manifests overlaps the frontend; the solve waits for both.
+  const imported = req.cacheFrom?.length ? importCaches(executor, store, req.cacheFrom, hooks) : undefined;
+  imported?.catch(() => {});
   try {
     // One compile per target platform; their definitions solve together, so a step they share
     // (a stage on $BUILDPLATFORM) is one vertex and runs once.
@@ -196,6 +200,7 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compil
     const compiled = mergedForWatch(compiledAll);
     for (const c of compiledAll) await executor.checkDefinition(c.definition);
     const definitions = compiledAll.map((c) => c.definition);
+    await imported;
     const graph = loadDefinitions(definitions.length === 1 ? definitions[0]! : definitions);
     const sent = new Set<Digest>();
     const outcome = await solve(graph, {
@@ -217,9 +222,20 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compil
     const explanations = req.explain ? await explainTargets(req, targets, compiledAll, outcome, executor) : undefined;
     if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
     const built = targets.map((platform, i) => ({ platform, compiled: compiledAll[i]!, result: outcome.results[i] }));
-    const exported = await exportResult(executor, built, req, hooks, outcome.vertices);
+    const finals = built.map((b) => b.result);
+    const inline = req.cacheTo?.length ? await inlineCacheFor(executor, store, outcome.vertices, finals, req.cacheTo, defaultOutputs(req), hooks) : undefined;
+    const exported = await exportResult(executor, built, req, hooks, outcome.vertices, inline);
+    if (req.cacheTo?.length) {
+      try {
+        await exportCaches(executor, store, outcome.vertices, finals, req.cacheTo, hooks);
+      } catch (err) {
+        if (err instanceof CacheExportError) return { ok: false, message: err.message, compiled, outcome, explanations };
+        throw err;
+      }
+    }
     return { ok: true, compiled, outcome, exported, explanations };
   } finally {
+    await imported?.catch(() => {});
     store.close();
     await executor.close();
     await releaseLock();

@@ -42,6 +42,7 @@ export class LocalSourceOp implements Op {
     return {
       digest: opDigest(LOCAL_SOURCE_KEY, { name: this.#name, build: this.#ctx.nonce, include: this.#include, exclude: this.#exclude }),
       deps: [],
+      perBuild: true,
     };
   }
 

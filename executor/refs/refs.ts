@@ -96,8 +96,9 @@ export class RefManager {
 
   // ---- making refs --------------------------------------------------------------------------
 
-  async create(source: RefSource, layers: readonly LayerEntry[]): Promise<Ref> {
-    const rec: RefRecord = { v: REF_RECORD_VERSION, id: newRefId(), source, layers, created: new Date().toISOString() };
+  /** `created` defaults to now; an imported result keeps the time it was first built. */
+  async create(source: RefSource, layers: readonly LayerEntry[], created?: string): Promise<Ref> {
+    const rec: RefRecord = { v: REF_RECORD_VERSION, id: newRefId(), source, layers, created: created ?? new Date().toISOString() };
     await this.#store.put(rec);
     const ref = new Ref(rec.id, rec);
     this.#loaded.set(rec.id, ref);
@@ -113,10 +114,11 @@ export class RefManager {
   }
 
   /** A lazy image: its layers stay blobs until something needs the filesystem. */
-  image(layers: readonly BlobLayer[], source: Extract<RefSource, { kind: 'image' }>, description: (i: number) => string): Promise<Ref> {
+  image(layers: readonly BlobLayer[], source: Extract<RefSource, { kind: 'image' }>, description: (i: number) => string, created?: string): Promise<Ref> {
     return this.create(
       source,
       layers.map((blob, i) => ({ blob, description: description(i) })),
+      created,
     );
   }
 
@@ -288,6 +290,16 @@ export class RefManager {
       });
     }
     return parent;
+  }
+
+  /** Brings a blob layer's blob into the content store (from its source) unless it is there. */
+  ensureBlob(b: BlobLayer): Promise<void> {
+    return this.#ensureBlob(b);
+  }
+
+  /** The ref's layer entries as exporters see them (a local context becomes a snapshot first). */
+  async layerEntries(ref: Ref): Promise<readonly LayerEntry[]> {
+    return (await this.#snapshotParent(ref)).layers;
   }
 
   async #ensureBlob(b: BlobLayer, progress?: PullProgressSink): Promise<void> {

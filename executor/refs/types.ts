@@ -10,7 +10,10 @@ export const REF_RECORD_VERSION = 1;
 export interface BlobLayer {
   readonly descriptor: Descriptor;
   readonly diffID: Digest;
-  /** Image reference the blob can be fetched from when the content store lacks it. */
+  /**
+   * Where the blob can be fetched from when the content store lacks it: an image reference (a
+   * registry repository), or the absolute path of a local cache directory (an OCI layout).
+   */
   readonly source?: string;
 }
 

@@ -10,6 +10,7 @@ import type { ImageConfigInput } from '../image-config.ts';
 import type { ImageStore } from '../image-store.ts';
 import { writeImage, type WrittenImage } from '../image-writer.ts';
 import type { LayerSource } from '../layer-source.ts';
+import type { Descriptor } from '../types.ts';
 import type { ArchiveOutput, ImageOutput } from '../output-spec.ts';
 import { makeReference, parseReference, type ImageReference } from '../reference.ts';
 import { pushImage, putManifest, type RegistryClient, type PushProgress, type PushResult } from '../registry/index.ts';
@@ -89,10 +90,18 @@ export async function exportToImageStore(
     if (!ctx.registry) throw new Error('push=true needs a registry client');
     const registry = ctx.registry;
     const mediaTypes = spec.ociMediaTypes ? 'oci' : 'docker';
-    const remote = await Promise.all(prepared.map((p) => writeImage(ctx.content, p, { compression: spec.compression, mediaTypes, annotations })));
-    const progress = ctx.onPushProgress ? { onProgress: ctx.onPushProgress } : {};
+    // Without a local copy, layers that exist in a registry stay there: the push mounts them
+    // (same registry) and fetches only what it must upload.
+    const remote = await Promise.all(
+      prepared.map((p) => writeImage(ctx.content, p, { compression: spec.compression, mediaTypes, annotations, lazyBlobs: !spec.store })),
+    );
+    const sources = new Map(remote.flatMap((w, i) => w.layers.map((d, j) => [d.digest, prepared[i]!.layers[j]!] as const)));
+    const ensureLocal = async (d: Descriptor): Promise<void> => {
+      await sources.get(d.digest)?.blob(spec.compression);
+    };
+    const options = { ensureLocal, ...(ctx.onPushProgress ? { onProgress: ctx.onPushProgress } : {}) };
     const pushOne = (ref: ImageReference, w: WrittenImage) =>
-      pushImage(registry, ctx.content, ref, { descriptor: w.manifestDescriptor, manifest: w.manifest, bytes: w.manifestBytes }, progress);
+      pushImage(registry, ctx.content, ref, { descriptor: w.manifestDescriptor, manifest: w.manifest, bytes: w.manifestBytes }, options);
     const index = multi ? await writeIndex(ctx.content, remote, mediaTypes) : undefined;
     for (const n of names) {
       const ref = parseReference(n);

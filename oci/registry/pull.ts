@@ -119,6 +119,8 @@ export async function resolveRemoteImage(client: RegistryClient, store: ContentS
   const resolvedRef = withDigest(ref, top.digest);
   const configDesc = manifest!.config;
   await fetchBlob(client, store, ref, configDesc);
+  // Known to be in this repository: a push to the same registry can mount them without pulling.
+  for (const l of manifest!.layers) await recordBlobSource(store, l.digest, ref);
   return loadImage(store, resolvedRef, top, platform, (d) => fetchBlob(client, store, ref, d, opts.onProgress));
 }
 

@@ -28,6 +28,8 @@ export interface PushOptions {
   chunkSize?: number;
   concurrency?: number;
   onProgress?: (p: PushProgress) => void;
+  /** Brings a blob the content store lacks into it, when it has to be uploaded (not mounted, not present). */
+  ensureLocal?: (d: Descriptor) => Promise<void>;
 }
 
 export interface PushResult {
@@ -146,6 +148,7 @@ export async function pushBlob(
   location = new URL(location, client.url(ref, '/')).toString();
 
   const chunkSize = opts.chunkSize ?? 16 << 20;
+  if (opts.ensureLocal && !(await store.has(d.digest))) await opts.ensureLocal(d);
   const fh = await open(store.blobPath(d.digest), 'r');
   try {
     if (d.size <= chunkSize) {

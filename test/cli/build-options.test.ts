@@ -31,6 +31,8 @@ describe('build options', () => {
       target: undefined,
       buildArgs: {},
       outputs: [],
+      cacheFrom: [],
+      cacheTo: [],
       progress: 'auto',
       noCache: false,
       pull: false,

@@ -7,9 +7,9 @@ const k1 = definitionKey(sha('root'), 0, []);
 
 describe('cache keys', () => {
   it('are pinned: a format change must bump CACHE_KEY_VERSION and this golden value', () => {
-    expect(CACHE_KEY_VERSION).toBe(2);
+    expect(CACHE_KEY_VERSION).toBe(3);
     // sha256 of the canonical JSON (keys sorted) of the payload
-    expect(k1).toBe(sha(`{"inputs":[],"kind":"definition","op":"${sha('root')}","output":0,"v":2}`));
+    expect(k1).toBe(sha(`{"inputs":[],"kind":"definition","op":"${sha('root')}","output":0,"v":3}`));
   });
 
   it('change with every semantic field', () => {

@@ -23,6 +23,8 @@ export interface FakeSpec {
   content?: boolean;
   selector?: string;
   ignoreCache?: boolean;
+  /** Its cache map says its digest names this build only (as a build context's does). */
+  perBuild?: boolean;
 }
 
 export interface Ref {
@@ -42,6 +44,7 @@ export class FakeGraph {
       content: spec.content ? '1' : '',
       selector: spec.selector ?? '',
       name: spec.name,
+      ...(spec.perBuild ? { perBuild: '1' } : {}),
     };
     const body = { inputs: inputs.map((i) => ({ digest: i.digest, index: i.index })), source: { identifier: `fake://${spec.kind}`, attrs } };
     const digest = sha(JSON.stringify(body));
@@ -174,6 +177,7 @@ export class FakeResolver implements OpResolver {
         bump(this.calls.cacheMap, spec.name);
         return {
           digest: sha(`${spec.kind}:${spec.value}:${spec.seed}`),
+          ...(attrs.perBuild === '1' ? { perBuild: true } : {}),
           deps: ctx.vertex.inputs.map(() => ({
             ...(spec.selector ? { selector: spec.selector } : {}),
             ...(spec.content

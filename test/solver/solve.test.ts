@@ -130,9 +130,37 @@ describe('solve: arithmetic', () => {
     expect(statusOf(out, t2)).toBe('ran');
   });
 
-  it("without a content function, a dependent hits through its input's cached result id", async () => {
-    // src changes definition; mid keys by content and hits; top has no content function but
-    // consumes the very same stored result, so its content key (by result id) hits too.
+  it('under a build context, steps hit along definition lines without reading any built input', async () => {
+    // ctx stands for a build context: a new digest every build, the same data. A machine that
+    // imported this cache computes the same keys: only the context itself is hashed.
+    const build = (g: FakeGraph, n: number) => {
+      const ctx = g.const('ctx', 7, { seed: `build ${n}`, perBuild: true });
+      const w = g.sum('workdir', [g.const('base', 1)]);
+      const copy = g.sum('copy', [w, ctx], { content: true });
+      const run1 = g.sum('run', [copy], { value: 2 });
+      return g.sum('copy-from', [run1], { content: true });
+    };
+    const store = new MemoryCacheStore();
+    const resolver = new FakeResolver();
+    const g1 = new FakeGraph();
+    await run(g1, build(g1, 1), { resolver, store });
+    resolver.resetCounts();
+    const g2 = new FakeGraph();
+    const top = build(g2, 2);
+    const out = await run(g2, top, { resolver, store });
+    expect(value(out)).toBe(10);
+    for (const name of ['copy', 'run', 'copy-from']) expect({ name, exec: resolver.count('exec', name) }).toEqual({ name, exec: 0 });
+    expect(resolver.count('content', 'copy')).toBe(1); // the context, not the workdir
+    expect(resolver.count('content', 'copy-from')).toBe(0);
+    expect(out.vertices.get(top.digest)?.hit).toBe('content');
+    // A build context's definition keys are never recorded: they could never hit again.
+    const keys = new Set((await store.list()).map((r) => r.key));
+    for (const r of out.vertices.values()) if (r.perBuild) for (const k of r.definitionKeys.values()) expect(keys.has(k)).toBe(false);
+  });
+
+  it("without a content function, a dependent hits through its input's content key", async () => {
+    // src changes definition; mid keys by content and hits; top has no content function, and
+    // names mid by mid's content key, so its own content key hits too.
     const store = new MemoryCacheStore();
     const resolver = new FakeResolver();
     const g1 = new FakeGraph();

@@ -31,6 +31,8 @@ function reports(graph: ReturnType<typeof loadDefinitions>, status: (name: strin
         digest: v.digest,
         name: v.name,
         status: status(v.name),
+        volatile: false,
+        perBuild: false,
         definitionKeys: new Map(),
         inputs: v.inputs.map((i) => ({ digest: i.vertex.digest, index: i.index, key: undefined })),
       },
