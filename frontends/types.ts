@@ -27,7 +27,7 @@ export interface FrontendInput {
   readonly noResolve?: boolean;
 }
 
-export interface ResolvedImage {
+export interface ResolvedImageConfig {
   /** Canonical reference with the resolved manifest digest (`docker.io/library/x:tag@sha256:…`). */
   readonly ref: string;
   readonly digest?: string;
@@ -38,7 +38,7 @@ export interface FrontendContext {
   /** Reads a file of the build context (relative path), or undefined when it does not exist. */
   readContextFile(path: string): Promise<Uint8Array | undefined>;
   /** Resolves an image reference to its config for the given platform. */
-  resolveImageConfig(ref: string, platform: Platform): Promise<ResolvedImage>;
+  resolveImageConfig(ref: string, platform: Platform): Promise<ResolvedImageConfig>;
   /** A lint-style warning attached to a place in the build description. */
   warn(message: string, location?: { file: string; line: number }): void;
   readonly signal: AbortSignal;

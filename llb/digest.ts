@@ -6,6 +6,6 @@ export function digestOf(bytes: Uint8Array): Digest {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-export function isDigest(s: string): s is Digest {
-  return /^sha256:[0-9a-f]{64}$/.test(s);
+export function isDigest(value: unknown): value is Digest {
+  return typeof value === 'string' && /^sha256:[0-9a-f]{64}$/.test(value);
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AsyncMemo, asyncOnce, type Digest } from '../llb/index.ts';
-import { digestHex, digestOf, isDigest, sha256 } from './digest.ts';
+import { digestHex, hashDigest, isDigest, sha256 } from './digest.ts';
 import { BlobNotFoundError, DigestMismatchError } from './errors.ts';
 import type { Descriptor } from './types.ts';
 
@@ -123,7 +123,7 @@ export class ContentStore {
         },
         out,
       );
-      const actual = { digest: digestOf(hash), size };
+      const actual = { digest: hashDigest(hash), size };
       if ((expect.digest !== undefined && actual.digest !== expect.digest) || (expect.size !== undefined && actual.size !== expect.size)) {
         throw new DigestMismatchError(expect.what ?? `blob ${expect.digest ?? ''}`.trim(), expect, actual);
       }

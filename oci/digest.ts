@@ -1,12 +1,8 @@
 // sha256 digests as OCI writes them: `sha256:<64 lowercase hex>`.
 import { createHash, type Hash } from 'node:crypto';
-import type { Digest } from '../llb/index.ts';
+import { isDigest, type Digest } from '../llb/index.ts';
 
-const digestRe = /^sha256:[a-f0-9]{64}$/;
-
-export function isDigest(value: unknown): value is Digest {
-  return typeof value === 'string' && digestRe.test(value);
-}
+export { isDigest };
 
 export function sha256(data: Uint8Array | string): Digest {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -18,6 +14,7 @@ export function digestHex(digest: string): string {
   return digest.slice('sha256:'.length);
 }
 
-export function digestOf(hash: Hash): Digest {
+/** The digest a running sha256 hash has reached (it can be finished only once). */
+export function hashDigest(hash: Hash): Digest {
   return `sha256:${hash.digest('hex')}`;
 }

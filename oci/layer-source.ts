@@ -11,7 +11,7 @@ import { AsyncMemo, asyncOnce, type Digest } from '../llb/index.ts';
 import type { ContentStore } from './content-store.ts';
 import { createCompressor, createDecompressor } from './compression/compress.ts';
 import { compressionKey, compressionOfMediaType, ociLayerMediaType, type CompressionOptions } from './compression/types.ts';
-import { digestHex, digestOf } from './digest.ts';
+import { digestHex, hashDigest } from './digest.ts';
 import { BlobNotFoundError } from './errors.ts';
 import { listLayerTar, tapLayerFiles, type LayerFiles } from './layer/index.ts';
 import { loadLayerFiles, saveLayerFiles } from './layer-files-store.ts';
@@ -87,7 +87,7 @@ async function compressInto(store: ContentStore, tar: Readable, c: CompressionOp
   const compressed = new PassThrough();
   const ingest = store.ingest(compressed);
   await Promise.all([pipeline(tar, tap.stream, hashing, createCompressor(c), compressed), ingest]);
-  const diffID = digestOf(hash);
+  const diffID = hashDigest(hash);
   if (expectDiffID !== undefined && diffID !== expectDiffID) {
     throw new Error(`layer content changed: expected diff_id ${expectDiffID}, the tar hashes to ${diffID}`);
   }
@@ -119,7 +119,7 @@ async function filesOf(store: ContentStore, diffID: Digest, openTar: () => Reada
 async function hashTar(tar: Readable): Promise<Digest> {
   const hash = createHash('sha256');
   for await (const chunk of tar) hash.update(chunk as Buffer);
-  return digestOf(hash);
+  return hashDigest(hash);
 }
 
 /** One read of the tar for both its diff_id and its listing. */
@@ -132,7 +132,7 @@ async function hashAndList(tar: Readable): Promise<{ diffID: Digest; files: Laye
     }
   })();
   const files = await listLayerTar(hashed);
-  return { diffID: digestOf(hash), files };
+  return { diffID: hashDigest(hash), files };
 }
 
 export interface TarLayerOptions {

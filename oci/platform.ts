@@ -1,71 +1,54 @@
 // Platforms as OCI names them (`linux/amd64`, `linux/arm/v7`) and choosing one image out of an index.
+import {
+  formatPlatform as llbFormat,
+  hostPlatform as llbHost,
+  normalizePlatform as llbNormalize,
+  parsePlatform as llbParse,
+  type Platform,
+} from '../llb/index.ts';
 import { NoMatchingPlatformError } from './errors.ts';
 import type { Descriptor, OciPlatform } from './types.ts';
 
-const archAliases: Record<string, string> = {
-  x64: 'amd64',
-  x86_64: 'amd64',
-  'x86-64': 'amd64',
-  aarch64: 'arm64',
-  armhf: 'arm',
-  armel: 'arm',
-  ia32: '386',
-  i386: '386',
-  i686: '386',
-  ppc64: 'ppc64le',
-  mipsel: 'mipsle',
-};
+// The rules are llb's (one home for how platforms are spelled); these take and give OCI's shape.
+function toLlb(p: OciPlatform): Platform {
+  return {
+    os: p.os,
+    architecture: p.architecture,
+    ...(p.variant !== undefined ? { variant: p.variant } : {}),
+    ...(p['os.version'] !== undefined ? { osVersion: p['os.version'] } : {}),
+    ...(p['os.features'] !== undefined ? { osFeatures: p['os.features'] } : {}),
+  };
+}
 
-const knownOs = new Set(['linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'solaris', 'illumos', 'aix', 'plan9', 'android', 'ios', 'js', 'wasip1']);
+function toOci(p: Platform): OciPlatform {
+  return {
+    architecture: p.architecture ?? '',
+    os: p.os ?? 'linux',
+    ...(p.variant !== undefined ? { variant: p.variant } : {}),
+    ...(p.osVersion !== undefined ? { 'os.version': p.osVersion } : {}),
+    ...(p.osFeatures !== undefined ? { 'os.features': p.osFeatures } : {}),
+  };
+}
 
 /** Normalises architecture and variant: aarch64 → arm64 (variant v8 dropped), arm without variant → v7. */
 export function normalizePlatform(p: OciPlatform): OciPlatform {
-  const rawArch = p.architecture.toLowerCase();
-  const architecture = archAliases[rawArch] ?? rawArch;
-  let variant = p.variant?.toLowerCase();
-  if (rawArch === 'armhf' && variant === undefined) variant = 'v7';
-  if (rawArch === 'armel' && variant === undefined) variant = 'v6';
-  if (architecture === 'arm64' && (variant === 'v8' || variant === '8')) variant = undefined;
-  if (architecture === 'arm') {
-    if (variant === undefined || variant === '') variant = 'v7';
-    else if (/^\d$/.test(variant)) variant = `v${variant}`;
-  }
-  if (architecture === 'amd64' && (variant === 'v1' || variant === '')) variant = undefined;
-  const out: OciPlatform = { architecture, os: p.os.toLowerCase() };
-  if (p['os.version'] !== undefined) out['os.version'] = p['os.version'];
-  if (p['os.features'] !== undefined) out['os.features'] = p['os.features'];
-  if (variant !== undefined && variant !== '') out.variant = variant;
-  return out;
+  // An empty feature list stays as given: it is part of what an index says.
+  const out = toOci(llbNormalize(toLlb(p)));
+  return p['os.features'] !== undefined ? { ...out, 'os.features': p['os.features'] } : out;
 }
 
 /** The platform of this machine, as Node reports it, in OCI terms. */
 export function hostPlatform(): OciPlatform {
-  const os = process.platform === 'win32' ? 'windows' : process.platform;
-  let variant: string | undefined;
-  if (process.arch === 'arm') {
-    const v = (process.config.variables as Record<string, unknown>)['arm_version'];
-    variant = typeof v === 'string' || typeof v === 'number' ? `v${v}` : 'v7';
-  }
-  return normalizePlatform({ os, architecture: process.arch, ...(variant ? { variant } : {}) });
+  return toOci(llbHost());
 }
 
 /** `linux/amd64`, `linux/arm/v7`, `arm64` (os linux), `linux` (host architecture). */
 export function parsePlatform(spec: string): OciPlatform {
-  const parts = spec.trim().split('/');
-  if (parts.some((p) => p === '') || parts.length > 3) {
-    throw new TypeError(`invalid platform ${JSON.stringify(spec)}: expected os/arch[/variant], e.g. linux/amd64 or linux/arm/v7`);
-  }
-  if (parts.length === 1) {
-    const only = parts[0]!.toLowerCase();
-    if (knownOs.has(only)) return normalizePlatform({ os: only, architecture: hostPlatform().architecture });
-    return normalizePlatform({ os: 'linux', architecture: only });
-  }
-  const [os, architecture, variant] = parts as [string, string, string | undefined];
-  return normalizePlatform({ os, architecture, ...(variant !== undefined ? { variant } : {}) });
+  return toOci(llbParse(spec));
 }
 
 export function formatPlatform(p: OciPlatform): string {
-  return [p.os, p.architecture, p.variant].filter((s) => s !== undefined && s !== '').join('/');
+  return llbFormat(toLlb(p));
 }
 
 const armOrder = ['v5', 'v6', 'v7', 'v8'];

@@ -106,12 +106,8 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const buildUsage = `Usage: tsbuild build [OPTIONS] CONTEXT
-
-Build an image from a context directory, with docker buildx build's flags.
-
-Options:
-  -f, --file PATH              Dockerfile or build.ts (default: CONTEXT/Dockerfile, or CONTEXT/build.ts)
+/** The options `build` and `solve` share, one per line as `--help` shows them. */
+const sharedOptions = `  -f, --file PATH              Dockerfile or build.ts (default: CONTEXT/Dockerfile, or CONTEXT/build.ts)
   -t, --tag NAME[:TAG]         Name the image in the local store (repeatable)
       --target NAME            Build this stage (Dockerfile) or named export (build.ts)
       --build-arg KEY[=VALUE]  Set a build argument; KEY alone takes $KEY (repeatable)
@@ -146,8 +142,26 @@ Options:
       --frontend NAME|PATH     Frontend to use: dockerfile, typescript, a path or a package
       --no-resolve             Do not contact registries to resolve base image configs
       --debug                  Show stack traces with errors
-  -h, --help                   Show this help
 `;
+
+const helpLine = '  -h, --help                   Show this help\n';
+
+export const buildUsage = `Usage: tsbuild build [OPTIONS] CONTEXT
+
+Build an image from a context directory, with docker buildx build's flags.
+
+Options:
+${sharedOptions}${helpLine}`;
+
+export const solveUsage = `Usage: tsbuild solve [OPTIONS] [FILE|DIR|-]
+
+Solve a build.ts, a Dockerfile, a directory holding one, or an LLB definition (a file, or - for
+stdin, as written by \`tsbuild debug build-llb\`). The frontend is chosen by --frontend, else by a
+\`# syntax=\` first line, else by the file. The context is the file's directory unless --context is given.
+
+Options:
+${sharedOptions}      --context DIR            The build context (default: the build file's directory)
+${helpLine}`;
 
 const parseArgsMessages: Record<string, (m: string) => string> = {
   ERR_PARSE_ARGS_UNKNOWN_OPTION: (m) => `unknown flag: ${/'([^']+)'/.exec(m)?.[1] ?? m}`,

@@ -70,7 +70,7 @@ export interface BuiltTarget {
   readonly result: Result | undefined;
 }
 
-function platformOf(compiled: CompiledBuild, target: Platform): OciPlatform {
+function imagePlatform(compiled: CompiledBuild, target: Platform): OciPlatform {
   const host = hostPlatform();
   const img = compiled.image;
   return {
@@ -99,7 +99,7 @@ async function exportable(
   return {
     layers,
     config: {
-      platform: platformOf(compiled, platform),
+      platform: imagePlatform(compiled, platform),
       config,
       history: compiled.image?.history ?? asIs?.history ?? [],
       ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
@@ -213,7 +213,7 @@ export async function exportResult(
           try {
             for (const t of targets) dirs.push(await executor.readableDir(t.result));
             const roots = multi
-              ? dirs.map((d, i) => ({ path: d.path, prefix: formatPlatform(platformOf(targets[i]!.compiled, targets[i]!.platform)).replaceAll('/', '_') }))
+              ? dirs.map((d, i) => ({ path: d.path, prefix: formatPlatform(imagePlatform(targets[i]!.compiled, targets[i]!.platform)).replaceAll('/', '_') }))
               : dirs[0]!.path;
             await exportFilesystem(roots, spec, hooks.stdout ? { stdout: hooks.stdout } : {});
           } finally {

@@ -3,11 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Platform } from '../../llb/index.ts';
-import type { FrontendContext, ResolvedImage } from '../../frontends/types.ts';
+import type { FrontendContext, ResolvedImageConfig } from '../../frontends/types.ts';
 
 export interface FrontendContextOptions {
   readonly contextDir: string;
-  readonly resolveImageConfig: (ref: string, platform: Platform) => Promise<ResolvedImage>;
+  readonly resolveImageConfig: (ref: string, platform: Platform) => Promise<ResolvedImageConfig>;
   readonly warn: (message: string, location?: { file: string; line: number }) => void;
   readonly signal: AbortSignal;
 }

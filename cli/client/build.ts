@@ -91,7 +91,7 @@ function outputsOf(specs: readonly string[]): OutputSpec[] {
   });
 }
 
-function platformOf(platform: string | undefined): Platform {
+function platformOption(platform: string | undefined): Platform {
   try {
     return platform === undefined ? hostPlatform() : parsePlatform(platform);
   } catch (err) {
@@ -116,7 +116,7 @@ export function planBuild(opts: BuildOptions): { req: BuildRequest; compile?: ()
     file = join(contextDir, opts.state ? '<state>' : '<definition>');
   }
   if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) throw new BuildInputError(`build context ${contextDir}: not a directory`);
-  const platform = platformOf(opts.platform);
+  const platform = platformOption(opts.platform);
   const locals: Record<string, string> = {};
   for (const [name, path] of Object.entries(opts.locals ?? {})) locals[name] = resolve(path);
   const req: BuildRequest = {

@@ -1,7 +1,7 @@
 // `tsbuild inspect`'s findings as data (what --json prints) and as text. Sizes: `size` is the
 // layer blob as stored or served (compressed or not), `uncompressedSize` its tar, `filesBytes`
 // the content of its regular files; image size and wasted bytes count file content, as dive does.
-import { analyzeWaste, formatPlatform, type ImageConfig, type InefficientPath, type OciPlatform } from '../../oci/index.ts';
+import { analyzeWaste, formatPlatform, type ImageConfig, type InefficientPath } from '../../oci/index.ts';
 import { formatBytes } from '../progress/index.ts';
 import type { OpenedImage } from './open-image.ts';
 
@@ -46,13 +46,12 @@ export async function inspectReport(opened: OpenedImage): Promise<InspectReport>
   const files = await Promise.all(image.layers.map((l) => l.files()));
   const analysis = analyzeWaste(files);
   const history = layerHistory(image.config);
-  const platformOf = (p: OciPlatform) => formatPlatform(p);
   return {
     reference: opened.name,
     from: opened.from,
     digest: opened.topDigest,
-    platforms: opened.platforms.map(platformOf),
-    platform: platformOf(image.config),
+    platforms: opened.platforms.map((p) => formatPlatform(p)),
+    platform: formatPlatform(image.config),
     config: image.config,
     layers: image.manifest.layers.map((d, i): LayerReport => {
       const s = analysis.layers[i]!;

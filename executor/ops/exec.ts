@@ -71,6 +71,18 @@ export function toRootfs(mounts: SnapshotMount[]): RootfsMount {
   return { type: 'overlay', lowerdirs: lower.split(':'), upperdir, workdir };
 }
 
+/** What a step's mounts came to, and what to undo after it, whatever happens. */
+interface PreparedStep {
+  rootfs?: RootfsMount;
+  readonlyRootfs: boolean;
+  readonly mounts: RunnerMount[];
+  readonly env: string[];
+  /** Writable snapshots: committed as outputs, else removed. */
+  readonly actives: { key: string; output: number; parent: Ref | undefined }[];
+  readonly cleanups: (() => unknown)[];
+  secretsDir?: string;
+}
+
 export class ExecOpImpl implements Op {
   readonly #ctx: OpsContext;
   readonly #vertex: Vertex;
@@ -156,28 +168,24 @@ export class ExecOpImpl implements Op {
   async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
     // Only a step that runs needs the emulator: one whose result is cached does not.
     await this.#ctx.checkEmulation(opPlatform(this.#vertex.op.platform, this.#ctx.platform));
-    const { snapshotter: snap, refs } = this.#ctx;
-    const meta = this.#exec.meta ?? {};
-    const args = meta.args ?? [];
-    const progress: PullProgressSink = (p) => ctx.status({ id: p.id, current: p.current, total: p.total, ...(p.done ? { completed: Date.now() } : {}) });
-    const cleanups: (() => unknown)[] = [];
-    const actives: { key: string; output: number; parent: Ref | undefined }[] = [];
-    const runnerMounts: RunnerMount[] = [];
-    const env = [...(meta.env ?? [])];
-    let rootfs: RootfsMount | undefined;
-    let readonlyRootfs = false;
-    let secretsDir: string | undefined;
-    const secretFile = async (name: string, value: Buffer, uid: number, gid: number, mode: number): Promise<string> => {
-      if (!secretsDir) {
-        const d = await tempDir(this.#ctx.root, 'secrets');
-        secretsDir = d;
-        cleanups.push(() => rm(d, { recursive: true, force: true }));
+    const step: PreparedStep = { mounts: [], env: [...(this.#exec.meta?.env ?? [])], actives: [], cleanups: [], readonlyRootfs: false };
+    try {
+      await this.#prepareMounts(ctx, inputs, step);
+      for (const s of this.#exec.secretenv ?? []) {
+        if (s.optional && !this.#hasSecret(s.id ?? '')) continue;
+        step.env.push(`${s.name}=${(await this.#secretValue(s.id ?? '')).toString('utf8')}`);
       }
-      const file = join(secretsDir, name);
-      await writeFile(file, value, { mode });
-      await chown(file, uid, gid);
-      return file;
-    };
+      await this.#run(ctx, step);
+      return await this.#commit(step);
+    } finally {
+      for (const a of step.actives) await this.#ctx.snapshotter.remove(a.key).catch(() => {});
+      for (const c of step.cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+    }
+  }
+
+  /** Every mount of the step, in the runner's terms; writable ones become active snapshots. */
+  async #prepareMounts(ctx: OpContext, inputs: readonly Result[], step: PreparedStep): Promise<void> {
+    const progress: PullProgressSink = (p) => ctx.status({ id: p.id, current: p.current, total: p.total, ...(p.done ? { completed: Date.now() } : {}) });
     const inputRef = (m: Mount): Ref | undefined => {
       const idx = m.input ?? 0;
       if (idx < 0) return undefined;
@@ -185,118 +193,130 @@ export class ExecOpImpl implements Op {
       if (!r) throw new Error(`mount ${m.dest}: input ${idx} does not exist`);
       return asRef(r);
     };
-
-    try {
-      let n = 0;
-      for (const m of this.#mounts()) {
-        n++;
-        const dest = m.dest ?? '';
-        const type = m.mountType ?? MountType.BIND;
-        switch (type) {
-          case MountType.BIND: {
-            const ref = inputRef(m);
-            const output = m.output ?? 0;
-            if (dest === ROOT) {
-              const key = uniqueKey('exec-root');
-              await snap.prepare(key, await refs.parentKey(ref, progress));
-              if (output >= 0) actives.push({ key, output, parent: ref });
-              else cleanups.push(() => snap.remove(key));
-              rootfs = toRootfs(await snap.mounts(key));
-              readonlyRootfs = m.readonly ?? false;
-            } else if (m.readonly) {
-              const dir = await refs.readable(ref, progress);
-              cleanups.push(() => dir.release());
-              const source = m.selector ? await resolveInRoot(dir.path, m.selector) : dir.path;
-              runnerMounts.push({ type: 'bind', source, destination: dest, readonly: true });
-            } else {
-              const key = uniqueKey('exec-mount');
-              await snap.prepare(key, await refs.parentKey(ref, progress));
-              if (output >= 0) actives.push({ key, output, parent: ref });
-              else cleanups.push(() => snap.remove(key));
-              const dir = await snap.activeDir(key);
-              const source = m.selector ? await resolveInRoot(dir, m.selector) : dir;
-              runnerMounts.push({ type: 'bind', source, destination: dest });
-            }
-            break;
-          }
-          case MountType.CACHE: {
-            const ref = (m.input ?? -1) >= 0 ? inputRef(m) : undefined;
-            const seed = ref
-              ? async () => {
-                  const dir = await refs.readable(ref, progress);
-                  return { path: m.selector ? await resolveInRoot(dir.path, m.selector) : dir.path, release: () => dir.release() };
-                }
-              : undefined;
-            const lease = await this.#ctx.cacheMounts.acquire(m.cacheOpt?.id || dest, m.cacheOpt?.sharing ?? CacheSharingOpt.SHARED, seed);
-            cleanups.push(() => lease.release());
-            runnerMounts.push({ type: 'bind', source: lease.path, destination: dest });
-            break;
-          }
-          case MountType.TMPFS:
-            runnerMounts.push({ type: 'tmpfs', destination: dest, ...(m.tmpfsOpt?.size ? { size: m.tmpfsOpt.size } : {}) });
-            break;
-          case MountType.SECRET: {
-            const o = m.secretOpt ?? {};
-            const id = o.id ?? '';
-            if (o.optional && !this.#hasSecret(id)) break;
-            const value = await this.#secretValue(id);
-            const file = await secretFile(`secret-${n}`, value, o.uid ?? 0, o.gid ?? 0, o.mode ?? 0o400);
-            runnerMounts.push({ type: 'bind', source: file, destination: dest || `/run/secrets/${id}`, readonly: true });
-            break;
-          }
-          case MountType.SSH: {
-            const o = m.sshOpt ?? {};
-            const id = o.id || 'default';
-            if (o.optional && this.#ctx.ssh[id] === undefined) break;
-            const socket = this.#sshSocketOrThrow(id);
-            const target = dest || `/run/buildkit/ssh_agent.${n - 1}`;
-            runnerMounts.push({ type: 'bind', source: socket, destination: target });
-            if (!env.some((e) => e.startsWith('SSH_AUTH_SOCK='))) env.push(`SSH_AUTH_SOCK=${target}`);
-            break;
-          }
-          default:
-            throw new UnsupportedOpError(`mount ${dest}: unsupported mount type ${String(type)}`);
+    let n = 0;
+    for (const m of this.#mounts()) {
+      n++;
+      const dest = m.dest ?? '';
+      const type = m.mountType ?? MountType.BIND;
+      switch (type) {
+        case MountType.BIND:
+          await this.#bindMount(m, dest, inputRef(m), progress, step);
+          break;
+        case MountType.CACHE: {
+          const ref = (m.input ?? -1) >= 0 ? inputRef(m) : undefined;
+          const refs = this.#ctx.refs;
+          const seed = ref
+            ? async () => {
+                const dir = await refs.readable(ref, progress);
+                return { path: m.selector ? await resolveInRoot(dir.path, m.selector) : dir.path, release: () => dir.release() };
+              }
+            : undefined;
+          const lease = await this.#ctx.cacheMounts.acquire(m.cacheOpt?.id || dest, m.cacheOpt?.sharing ?? CacheSharingOpt.SHARED, seed);
+          step.cleanups.push(() => lease.release());
+          step.mounts.push({ type: 'bind', source: lease.path, destination: dest });
+          break;
         }
+        case MountType.TMPFS:
+          step.mounts.push({ type: 'tmpfs', destination: dest, ...(m.tmpfsOpt?.size ? { size: m.tmpfsOpt.size } : {}) });
+          break;
+        case MountType.SECRET: {
+          const o = m.secretOpt ?? {};
+          const id = o.id ?? '';
+          if (o.optional && !this.#hasSecret(id)) break;
+          const file = await this.#secretFile(step, `secret-${n}`, await this.#secretValue(id), o.uid ?? 0, o.gid ?? 0, o.mode ?? 0o400);
+          step.mounts.push({ type: 'bind', source: file, destination: dest || `/run/secrets/${id}`, readonly: true });
+          break;
+        }
+        case MountType.SSH: {
+          const o = m.sshOpt ?? {};
+          const id = o.id || 'default';
+          if (o.optional && this.#ctx.ssh[id] === undefined) break;
+          const socket = this.#sshSocketOrThrow(id);
+          const target = dest || `/run/buildkit/ssh_agent.${n - 1}`;
+          step.mounts.push({ type: 'bind', source: socket, destination: target });
+          if (!step.env.some((e) => e.startsWith('SSH_AUTH_SOCK='))) step.env.push(`SSH_AUTH_SOCK=${target}`);
+          break;
+        }
+        default:
+          throw new UnsupportedOpError(`mount ${dest}: unsupported mount type ${String(type)}`);
       }
-      for (const s of this.#exec.secretenv ?? []) {
-        if (s.optional && !this.#hasSecret(s.id ?? '')) continue;
-        env.push(`${s.name}=${(await this.#secretValue(s.id ?? '')).toString('utf8')}`);
-      }
-      if (rootfs === undefined) throw new UnsupportedOpError('RUN has no root mount');
-      // Parents before children, so a mount inside another lands on top of it.
-      runnerMounts.sort((a, b) => depth(a.destination) - depth(b.destination));
-
-      const network = stepNetwork(this.#exec, this.#ctx.defaultNetwork) === NetMode.NONE ? 'none' : 'host';
-      try {
-        await this.#ctx.runner.run({
-          rootfs,
-          mounts: runnerMounts,
-          process: { args, env, ...(meta.cwd ? { cwd: meta.cwd } : {}), ...(meta.user ? { user: meta.user } : {}) },
-          ...(meta.hostname ? { hostname: meta.hostname } : {}),
-          network,
-          extraHosts: (meta.extraHosts ?? []).map((h) => ({ host: h.host ?? '', ip: h.ip ?? '' })),
-          readonlyRootfs,
-          stdout: (c) => ctx.log(1, c),
-          stderr: (c) => ctx.log(2, c),
-          signal: ctx.signal,
-          ...(meta.validExitCodes?.length ? { validExitCodes: meta.validExitCodes } : {}),
-        });
-      } catch (e) {
-        if (e instanceof ProcessFailedError) throw new ExecError(e.message, e.exitCode, e.outputTail, { cause: e });
-        throw e;
-      }
-
-      const results: Result[] = [];
-      for (const a of actives.splice(0)) {
-        const committed = await snap.commit(a.key);
-        results[a.output] = await refs.child(a.parent, committed, this.#vertex.name);
-      }
-      for (let i = 0; i < results.length; i++) if (!results[i]) throw new Error(`RUN has no mount for output ${i}`);
-      return results;
-    } finally {
-      for (const a of actives) await snap.remove(a.key).catch(() => {});
-      for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
     }
+    if (step.rootfs === undefined) throw new UnsupportedOpError('RUN has no root mount');
+    // Parents before children, so a mount inside another lands on top of it.
+    step.mounts.sort((a, b) => depth(a.destination) - depth(b.destination));
+  }
+
+  /** The root, a read-only input, or a writable input (an active snapshot, an output when it has one). */
+  async #bindMount(m: Mount, dest: string, ref: Ref | undefined, progress: PullProgressSink, step: PreparedStep): Promise<void> {
+    const { snapshotter: snap, refs } = this.#ctx;
+    const output = m.output ?? 0;
+    if (m.readonly && dest !== ROOT) {
+      const dir = await refs.readable(ref, progress);
+      step.cleanups.push(() => dir.release());
+      const source = m.selector ? await resolveInRoot(dir.path, m.selector) : dir.path;
+      step.mounts.push({ type: 'bind', source, destination: dest, readonly: true });
+      return;
+    }
+    const key = uniqueKey(dest === ROOT ? 'exec-root' : 'exec-mount');
+    await snap.prepare(key, await refs.parentKey(ref, progress));
+    if (output >= 0) step.actives.push({ key, output, parent: ref });
+    else step.cleanups.push(() => snap.remove(key));
+    if (dest === ROOT) {
+      step.rootfs = toRootfs(await snap.mounts(key));
+      step.readonlyRootfs = m.readonly ?? false;
+      return;
+    }
+    const dir = await snap.activeDir(key);
+    const source = m.selector ? await resolveInRoot(dir, m.selector) : dir;
+    step.mounts.push({ type: 'bind', source, destination: dest });
+  }
+
+  /** A secret as a file the container can read (mode and owner as asked), in a directory removed after the step. */
+  async #secretFile(step: PreparedStep, name: string, value: Buffer, uid: number, gid: number, mode: number): Promise<string> {
+    if (!step.secretsDir) {
+      const d = await tempDir(this.#ctx.root, 'secrets');
+      step.secretsDir = d;
+      step.cleanups.push(() => rm(d, { recursive: true, force: true }));
+    }
+    const file = join(step.secretsDir, name);
+    await writeFile(file, value, { mode });
+    await chown(file, uid, gid);
+    return file;
+  }
+
+  async #run(ctx: OpContext, step: PreparedStep): Promise<void> {
+    const meta = this.#exec.meta ?? {};
+    const network = stepNetwork(this.#exec, this.#ctx.defaultNetwork) === NetMode.NONE ? 'none' : 'host';
+    try {
+      await this.#ctx.runner.run({
+        rootfs: step.rootfs!,
+        mounts: step.mounts,
+        process: { args: meta.args ?? [], env: step.env, ...(meta.cwd ? { cwd: meta.cwd } : {}), ...(meta.user ? { user: meta.user } : {}) },
+        ...(meta.hostname ? { hostname: meta.hostname } : {}),
+        network,
+        extraHosts: (meta.extraHosts ?? []).map((h) => ({ host: h.host ?? '', ip: h.ip ?? '' })),
+        readonlyRootfs: step.readonlyRootfs,
+        stdout: (c) => ctx.log(1, c),
+        stderr: (c) => ctx.log(2, c),
+        signal: ctx.signal,
+        ...(meta.validExitCodes?.length ? { validExitCodes: meta.validExitCodes } : {}),
+      });
+    } catch (e) {
+      if (e instanceof ProcessFailedError) throw new ExecError(e.message, e.exitCode, e.outputTail, { cause: e });
+      throw e;
+    }
+  }
+
+  /** The writable mounts that are outputs, committed in output order. */
+  async #commit(step: PreparedStep): Promise<Result[]> {
+    const { snapshotter: snap, refs } = this.#ctx;
+    const results: Result[] = [];
+    for (const a of step.actives.splice(0)) {
+      const committed = await snap.commit(a.key);
+      results[a.output] = await refs.child(a.parent, committed, this.#vertex.name);
+    }
+    for (let i = 0; i < results.length; i++) if (!results[i]) throw new Error(`RUN has no mount for output ${i}`);
+    return results;
   }
 
   #hasSecret(id: string): boolean {

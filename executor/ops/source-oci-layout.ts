@@ -2,17 +2,24 @@
 // directory the build was given (executor option `ociLayouts`: store id → directory). Its blobs
 // are verified into the content store; the result is an image ref like a pulled one.
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asyncOnce, type Digest } from '../../llb/index.ts';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.ts';
-import { formatPlatform, loadImage, parseReference, type Descriptor, type ImageIndex, type OciPlatform, type ResolvedImage } from '../../oci/index.ts';
+import {
+  formatPlatform,
+  ImageNotFoundError,
+  InvalidImageError,
+  resolveLayoutImage,
+  type Descriptor,
+  type LayoutSelector,
+  type OciPlatform,
+  type ResolvedImage,
+} from '../../oci/index.ts';
 import { opPlatform, type OpsContext } from './context.ts';
 import { opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 
 export const OCI_LAYOUT_SOURCE_KEY = 'tsbuild.source.oci-layout.v1';
-const REF_NAME = 'org.opencontainers.image.ref.name';
 
 export class OciLayoutSourceOp implements Op {
   readonly #ctx: OpsContext;
@@ -49,43 +56,19 @@ export class OciLayoutSourceOp implements Op {
 
   async #readLayout(): Promise<ResolvedImage> {
     const dir = this.#dir();
-    let index: ImageIndex;
+    const read = (sel: LayoutSelector) => resolveLayoutImage(this.#ctx.content, dir, { ...sel, platform: this.#platform });
     try {
-      index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
+      if (this.#digest) return await read({ digest: this.#digest });
+      if (this.#tag) return await read({ tag: this.#tag });
+      // No tag named: `latest` when the layout has it, else its only image (or the platform's).
+      return await read({ tag: 'latest' }).catch((e: unknown) => {
+        if (e instanceof ImageNotFoundError) return read({});
+        throw e;
+      });
     } catch (e) {
-      throw new SourceError(`OCI layout "${this.#store}" (${dir}): cannot read index.json: ${(e as Error).message}`);
+      if (e instanceof ImageNotFoundError || e instanceof InvalidImageError) throw new SourceError(`OCI layout "${this.#store}" (${dir}): ${e.message}`);
+      throw e;
     }
-    const target = this.#digest
-      ? (index.manifests.find((m) => m.digest === this.#digest) ?? { mediaType: '', digest: this.#digest, size: -1 })
-      : (index.manifests.find((m) => m.annotations?.[REF_NAME] === (this.#tag ?? 'latest')) ?? (index.manifests.length === 1 ? index.manifests[0] : undefined));
-    if (!target) throw new SourceError(`OCI layout "${this.#store}": no image tagged "${this.#tag ?? 'latest'}"`);
-    const bytes = await readFile(join(dir, 'blobs', 'sha256', target.digest.slice('sha256:'.length)));
-    await this.#ctx.content.write(bytes, target.digest);
-    const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: string; manifests?: Descriptor[]; config?: Descriptor };
-    // Manifests and configs are small: import them all before reading them.
-    if (parsed.config) await this.#import(parsed.config);
-    for (const m of parsed.manifests ?? []) {
-      if (
-        !(await this.#import(m).then(
-          () => true,
-          () => false,
-        ))
-      )
-        continue;
-      const child = JSON.parse((await this.#ctx.content.read(m.digest)).toString('utf8')) as { config?: Descriptor };
-      if (child.config) await this.#import(child.config).catch(() => {});
-    }
-    const desc: Descriptor = {
-      mediaType: target.mediaType || parsed.mediaType || 'application/vnd.oci.image.manifest.v1+json',
-      digest: target.digest,
-      size: bytes.byteLength,
-    };
-    const name =
-      this.#store
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '') || 'store';
-    return loadImage(this.#ctx.content, parseReference(`oci-layout.invalid/${name}@${target.digest}`), desc, this.#platform);
   }
 
   async cacheMap(): Promise<CacheMap> {

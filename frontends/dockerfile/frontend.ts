@@ -52,7 +52,6 @@ export const dockerfileFrontend: Frontend = {
         ...(input.buildPlatform ? { buildPlatform: input.buildPlatform } : {}),
         ...(input.multiPlatform ? { multiPlatform: true } : {}),
         ...(input.noResolve ? { noResolve: true } : {}),
-        contextExcludes: excludes,
         resolveImageConfig: (ref, platform) => ctx.resolveImageConfig(ref, platform),
         warn: (message, location) => ctx.warn(message, location),
       },

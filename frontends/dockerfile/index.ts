@@ -8,5 +8,5 @@ export type { DockerfileLocation } from './errors.ts';
 export { dockerfileFrontend, buildContextSource } from './frontend.ts';
 export { convertDockerfile } from './convert/convert.ts';
 export type { ConvertResult } from './convert/convert.ts';
-export type { ConvertOptions } from './convert/context.ts';
+export type { ConvertOptions } from './convert/options.ts';
 export { parseDockerignore } from './convert/dockerignore.ts';

@@ -13,7 +13,7 @@ export interface WrittenIndex {
   images: WrittenImage[];
 }
 
-function platformOf(image: WrittenImage): OciPlatform {
+function configPlatform(image: WrittenImage): OciPlatform {
   const c = image.config;
   return { architecture: c.architecture, os: c.os, ...(c.variant ? { variant: c.variant } : {}) };
 }
@@ -21,14 +21,14 @@ function platformOf(image: WrittenImage): OciPlatform {
 export async function writeIndex(store: ContentStore, images: readonly WrittenImage[], mediaTypes: 'oci' | 'docker'): Promise<WrittenIndex> {
   const seen = new Set<string>();
   for (const image of images) {
-    const p = formatPlatform(platformOf(image));
+    const p = formatPlatform(configPlatform(image));
     if (seen.has(p)) throw new Error(`two images for platform ${p} in one index`);
     seen.add(p);
   }
   const index: ImageIndex = {
     schemaVersion: 2,
     mediaType: mediaTypes === 'docker' ? MediaType.dockerManifestList : MediaType.ociIndex,
-    manifests: images.map((image) => ({ ...image.manifestDescriptor, platform: platformOf(image) })),
+    manifests: images.map((image) => ({ ...image.manifestDescriptor, platform: configPlatform(image) })),
   };
   const written = await store.writeJson(index);
   return { descriptor: { mediaType: index.mediaType!, digest: written.digest, size: written.size }, index, bytes: written.bytes, images: [...images] };

@@ -27,6 +27,4 @@ export interface DispatchState {
   /** CMD was set in this stage (an ENTRYPOINT otherwise clears an inherited CMD). */
   cmdSet: boolean;
   cmdIndex: number;
-  dispatched: boolean;
-  /** The stage's own ONBUILD expressions (what a child stage inherits as triggers). */
 }

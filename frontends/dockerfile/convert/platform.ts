@@ -9,10 +9,6 @@ export function parsePlatformArg(spec: string): Platform {
   }
 }
 
-export function platformOf(p: Platform): Platform {
-  return { ...p };
-}
-
 /** `alpine` → `docker.io/library/alpine:latest`; bad references become located errors. */
 export function normalizeRef(ref: string): string {
   try {

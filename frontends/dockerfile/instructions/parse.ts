@@ -168,137 +168,155 @@ function parseCommand(node: Instruction): Command | Stage {
       if (args.length === 0) atLeastOne('SHELL');
       if (!node.json) fail(`SHELL requires the arguments to be in JSON form`);
       return { kind: 'shell', node, shell: args };
-    case 'arg': {
-      if (args.length === 0) atLeastOne('ARG');
-      flags.parse();
-      const defs: ArgDef[] = args.map((a) => {
-        const eq = a.indexOf('=');
-        if (eq < 0) return { key: a };
-        if (eq === 0) fail('ARG names can not be blank');
-        return { key: a.slice(0, eq), value: a.slice(eq + 1) };
-      });
-      return { kind: 'arg', node, args: defs };
-    }
+    case 'arg':
+      return parseArg(node, args, flags);
     case 'cmd':
       flags.parse();
       return { kind: 'cmd', node, ...commandLine(node, args) };
     case 'entrypoint':
       flags.parse();
       return { kind: 'entrypoint', node, ...commandLine(node, args) };
-    case 'run': {
-      const mount = flags.strings('mount');
-      const network = flags.string('network', 'default');
-      const security = flags.string('security', 'sandbox');
-      const device = flags.strings('device');
-      flags.parse();
-      if (!oneOf(network.value, networkModes)) fail(`network mode ${JSON.stringify(network.value)} not supported (use default, none or host)`);
-      if (!oneOf(security.value, securityModes)) fail(`security mode ${JSON.stringify(security.value)} not supported (use sandbox or insecure)`);
-      if (args.length === 0 && node.heredocs.length === 0) atLeastOne('RUN');
-      const run: RunCommand = {
-        kind: 'run',
-        node,
-        ...commandLine(node, args),
-        mounts: mount.values,
-        network: network.used ? network.value : undefined,
-        security: security.used ? security.value : undefined,
-        devices: device.values,
-      };
-      return run;
-    }
-    case 'copy': {
-      if (args.length < 2) noDest('COPY');
-      const chown = flags.string('chown');
-      const from = flags.string('from');
-      const chmod = flags.string('chmod');
-      const link = flags.bool('link');
-      const excludes = flags.strings('exclude');
-      const parents = flags.bool('parents');
-      flags.parse();
-      const copy: CopyCommand = {
-        kind: 'copy',
-        node,
-        ...sourcesAndDest(node, args, 'COPY'),
-        from: from.value,
-        chown: chown.value,
-        chmod: chmod.value,
-        link: link.value === 'true',
-        parents: parents.value === 'true',
-        excludes: excludes.values,
-      };
-      return copy;
-    }
-    case 'add': {
-      if (args.length < 2) noDest('ADD');
-      const chown = flags.string('chown');
-      const chmod = flags.string('chmod');
-      const link = flags.bool('link');
-      const keepGitDir = flags.bool('keep-git-dir');
-      const checksum = flags.string('checksum');
-      const unpack = flags.bool('unpack');
-      const excludes = flags.strings('exclude');
-      flags.parse();
-      const add: AddCommand = {
-        kind: 'add',
-        node,
-        ...sourcesAndDest(node, args, 'ADD'),
-        chown: chown.value,
-        chmod: chmod.value,
-        link: link.value === 'true',
-        keepGitDir: keepGitDir.used ? keepGitDir.value === 'true' : undefined,
-        checksum: checksum.value,
-        unpack: unpack.used ? unpack.value === 'true' : undefined,
-        excludes: excludes.values,
-      };
-      return add;
-    }
-    case 'onbuild': {
-      if (args.length === 0) atLeastOne('ONBUILD');
-      flags.parse();
-      const trigger = (args[0] as string).trim().toUpperCase();
-      if (trigger === 'ONBUILD') fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-      if (trigger === 'MAINTAINER' || trigger === 'FROM') fail(`${trigger} isn't allowed as an ONBUILD trigger`);
-      let expression = node.original.replace(/^\s*ONBUILD\s*/i, '');
-      const docs = node.sub?.heredocs ?? [];
-      for (const h of docs) expression += '\n' + h.content + h.name;
-      return { kind: 'onbuild', node, expression };
-    }
-    case 'healthcheck': {
-      if (args.length === 0) atLeastOne('HEALTHCHECK');
-      let typ = (args[0] as string).toUpperCase();
-      const rest = args.slice(1);
-      if (typ === 'NONE') {
-        if (rest.length !== 0) fail('HEALTHCHECK NONE takes no arguments');
-        flags.parse();
-        return { kind: 'healthcheck', node, health: { test: ['NONE'] } };
-      }
-      const fi = flags.string('interval');
-      const ft = flags.string('timeout');
-      const fsp = flags.string('start-period');
-      const fsi = flags.string('start-interval');
-      const fr = flags.string('retries');
-      flags.parse();
-      if (typ !== 'CMD') fail(`Unknown type "${typ}" in HEALTHCHECK (try CMD)`);
-      if (rest.length === 0) fail('Missing command after HEALTHCHECK CMD');
-      if (!node.json) typ = 'CMD-SHELL';
-      let retries: number | undefined;
-      if (fr.value !== '') {
-        if (!/^[+-]?\d+$/.test(fr.value)) fail(`strconv.ParseInt: parsing ${JSON.stringify(fr.value)}: invalid syntax`);
-        retries = Number.parseInt(fr.value, 10);
-        if (retries < 0) fail(`--retries cannot be negative (${retries})`);
-      }
-      const health: HealthConfigValue = {
-        test: [typ, ...rest],
-        interval: interval({ value: fi.value, name: '--interval' }),
-        timeout: interval({ value: ft.value, name: '--timeout' }),
-        startPeriod: interval({ value: fsp.value, name: '--start-period' }),
-        startInterval: interval({ value: fsi.value, name: '--start-interval' }),
-        retries,
-      };
-      return { kind: 'healthcheck', node, health };
-    }
+    case 'run':
+      return parseRun(node, args, flags);
+    case 'copy':
+      return parseCopy(node, args, flags);
+    case 'add':
+      return parseAdd(node, args, flags);
+    case 'onbuild':
+      return parseOnbuild(node, args, flags);
+    case 'healthcheck':
+      return parseHealthcheck(node, args, flags);
     default:
       return fail(withSuggestion(`unknown instruction: ${node.keyword}`, node.keyword, instructionNames, false));
   }
+}
+
+function parseArg(node: Instruction, args: string[], flags: Flags): Command {
+  if (args.length === 0) atLeastOne('ARG');
+  flags.parse();
+  const defs: ArgDef[] = args.map((a) => {
+    const eq = a.indexOf('=');
+    if (eq < 0) return { key: a };
+    if (eq === 0) fail('ARG names can not be blank');
+    return { key: a.slice(0, eq), value: a.slice(eq + 1) };
+  });
+  return { kind: 'arg', node, args: defs };
+}
+
+function parseRun(node: Instruction, args: string[], flags: Flags): RunCommand {
+  const mount = flags.strings('mount');
+  const network = flags.string('network', 'default');
+  const security = flags.string('security', 'sandbox');
+  const device = flags.strings('device');
+  flags.parse();
+  if (!oneOf(network.value, networkModes)) fail(`network mode ${JSON.stringify(network.value)} not supported (use default, none or host)`);
+  if (!oneOf(security.value, securityModes)) fail(`security mode ${JSON.stringify(security.value)} not supported (use sandbox or insecure)`);
+  if (args.length === 0 && node.heredocs.length === 0) atLeastOne('RUN');
+  const run: RunCommand = {
+    kind: 'run',
+    node,
+    ...commandLine(node, args),
+    mounts: mount.values,
+    network: network.used ? network.value : undefined,
+    security: security.used ? security.value : undefined,
+    devices: device.values,
+  };
+  return run;
+}
+
+function parseCopy(node: Instruction, args: string[], flags: Flags): CopyCommand {
+  if (args.length < 2) noDest('COPY');
+  const chown = flags.string('chown');
+  const from = flags.string('from');
+  const chmod = flags.string('chmod');
+  const link = flags.bool('link');
+  const excludes = flags.strings('exclude');
+  const parents = flags.bool('parents');
+  flags.parse();
+  const copy: CopyCommand = {
+    kind: 'copy',
+    node,
+    ...sourcesAndDest(node, args, 'COPY'),
+    from: from.value,
+    chown: chown.value,
+    chmod: chmod.value,
+    link: link.value === 'true',
+    parents: parents.value === 'true',
+    excludes: excludes.values,
+  };
+  return copy;
+}
+
+function parseAdd(node: Instruction, args: string[], flags: Flags): AddCommand {
+  if (args.length < 2) noDest('ADD');
+  const chown = flags.string('chown');
+  const chmod = flags.string('chmod');
+  const link = flags.bool('link');
+  const keepGitDir = flags.bool('keep-git-dir');
+  const checksum = flags.string('checksum');
+  const unpack = flags.bool('unpack');
+  const excludes = flags.strings('exclude');
+  flags.parse();
+  const add: AddCommand = {
+    kind: 'add',
+    node,
+    ...sourcesAndDest(node, args, 'ADD'),
+    chown: chown.value,
+    chmod: chmod.value,
+    link: link.value === 'true',
+    keepGitDir: keepGitDir.used ? keepGitDir.value === 'true' : undefined,
+    checksum: checksum.value,
+    unpack: unpack.used ? unpack.value === 'true' : undefined,
+    excludes: excludes.values,
+  };
+  return add;
+}
+
+function parseOnbuild(node: Instruction, args: string[], flags: Flags): Command {
+  if (args.length === 0) atLeastOne('ONBUILD');
+  flags.parse();
+  const trigger = (args[0] as string).trim().toUpperCase();
+  if (trigger === 'ONBUILD') fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  if (trigger === 'MAINTAINER' || trigger === 'FROM') fail(`${trigger} isn't allowed as an ONBUILD trigger`);
+  let expression = node.original.replace(/^\s*ONBUILD\s*/i, '');
+  const docs = node.sub?.heredocs ?? [];
+  for (const h of docs) expression += '\n' + h.content + h.name;
+  return { kind: 'onbuild', node, expression };
+}
+
+function parseHealthcheck(node: Instruction, args: string[], flags: Flags): Command {
+  if (args.length === 0) atLeastOne('HEALTHCHECK');
+  let typ = (args[0] as string).toUpperCase();
+  const rest = args.slice(1);
+  if (typ === 'NONE') {
+    if (rest.length !== 0) fail('HEALTHCHECK NONE takes no arguments');
+    flags.parse();
+    return { kind: 'healthcheck', node, health: { test: ['NONE'] } };
+  }
+  const fi = flags.string('interval');
+  const ft = flags.string('timeout');
+  const fsp = flags.string('start-period');
+  const fsi = flags.string('start-interval');
+  const fr = flags.string('retries');
+  flags.parse();
+  if (typ !== 'CMD') fail(`Unknown type "${typ}" in HEALTHCHECK (try CMD)`);
+  if (rest.length === 0) fail('Missing command after HEALTHCHECK CMD');
+  if (!node.json) typ = 'CMD-SHELL';
+  let retries: number | undefined;
+  if (fr.value !== '') {
+    if (!/^[+-]?\d+$/.test(fr.value)) fail(`strconv.ParseInt: parsing ${JSON.stringify(fr.value)}: invalid syntax`);
+    retries = Number.parseInt(fr.value, 10);
+    if (retries < 0) fail(`--retries cannot be negative (${retries})`);
+  }
+  const health: HealthConfigValue = {
+    test: [typ, ...rest],
+    interval: interval({ value: fi.value, name: '--interval' }),
+    timeout: interval({ value: ft.value, name: '--timeout' }),
+    startPeriod: interval({ value: fsp.value, name: '--start-period' }),
+    startInterval: interval({ value: fsi.value, name: '--start-interval' }),
+    retries,
+  };
+  return { kind: 'healthcheck', node, health };
 }
 
 function located(filename: string, node: Instruction, err: unknown): unknown {

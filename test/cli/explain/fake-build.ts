@@ -57,7 +57,6 @@ export class FakeBuilder {
         buildArgs: opts.buildArgs ?? {},
         platform: { os: 'linux', architecture: 'amd64' },
         noResolve: true,
-        ...(opts.excludes ? { contextExcludes: opts.excludes } : {}),
       },
       () => buildContextSource(opts.excludes ?? []),
     );

@@ -1,4 +1,5 @@
-// What the converter needs from the outside world, and small helpers over it.
+// What the converter is told: the Dockerfile, its target and arguments, the platforms, and the
+// callbacks that reach the outside world (image configs, warnings).
 import type { Platform } from '../../../llb/index.ts';
 import type { ImageConfig } from '../../../oci/index.ts';
 
@@ -16,8 +17,6 @@ export interface ConvertOptions {
   readonly multiPlatform?: boolean;
   /** Skip base-image resolution; an empty config stands in. */
   readonly noResolve?: boolean;
-  /** Exclude patterns for the build context (from .dockerignore). */
-  readonly contextExcludes?: readonly string[];
   readonly resolveImageConfig?: (ref: string, platform: Platform) => Promise<{ ref: string; config: ImageConfig }>;
   readonly warn?: (message: string, location?: { file: string; line: number }) => void;
 }
