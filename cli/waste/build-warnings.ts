@@ -1,7 +1,7 @@
 // After an image export: the bytes a step deletes or overwrites that an earlier step of the same
 // build added (they still ship, in the earlier layer), as build warnings. Works from the layer
 // listings the export made while writing the layers, so it costs no walk of the filesystem.
-import { analyzeWaste, type DeadBytes, type LayerSource } from '../../oci/index.ts';
+import { analyzeWaste, type DeadBytes, type LayerSource, type WasteAnalysis } from '../../oci/index.ts';
 import { formatBytes } from '../progress/index.ts';
 
 /** Smaller amounts are not worth a warning (they still count for --fail-on-waste). */
@@ -64,12 +64,29 @@ export interface BuildWasteOptions {
   readonly imageSize: boolean;
 }
 
+/**
+ * Analyses by the analysed layers' diff_ids: a process that builds again (the build server,
+ * watch mode) and exports the same layers gets the same answer without reading their listings.
+ */
+const analyses = new Map<string, WasteAnalysis>();
+const KEPT_ANALYSES = 16;
+
+async function analysisOf(layers: readonly LayerSource[]): Promise<WasteAnalysis> {
+  const key = (await Promise.all(layers.map((l) => l.diffID()))).join(',');
+  const known = analyses.get(key);
+  if (known) return known;
+  const analysis = analyzeWaste(await Promise.all(layers.map((l) => l.files())));
+  if (analyses.size >= KEPT_ANALYSES) analyses.delete(analyses.keys().next().value!);
+  analyses.set(key, analysis);
+  return analysis;
+}
+
 export async function buildWaste(layers: readonly LayerSource[], baseLayers: number, opts: BuildWasteOptions): Promise<BuildWaste> {
   // Listing a base layer the first time reads its blob (a pushed image may not even have it
   // locally): done only when the base's bytes or the image's size are asked for. Without them,
   // a step's deletion of a base file finds nothing below it and kills nothing, as it should.
   const skip = opts.checkBase || opts.imageSize ? 0 : baseLayers;
-  const analysis = analyzeWaste(await Promise.all(layers.slice(skip).map((l) => l.files())));
+  const analysis = await analysisOf(layers.slice(skip));
   const counted = analysis.dead
     .map((d) => ({ ...d, layer: d.layer + skip, from: d.from + skip }))
     .filter((d) => d.layer >= baseLayers && (opts.checkBase || d.from >= baseLayers));

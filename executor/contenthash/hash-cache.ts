@@ -15,7 +15,7 @@
 // flush() and only when an entry changed. A lost, corrupt or other-version file only costs
 // re-reading. In paths, `%`, tab and newline are written as `%25`, `%09` and `%0A`.
 import type { BigIntStats } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { asyncOnce, type Digest } from '../../llb/index.ts';
 import { FORMAT } from './record.ts';
@@ -30,6 +30,19 @@ export interface CachedFile {
   readonly sha: string;
   /** The file's entry digest (record.ts `fileDigest`). */
   readonly digest: Digest;
+}
+
+/**
+ * Entries this process has read or written, by cache file, with the file's size, time and inode
+ * then: a later build in the same process (the build server, watch mode) whose file is still
+ * that one takes the entries as they are instead of reading and splitting it again. Entries are
+ * facts (this stat key had these digests), so ones not yet written out are as good as the file's.
+ */
+const inProcess = new Map<string, { stamp: string; entries: Map<string, Entry | string> }>();
+
+async function stampOf(file: string): Promise<string | undefined> {
+  const st = await stat(file).catch(() => undefined);
+  return st ? `${st.size}:${Math.trunc(st.mtimeMs)}:${st.ino}` : undefined;
 }
 
 /** Everything a file's cache entry depends on, as one string (one comparison per lookup). */
@@ -82,10 +95,19 @@ export class HashCache {
     for (const [path, e] of this.#entries) lines.push(`${encodePath(path)}\t${typeof e === 'string' ? e : e.join('\t')}`);
     await writeFile(tmp, lines.join('\n') + '\n');
     await rename(tmp, this.#file);
+    const stamp = await stampOf(this.#file);
+    if (stamp) inProcess.set(this.#file, { stamp, entries: this.#entries });
   }
 
   async #read(): Promise<void> {
     if (!this.#file) return;
+    const stamp = await stampOf(this.#file);
+    const known = stamp === undefined ? undefined : inProcess.get(this.#file);
+    if (known && known.stamp === stamp) {
+      for (const [k, v] of this.#entries) known.entries.set(k, v);
+      this.#entries = known.entries;
+      return;
+    }
     try {
       const text = await readFile(this.#file, 'utf8');
       const nl = text.indexOf('\n');
@@ -104,6 +126,7 @@ export class HashCache {
       // Entries set before the load finished are newer than the file's.
       for (const [k, v] of this.#entries) entries.set(k, v);
       this.#entries = entries;
+      if (stamp) inProcess.set(this.#file, { stamp, entries });
     } catch {
       // Missing or unreadable: start empty.
     }
