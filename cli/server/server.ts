@@ -3,7 +3,7 @@
 // then the launcher's start plus a build in a process whose code is loaded and compiled already,
 // as docker's client hands builds to a running BuildKit. One command runs at a time; a client
 // that finds the server busy, or running another tsbuild build, runs the command itself.
-import { chmodSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.ts';
@@ -20,7 +20,11 @@ export interface ServerOptions {
   /** Runs one command line (the CLI's main). */
   readonly run: (argv: string[], signal: AbortSignal) => Promise<number>;
   readonly log: (line: string) => void;
+  /** Stop after a command that leaves the process bigger than this (default 2 GiB). */
+  readonly maxRssBytes?: number;
 }
+
+const DEFAULT_MAX_RSS = 2 * 1024 ** 3;
 
 export interface ServerStatus {
   readonly type: 'status';
@@ -55,6 +59,8 @@ export class BuildServer {
   #current: AbortController | undefined;
   #idle: NodeJS.Timeout | undefined;
   #stopping = false;
+  /** The socket's inode: on the way out, only this server's socket is removed. */
+  #socketIno: number | undefined;
   readonly stopped: Promise<void>;
   #resolveStopped!: () => void;
 
@@ -83,6 +89,7 @@ export class BuildServer {
       s.#server.listen(path, () => resolve());
     });
     chmodSync(path, 0o600);
+    s.#socketIno = lstatSync(path).ino;
     s.#armIdle();
     return s;
   }
@@ -107,7 +114,8 @@ export class BuildServer {
       clearTimeout(this.#idle);
       this.#server.close();
       void this.#whenIdle().then(() => {
-        rmSync(this.path, { force: true });
+        // A server started since (after this one closed its listener) owns the path now.
+        if (lstatSync(this.path, { throwIfNoEntry: false })?.ino === this.#socketIno) rmSync(this.path, { force: true });
         this.#resolveStopped();
       });
     }
@@ -192,6 +200,13 @@ export class BuildServer {
       this.#current = undefined;
       this.#opts.log(`${req.argv.join(' ')} (in ${req.cwd}): exit ${code} in ${Math.round(performance.now() - t0)} ms`);
       if (!socket.destroyed) socket.end(controlFrame({ type: 'exit', code }));
+      // Build programs' modules stay loaded (each build imports its own): a server that grew
+      // this big makes way, and the next command runs in its own process until one is started.
+      const rss = process.memoryUsage.rss();
+      if (rss > (this.#opts.maxRssBytes ?? DEFAULT_MAX_RSS)) {
+        this.#opts.log(`${Math.round(rss / 1024 ** 2)} MiB resident, above the limit: stopping`);
+        void this.stop();
+      }
       if (!this.#stopping) this.#armIdle();
     }
   }
