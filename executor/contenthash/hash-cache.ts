@@ -70,7 +70,12 @@ export class HashCache {
 
   get(path: string, st: BigIntStats): CachedFile | undefined {
     const raw = this.#entries.get(path);
-    const e = typeof raw === 'string' ? parseEntry(raw) : raw;
+    let e: Entry | undefined;
+    if (typeof raw === 'string') {
+      // Parsed once: a process that builds again looks it up again.
+      e = parseEntry(raw);
+      if (e) this.#entries.set(path, e);
+    } else e = raw;
     if (!e || e[0] !== statKey(st)) return undefined;
     const changedNs = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
     if (e[3] - Number(changedNs) / 1e6 <= this.#racyWindowMs) return undefined;

@@ -126,7 +126,7 @@ export class FileOpImpl implements Op {
               const real = await realpath(dir.path);
               this.#hashed.set(ref.id, { dir: dir.path, files });
               onFile = (host, st, digest) => {
-                files.set(real === '/' ? host : host.slice(real.length), { key: statKey(st), digest });
+                files.set(real === '/' ? host : host.slice(real.length), { st, digest });
               };
             }
             const digests: string[] = [];
@@ -252,7 +252,7 @@ export class FileOpImpl implements Op {
     const hashed = this.#hashed.get(ref.id);
     const was = hashed?.files.get(path);
     if (hashed === undefined || was === undefined) return undefined;
-    if (was.key === statKey(st)) return was.digest;
+    if (statKey(was.st) === statKey(st)) return was.digest;
     return this.#recheck(ref.local.name, hashed.dir, path, was);
   }
 
@@ -310,8 +310,8 @@ export class FileOpImpl implements Op {
 }
 
 interface HashedFile {
-  /** contenthash's statKey of the file when it was hashed. */
-  key: string;
+  /** The file's stat when it was hashed (compared by contenthash's statKey, only for files copied). */
+  st: BigIntStats;
   digest: string;
 }
 

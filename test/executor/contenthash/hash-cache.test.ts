@@ -1,6 +1,7 @@
 // The file-hash cache's file is read once per process: a later load of the same, unchanged file
 // takes the entries the process already holds (what the build server and watch mode rebuild with).
-import { lstatSync, mkdtempSync, openSync, rmSync, statSync, utimesSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, lstatSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,11 +27,14 @@ describe('HashCache', () => {
     await first.flush();
 
     // Same size, time and inode, other bytes: only a reader that skips the file keeps the entry.
-    const before = statSync(file);
+    const before = statSync(file, { bigint: true });
     const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.alloc(before.size, 'x'), 0, before.size, 0);
+    writeSync(fd, Buffer.alloc(Number(before.size), 'x'), 0, Number(before.size), 0);
     closeSync(fd);
-    utimesSync(file, before.atime, before.mtime);
+    // touch takes the time to the nanosecond (a Date would round it).
+    const ns = before.mtimeNs;
+    execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, file]);
+    expect(statSync(file, { bigint: true }).mtimeNs).toBe(ns);
     const second = new HashCache(file, 0n);
     await second.load();
     expect(second.get(src, st)).toEqual(entry);
