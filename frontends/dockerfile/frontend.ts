@@ -53,6 +53,7 @@ export const dockerfileFrontend: Frontend = {
         ...(input.multiPlatform ? { multiPlatform: true } : {}),
         ...(input.noResolve ? { noResolve: true } : {}),
         contextExcludes: excludes,
+        ...(input.capabilities?.merge === false ? { mergeOp: false } : {}),
         resolveImageConfig: (ref, platform) => ctx.resolveImageConfig(ref, platform),
         warn: (message, location) => ctx.warn(message, location),
       },

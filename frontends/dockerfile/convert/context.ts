@@ -18,6 +18,8 @@ export interface ConvertOptions {
   readonly noResolve?: boolean;
   /** Exclude patterns for the build context (from .dockerignore). */
   readonly contextExcludes?: readonly string[];
+  /** `false` when the builder has no MergeOp (a BuildKit daemon before v0.10): COPY --link copies in place. */
+  readonly mergeOp?: boolean;
   readonly resolveImageConfig?: (ref: string, platform: Platform) => Promise<{ ref: string; config: ImageConfig }>;
   readonly warn?: (message: string, location?: { file: string; line: number }) => void;
 }
