@@ -191,6 +191,22 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     expect(stackLines(m.stderr)).toEqual([]);
   }, 60_000);
 
+  test('-o type=tar comes back through the session; --progress=rawjson shows the daemon’s vertices and logs', async () => {
+    const dir = join(work, 'tar');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Dockerfile'), `FROM ${base}\nRUN echo tar-log-line && echo in-tar > /in-tar.txt\n`);
+    const out = join(work, 'out.tar');
+    const r = await cli.ok(['build', '--progress=rawjson', '--network', 'none', '--builder', dockerd.builder, '-o', `type=tar,dest=${out}`, dir]);
+    const statuses = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { vertexes?: { name: string; completed?: string }[]; logs?: { data: string }[] });
+    expect(statuses.some((s) => s.vertexes?.some((v) => v.name.includes('RUN echo tar-log-line') && v.completed))).toBe(true);
+    expect(statuses.some((s) => s.logs?.some((l) => Buffer.from(l.data, 'base64').toString().includes('tar-log-line')))).toBe(true);
+    const { stdout } = await exec('tar', ['-xOf', out, 'in-tar.txt']);
+    expect(stdout).toBe('in-tar\n');
+  }, 30_000);
+
   test('the session through a Control/Session tunnel (as buildkitd has it), from the remote API', async () => {
     const ctx = join(work, 'tunnel');
     await mkdir(ctx, { recursive: true });
