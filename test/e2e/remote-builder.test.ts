@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requirePrereqs } from '../support/require-root.ts';
 import { startRegistry, type TestRegistry } from '../support/registry.ts';
+import { startProxy } from '../oci/registry-proxy.ts';
 import { DOCKER_CLI, startDockerd, type TestDockerd } from '../support/dockerd.ts';
 import { EXAMPLES, busyboxBuild, seededCli, stackLines, type Cli } from '../support/tsbuild-cli.ts';
 import { parsePlain, step } from './helpers.ts';
@@ -205,6 +206,29 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     expect(statuses.some((s) => s.logs?.some((l) => Buffer.from(l.data, 'base64').toString().includes('tar-log-line')))).toBe(true);
     const { stdout } = await exec('tar', ['-xOf', out, 'in-tar.txt']);
     expect(stdout).toBe('in-tar\n');
+  }, 30_000);
+
+  test('registry credentials reach the daemon through the session, from the Docker config', async () => {
+    const proxy = await startProxy(registry.url, { auth: { scheme: 'bearer', user: 'builder', pass: 's3cret' } });
+    try {
+      const config = join(work, 'docker-config');
+      await mkdir(config, { recursive: true });
+      await writeFile(join(config, 'config.json'), JSON.stringify({ auths: { [proxy.host]: { auth: Buffer.from('builder:s3cret').toString('base64') } } }));
+      const dir = join(work, 'auth');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'Dockerfile'), `FROM ${proxy.host}/busybox:latest\nRUN echo authed > /authed.txt\n`);
+      const out = join(work, 'auth-out');
+      // --no-resolve: the frontend does not contact the registry, so every pull is the daemon's.
+      const args = ['build', '--progress=plain', '--no-resolve', '--network', 'none', '--builder', dockerd.builder, '-o', `type=local,dest=${out}`, dir];
+      const denied = await cli.run(args, { env: { DOCKER_CONFIG: join(work, 'no-config') } });
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toMatch(/ERROR: .*FROM .*busybox.*failed: .*(401|[Uu]nauthorized|authoriz)/);
+      await cli.ok(args, { env: { DOCKER_CONFIG: config } });
+      expect(await readFile(join(out, 'authed.txt'), 'utf8')).toBe('authed\n');
+      expect(proxy.tokenRequests.length).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
   }, 30_000);
 
   test('the session through a Control/Session tunnel (as buildkitd has it), from the remote API', async () => {
