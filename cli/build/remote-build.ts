@@ -15,6 +15,8 @@ import {
   RemoteBuilder,
   withDefaultNetwork,
   withIgnoreCache,
+  dockerPush,
+  DockerPushError,
   missingCapability,
   type Capabilities,
   type LocalDir,
@@ -82,9 +84,8 @@ function exporterFor(req: BuildRequest, kind: 'docker' | 'buildkitd'): Exporter 
   }
   if (names.length === 0) return undefined;
   if (kind === 'docker') {
-    if (push)
-      throw new UserError("--builder docker: the docker daemon's BuildKit stores images in docker's image store only; run `docker push NAME` afterwards");
-    return { type: 'moby', attrs: { name: names.join(',') }, names, pushed: false };
+    // docker's exporter cannot push: the daemon pushes the stored image afterwards (dockerPush).
+    return { type: 'moby', attrs: { name: names.join(',') }, names, pushed: push };
   }
   return { type: 'image', attrs: { name: names.join(','), ...(push ? { push: 'true' } : {}) }, names, pushed: push };
 }
@@ -205,6 +206,16 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
         },
       });
       await sink?.close();
+      if (exporter?.pushed && address.kind === 'docker') {
+        for (const name of exporter.names) {
+          try {
+            await dockerPush(address.socket, name);
+          } catch (e) {
+            if (e instanceof DockerPushError) return { ok: false, message: e.message, compiled };
+            throw e;
+          }
+        }
+      }
     } catch (e) {
       sink?.abort();
       if (!(e instanceof RemoteBuildError)) throw e;

@@ -208,6 +208,22 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     expect(stdout).toBe('in-tar\n');
   }, 30_000);
 
+  test('push=true with the docker builder: stored in docker, then pushed by the daemon', async () => {
+    const dir = join(work, 'push');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Dockerfile'), `FROM ${base}\nRUN echo pushed > /pushed.txt\nCMD ["cat", "/pushed.txt"]\n`);
+    const name = `${registry.host}/pushed-app:v1`;
+    const r = await cli.ok(['build', '--progress=plain', '--network', 'none', '--builder', dockerd.builder, '-o', `type=image,name=${name},push=true`, dir]);
+    expect(r.stderr).toContain(`pushed ${name}`);
+    const res = await fetch(`${registry.url}/v2/pushed-app/manifests/v1`, {
+      headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+    });
+    expect(res.status).toBe(200);
+    const manifest = (await res.json()) as { config: { digest: string } };
+    const config = (await (await fetch(`${registry.url}/v2/pushed-app/blobs/${manifest.config.digest}`)).json()) as { config: { Cmd: string[] } };
+    expect(config.config.Cmd).toEqual(['cat', '/pushed.txt']);
+  }, 30_000);
+
   test('registry credentials reach the daemon through the session, from the Docker config', async () => {
     const proxy = await startProxy(registry.url, { auth: { scheme: 'bearer', user: 'builder', pass: 's3cret' } });
     try {
