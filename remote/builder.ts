@@ -130,6 +130,7 @@ export class RemoteBuilder {
         building.catch(() => {});
         await this.#frontend(ref, options);
         response = await building;
+        await session.idle();
       } catch (e) {
         // Let the last status messages (the failed step's logs and error) arrive first.
         await Promise.race([watching, new Promise((r) => setTimeout(r, 2000).unref())]);

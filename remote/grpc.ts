@@ -157,8 +157,11 @@ export interface ServerCall {
 
 export type Handler = (call: ServerCall) => Promise<void>;
 
-/** Answers one incoming HTTP/2 stream with `handler`; its error becomes the call's status. */
-export function serveStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, handler: Handler | undefined): void {
+/**
+ * Answers one incoming HTTP/2 stream with `handler`; its error becomes the call's status. Resolves
+ * when the handler is done (never rejects).
+ */
+export function serveStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, handler: Handler | undefined): Promise<void> {
   const path = String(headers[':path']);
   stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
   let status: { code: number; message: string } = { code: Code.OK, message: '' };
@@ -195,7 +198,7 @@ export function serveStream(stream: http2.ServerHttp2Stream, headers: http2.Inco
       }),
   };
   const run = handler ? handler(call) : Promise.reject(new GrpcError(Code.UNIMPLEMENTED, `unknown method ${path}`));
-  run.then(
+  return run.then(
     () => {
       if (!stream.destroyed) stream.end();
     },

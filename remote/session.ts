@@ -71,6 +71,7 @@ export class Session {
   readonly #options: SessionOptions;
   readonly #server: http2.Http2Server;
   readonly #handlers: ReadonlyMap<string, Handler>;
+  readonly #inFlight = new Set<Promise<void>>();
   #close: (() => void) | undefined;
 
   constructor(options: SessionOptions) {
@@ -88,7 +89,11 @@ export class Session {
       );
     }
     this.#server = http2.createServer();
-    this.#server.on('stream', (stream, headers) => serveStream(stream, headers, this.#handlers.get(String(headers[':path']))));
+    this.#server.on('stream', (stream, headers) => {
+      const served = serveStream(stream, headers, this.#handlers.get(String(headers[':path'])));
+      this.#inFlight.add(served);
+      void served.then(() => this.#inFlight.delete(served));
+    });
     this.#server.on('sessionError', () => {});
   }
 
@@ -139,6 +144,14 @@ export class Session {
     socket.on('error', () => {});
     this.#server.emit('connection', socket);
     this.#close = () => socket.destroy();
+  }
+
+  /**
+   * Waits for the calls being served to finish. The daemon's side of an export can be done (and
+   * its Solve answered) while this side is still writing what it received.
+   */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
   }
 
   close(): void {

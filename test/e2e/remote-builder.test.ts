@@ -67,10 +67,6 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     [{ cli, dispose }, registry] = await Promise.all([seededCli(), startRegistry()]);
     base = `${registry.host}/busybox:latest`;
     [dockerd] = await Promise.all([startDockerd([registry.host]), cli.ok(busyboxBuild(['-o', `type=image,name=${base},push=true`]))]);
-    // The base goes through docker's own pull first: the BuildKit in docker 20.10, pulling it
-    // itself, was seen to unpack some directories with other owners and modes than the image's
-    // (root 755 for 700, home 0:0 for 1000:1000), which would make the comparison about that.
-    await exec(DOCKER_CLI, [...dockerd.dockerArgs, 'pull', '-q', base]);
   }, 60_000);
   afterAll(async () => {
     await dockerd?.stop();
@@ -190,6 +186,14 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     expect(m.stderr).toContain('uses merge() (or COPY --link), and the builder (docker 20.');
     expect(m.stderr).toContain('lacks the MergeOp capability');
     expect(stackLines(m.stderr)).toEqual([]);
+
+    // What a daemon build does not do yet is refused up front, and a daemon that is not there is named.
+    const cache = await cli.run(['build', '--builder', dockerd.builder, '--cache-to', `type=local,dest=${join(work, 'c')}`, dir]);
+    expect({ code: cache.code, err: /--builder: --cache-to is not supported with a BuildKit daemon yet/.test(cache.stderr) }).toEqual({ code: 1, err: true });
+    const gone = await cli.run(['build', '--builder', `docker://unix://${join(work, 'nothing.sock')}`, dir]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/cannot reach the docker daemon at .*nothing\.sock/);
+    expect(stackLines(gone.stderr)).toEqual([]);
   }, 60_000);
 
   test('-o type=tar comes back through the session; --progress=rawjson shows the daemon’s vertices and logs', async () => {
