@@ -11,6 +11,7 @@ import { Code, GrpcError, serveStream, type Handler, type ServerCall } from './g
 import { Fields, Writer } from './wire.ts';
 import { diffCopy, type LocalDir } from './filesync.ts';
 import { receiveDir, receiveTar } from './filereceive.ts';
+import { checkAgent, forwardAgent } from './ssh-forward.ts';
 import { decodeBytesMessage, encodeBytesMessage, sessionTunnel } from './control.ts';
 import { dockerUpgrade } from './connect.ts';
 import type { BuilderAddress } from './address.ts';
@@ -21,6 +22,8 @@ export interface SessionOptions {
   /** Local directories the build may read, by name (`context`, `dockerfile`, `--local` names). */
   readonly locals: Readonly<Record<string, LocalDir>>;
   readonly secrets: Readonly<Record<string, SecretSource>>;
+  /** `--ssh`: agent socket by id. */
+  readonly ssh?: Readonly<Record<string, string>>;
   /** A stable key for this context, so the daemon can reuse what it already copied from it. */
   readonly sharedKey: string;
   /** Where an export that comes back to this machine goes (`-o type=local|tar`). */
@@ -82,6 +85,11 @@ export class Session {
       ['/moby.filesync.v1.Auth/Credentials', credentials],
       ['/grpc.health.v1.Health/Check', healthCheck],
     ]);
+    const agents = options.ssh ?? {};
+    if (Object.keys(agents).length > 0) {
+      (this.#handlers as Map<string, Handler>).set('/moby.sshforward.v1.SSH/CheckAgent', (call) => checkAgent(call, agents));
+      (this.#handlers as Map<string, Handler>).set('/moby.sshforward.v1.SSH/ForwardAgent', (call) => forwardAgent(call, agents));
+    }
     const to = options.exportTo;
     if (to) {
       (this.#handlers as Map<string, Handler>).set('/moby.filesync.v1.FileSend/DiffCopy', (call) =>

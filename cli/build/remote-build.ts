@@ -96,7 +96,6 @@ function refuseLocalOnly(req: BuildRequest): void {
     req.cacheTo?.length ? '--cache-to' : undefined,
     req.explain ? '--explain' : undefined,
     (req.platforms?.length ?? 0) > 1 ? 'several --platform values' : undefined,
-    Object.keys(req.ssh).length ? '--ssh' : undefined,
     req.iidfile ? '--iidfile' : undefined,
     req.metadataFile ? '--metadata-file' : undefined,
   ].filter((f) => f !== undefined);
@@ -186,6 +185,7 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
         session: {
           locals: localDirs(req),
           secrets: req.secrets,
+          ssh: req.ssh,
           sharedKey: sharedKeyFor(req),
           ...(exporter?.exportTo?.kind === 'dir' ? { exportTo: exporter.exportTo } : sink ? { exportTo: { kind: 'stream', out: sink.out } } : {}),
         },

@@ -251,6 +251,35 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     }
   }, 30_000);
 
+  test('--ssh: the daemon asks for the agent through the session and mounts its socket', async () => {
+    const agentSocket = join(work, 'agent.sock');
+    let connections = 0;
+    const agent = net.createServer((c) => {
+      connections++;
+      c.end('agent-says-hello\n');
+    });
+    await new Promise<void>((resolve) => agent.listen(agentSocket, resolve));
+    try {
+      const dir = join(work, 'ssh');
+      await mkdir(dir, { recursive: true });
+      await writeFile(
+        join(dir, 'Dockerfile'),
+        `FROM ${base}\nRUN --mount=type=ssh,required=true test -S "$SSH_AUTH_SOCK" && echo "agent at $SSH_AUTH_SOCK" > /proof\n`,
+      );
+      const out = join(work, 'ssh-out');
+      const onDaemon = ['--network', 'none', '--builder', dockerd.builder];
+      await cli.ok(['build', '--progress=plain', ...onDaemon, '--ssh', `default=${agentSocket}`, '-o', `type=local,dest=${out}`, dir]);
+      expect(await readFile(join(out, 'proof'), 'utf8')).toMatch(/^agent at \/\S+\n$/);
+      // Without --ssh the daemon's CheckAgent fails and so does the required mount.
+      const r = await cli.run(['build', '--progress=plain', ...onDaemon, '--no-cache', dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/ssh/i);
+      expect(connections).toBe(0); // busybox has no client for a unix socket: nothing connected
+    } finally {
+      agent.close();
+    }
+  }, 30_000);
+
   test('the session through a Control/Session tunnel (as buildkitd has it), from the remote API', async () => {
     const ctx = join(work, 'tunnel');
     await mkdir(ctx, { recursive: true });
