@@ -96,8 +96,6 @@ function refuseLocalOnly(req: BuildRequest): void {
     req.cacheTo?.length ? '--cache-to' : undefined,
     req.explain ? '--explain' : undefined,
     (req.platforms?.length ?? 0) > 1 ? 'several --platform values' : undefined,
-    req.iidfile ? '--iidfile' : undefined,
-    req.metadataFile ? '--metadata-file' : undefined,
   ].filter((f) => f !== undefined);
   if (flags.length > 0)
     throw new UserError(`--builder: ${flags.join(', ')} ${flags.length > 1 ? 'are' : 'is'} not supported with a BuildKit daemon yet; build locally`);
@@ -177,8 +175,9 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
     const sent = new Set<Digest>();
     const convert = statusToEvents();
     const sink = exporter?.exportTo?.kind === 'file' ? exportSink(exporter.exportTo.dest, hooks) : undefined;
+    let response: Record<string, string>;
     try {
-      await builder.solve({
+      response = await builder.solve({
         definition: definitionToBytes(definition),
         ...(exporter ? { exporter: { type: exporter.type, attrs: exporter.attrs } } : {}),
         resultMetadata: { 'containerimage.config': Buffer.from(imageConfig(req, compiled)) },
@@ -228,6 +227,7 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
       compiled,
       outcome: { ok: true, results: [], vertices: new Map() },
       exported: {
+        ...exportedDigests(response, exporter),
         names: exporter && !exporter.pushed ? exporter.names : [],
         pushed: exporter?.pushed ? exporter.names : [],
         written: !exporter
@@ -240,6 +240,15 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
   } finally {
     builder.close();
   }
+}
+
+/** The exporter's answer: the manifest and config digests of the image it wrote. */
+function exportedDigests(response: Readonly<Record<string, string>>, exporter: Exporter | undefined): { imageDigest?: string; configDigest?: string } {
+  const digest = response['containerimage.digest'];
+  // docker's exporter answers with the image ID, its config digest, as containerimage.digest.
+  const config = response['containerimage.config.digest'] ?? (exporter?.type === 'moby' ? digest : undefined);
+  const image = exporter?.type === 'moby' ? undefined : digest;
+  return { ...(image ? { imageDigest: image } : {}), ...(config ? { configDigest: config } : {}) };
 }
 
 /** A file (or stdout for `-`) that an archive export streams into. */

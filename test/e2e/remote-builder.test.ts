@@ -152,7 +152,8 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     await cp(join(EXAMPLES, 'app'), ctx, { recursive: true });
     const dockerfile = (await readFile(join(ctx, 'Dockerfile'), 'utf8')).replace(/^FROM busybox/gm, `FROM ${base}`);
     await writeFile(join(ctx, 'Dockerfile'), dockerfile);
-    const r = await cli.ok(['build', '--progress=plain', '--builder', dockerd.builder, '--network', 'none', '-t', 'remote-app:1', ctx]);
+    const iid = join(work, 'iid');
+    const r = await cli.ok(['build', '--progress=plain', '--builder', dockerd.builder, '--network', 'none', '-t', 'remote-app:1', '--iidfile', iid, ctx]);
     expect(r.stderr).toMatch(/WARNING: .*Dockerfile:\d+: COPY --link needs MergeOp/);
     const { stdout } = await exec(DOCKER_CLI, [...dockerd.dockerArgs, 'image', 'inspect', '--format', '{{json .Config}}', 'remote-app:1']);
     const config = JSON.parse(stdout) as { Cmd: string[]; Env: string[]; WorkingDir: string; Labels: Record<string, string> };
@@ -160,6 +161,8 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     expect(config.Env).toContain('APP_ENV=production');
     expect(config.WorkingDir).toBe('/app');
     expect(config.Labels['org.opencontainers.image.title']).toBe('tsbuild example app');
+    const id = await exec(DOCKER_CLI, [...dockerd.dockerArgs, 'image', 'inspect', '--format', '{{.Id}}', 'remote-app:1']);
+    expect(await readFile(iid, 'utf8')).toBe(id.stdout.trim());
     const out = await exec(DOCKER_CLI, [...dockerd.dockerArgs, 'run', '--rm', '--network=none', 'remote-app:1', 'cat', '/etc/app/config.json']);
     expect(out.stdout).toBe('{"greeting":"hello"}\n');
   }, 60_000);
