@@ -219,7 +219,7 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
       sink?.abort();
       if (!(e instanceof RemoteBuildError)) throw e;
       const step = [...failed.values()][0];
-      const message = e.reason !== 'daemon' ? e.message : (step ?? `the builder refused the build: ${e.message}`);
+      const message = e.reason !== 'daemon' ? e.message : (step ?? `the BuildKit daemon (${address.text}) could not build it: ${e.message}`);
       return { ok: false, message, compiled };
     }
     return {
