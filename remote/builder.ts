@@ -5,7 +5,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { BuilderAddress } from './address.ts';
 import { connectControl } from './connect.ts';
-import { bridgeReturn, bridgeSolve, daemonVersion, solve, status, type SolveStatus } from './control.ts';
+import { bridgeReturn, bridgeSolve, daemonVersion, solve, status, type CacheEntry, type SolveStatus } from './control.ts';
 import { Code, GrpcError } from './grpc.ts';
 import { Session, type SessionOptions } from './session.ts';
 import { BUILDKIT_0_8_CAPS } from './capabilities.ts';
@@ -28,6 +28,8 @@ export interface RemoteSolveOptions {
   readonly exporter?: { readonly type: string; readonly attrs: Readonly<Record<string, string>> };
   readonly frontendAttrs?: Readonly<Record<string, string>>;
   readonly entitlements?: readonly string[];
+  readonly cacheExports?: readonly CacheEntry[];
+  readonly cacheImports?: readonly CacheEntry[];
   readonly session: SessionOptions;
   onStatus(status: SolveStatus): void;
   readonly signal?: AbortSignal;
@@ -124,6 +126,8 @@ export class RemoteBuilder {
             ...(options.exporter ? { exporter: options.exporter.type, exporterAttrs: options.exporter.attrs } : {}),
             ...(options.frontendAttrs ? { frontendAttrs: options.frontendAttrs } : {}),
             ...(options.entitlements ? { entitlements: options.entitlements } : {}),
+            ...(options.cacheExports ? { cacheExports: options.cacheExports } : {}),
+            ...(options.cacheImports ? { cacheImports: options.cacheImports } : {}),
           },
           options.signal,
         );
@@ -148,7 +152,7 @@ export class RemoteBuilder {
   async #frontend(ref: string, options: RemoteSolveOptions): Promise<void> {
     let refId: string;
     try {
-      refId = await bridgeSolve(this.#control, ref, options.definition, options.signal);
+      refId = await bridgeSolve(this.#control, ref, options.definition, options.cacheImports, options.signal);
     } catch (e) {
       if (e instanceof GrpcError && e.code !== Code.UNAVAILABLE) {
         await bridgeReturn(this.#control, ref, { error: { code: e.code, message: e.details } }).catch(() => {});

@@ -15,6 +15,22 @@ export interface SolveRequest {
   readonly session: string;
   readonly frontendAttrs?: Readonly<Record<string, string>>;
   readonly entitlements?: readonly string[];
+  /** Build cache to write (`--cache-to`) and to read (`--cache-from`): BuildKit's CacheOptionsEntry. */
+  readonly cacheExports?: readonly CacheEntry[];
+  readonly cacheImports?: readonly CacheEntry[];
+}
+
+export interface CacheEntry {
+  readonly type: string;
+  readonly attrs: Readonly<Record<string, string>>;
+}
+
+function cacheOptions(req: SolveRequest): Writer | undefined {
+  if (!req.cacheExports?.length && !req.cacheImports?.length) return undefined;
+  const w = new Writer();
+  for (const e of req.cacheExports ?? []) w.message(4, new Writer().string(1, e.type).map(2, e.attrs));
+  for (const e of req.cacheImports ?? []) w.message(5, new Writer().string(1, e.type).map(2, e.attrs));
+  return w;
 }
 
 function encodeSolveRequest(req: SolveRequest): Uint8Array {
@@ -27,6 +43,7 @@ function encodeSolveRequest(req: SolveRequest): Uint8Array {
     .map(4, req.exporterAttrs)
     .string(5, req.session)
     .map(7, req.frontendAttrs)
+    .message(8, cacheOptions(req))
     .strings(9, req.entitlements)
     .finish();
 }
@@ -168,10 +185,20 @@ function bridgeMetadata(ref: string): Metadata {
   return { 'buildkit-controlapi-buildid': ref };
 }
 
-/** LLBBridge/Solve: solves the definition; resolves with the result's ref id. */
-export async function bridgeSolve(session: http2.ClientHttp2Session, ref: string, definition: Uint8Array, signal?: AbortSignal): Promise<string> {
-  const request = new Writer().message(1, definition).uint(5, true).finish(); // allowResultReturn
-  const reply = new Fields(await unary(session, `${BRIDGE}/Solve`, request, bridgeMetadata(ref), signal));
+/**
+ * LLBBridge/Solve: solves the definition; resolves with the result's ref id. Cache imports go
+ * here, not (only) in the Control request: a frontend's solves are what read them.
+ */
+export async function bridgeSolve(
+  session: http2.ClientHttp2Session,
+  ref: string,
+  definition: Uint8Array,
+  cacheImports: readonly CacheEntry[] = [],
+  signal?: AbortSignal,
+): Promise<string> {
+  const request = new Writer().message(1, definition).uint(5, true); // allowResultReturn
+  for (const e of cacheImports) request.message(12, new Writer().string(1, e.type).map(2, e.attrs));
+  const reply = new Fields(await unary(session, `${BRIDGE}/Solve`, request.finish(), bridgeMetadata(ref), signal));
   const result = reply.message(3);
   return result?.message(3)?.string(1) ?? result?.string(1) ?? reply.string(1);
 }

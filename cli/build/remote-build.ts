@@ -5,7 +5,7 @@ import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Definition, Digest } from '../../llb/index.ts';
 import { decodeOp, definitionToBytes, NetMode, SecurityMode } from '../../llb/index.ts';
-import { formatPlatform } from '../../oci/index.ts';
+import { formatPlatform, type CacheSpec } from '../../oci/index.ts';
 import { acquireBuildLock, ownPathPatterns, PathFilter } from '../../executor/index.ts';
 import {
   AddressError,
@@ -18,6 +18,7 @@ import {
   dockerPush,
   DockerPushError,
   missingCapability,
+  type CacheEntry,
   type Capabilities,
   type LocalDir,
 } from '../../remote/index.ts';
@@ -92,8 +93,7 @@ function exporterFor(req: BuildRequest, kind: 'docker' | 'buildkitd'): Exporter 
 
 function refuseLocalOnly(req: BuildRequest): void {
   const flags = [
-    req.cacheFrom?.length ? '--cache-from' : undefined,
-    req.cacheTo?.length ? '--cache-to' : undefined,
+    [...(req.cacheFrom ?? []), ...(req.cacheTo ?? [])].some((c) => c.type === 'local') ? '--cache-to/--cache-from type=local' : undefined,
     req.explain ? '--explain' : undefined,
     (req.platforms?.length ?? 0) > 1 ? 'several --platform values' : undefined,
   ].filter((f) => f !== undefined);
@@ -189,6 +189,8 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
           ...(exporter?.exportTo?.kind === 'dir' ? { exportTo: exporter.exportTo } : sink ? { exportTo: { kind: 'stream', out: sink.out } } : {}),
         },
         entitlements: entitlements(definition),
+        cacheExports: (req.cacheTo ?? []).map((c) => cacheEntry(c, 'to')),
+        cacheImports: (req.cacheFrom ?? []).map((c) => cacheEntry(c, 'from')),
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         onStatus(status) {
           for (const event of convert(status)) {
@@ -240,6 +242,18 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
   } finally {
     builder.close();
   }
+}
+
+/** A `--cache-to`/`--cache-from` for the daemon, in BuildKit's own terms (it writes and reads it). */
+function cacheEntry(spec: CacheSpec, direction: 'to' | 'from'): CacheEntry {
+  if (spec.type === 'inline') return { type: 'inline', attrs: {} };
+  if (spec.type === 'local') throw new Error('unreachable: refused above');
+  const attrs: Record<string, string> = { ref: spec.ref.string };
+  if (direction === 'to') {
+    attrs['mode'] = spec.mode;
+    if (spec.ignoreError) attrs['ignore-error'] = 'true';
+  }
+  return { type: 'registry', attrs };
 }
 
 /** The exporter's answer: the manifest and config digests of the image it wrote. */

@@ -192,7 +192,10 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
 
     // What a daemon build does not do yet is refused up front, and a daemon that is not there is named.
     const cache = await cli.run(['build', '--builder', dockerd.builder, '--cache-to', `type=local,dest=${join(work, 'c')}`, dir]);
-    expect({ code: cache.code, err: /--builder: --cache-to is not supported with a BuildKit daemon yet/.test(cache.stderr) }).toEqual({ code: 1, err: true });
+    expect({ code: cache.code, err: /--builder: --cache-to\/--cache-from type=local is not supported with a BuildKit daemon yet/.test(cache.stderr) }).toEqual({
+      code: 1,
+      err: true,
+    });
     const gone = await cli.run(['build', '--builder', `docker://unix://${join(work, 'nothing.sock')}`, dir]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/cannot reach the docker daemon at .*nothing\.sock/);
@@ -230,6 +233,26 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     const config = (await (await fetch(`${registry.url}/v2/pushed-app/blobs/${manifest.config.digest}`)).json()) as { config: { Cmd: string[] } };
     expect(config.config.Cmd).toEqual(['cat', '/pushed.txt']);
   }, 30_000);
+
+  test('--cache-to type=inline and --cache-from go to the daemon: a pruned daemon reuses the pushed cache', async () => {
+    const dir = join(work, 'cache');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Dockerfile'), `FROM ${base}\nRUN head -c 16 /dev/urandom | od -An -tx1 > /random.txt\n`);
+    const name = `${registry.host}/cached-app:v1`;
+    const onDaemon = ['--progress=plain', '--network', 'none', '--builder', dockerd.builder];
+    await cli.ok(['build', ...onDaemon, '--cache-to', 'type=inline', '-o', `type=image,name=${name},push=true`, dir]);
+    await exec(DOCKER_CLI, [...dockerd.dockerArgs, 'rmi', name]);
+    await exec(DOCKER_CLI, [...dockerd.dockerArgs, 'builder', 'prune', '-af']);
+    const first = join(work, 'cache-first');
+    const again = join(work, 'cache-again');
+    const hit = await cli.ok(['build', ...onDaemon, '--cache-from', name, '-o', `type=local,dest=${again}`, dir]);
+    expect(step(parsePlain(hit.stderr), 'RUN head').cached).toBe(true);
+    const r = await cli.ok(['build', ...onDaemon, '--no-cache', '-o', `type=local,dest=${first}`, dir]);
+    expect(step(parsePlain(r.stderr), 'RUN head').cached).toBe(false);
+    const pushed = await exec(DOCKER_CLI, [...dockerd.dockerArgs, 'run', '--rm', '--network=none', name, 'cat', '/random.txt']);
+    expect(await readFile(join(again, 'random.txt'), 'utf8')).toBe(pushed.stdout);
+    expect(await readFile(join(first, 'random.txt'), 'utf8')).not.toBe(pushed.stdout);
+  }, 60_000);
 
   test('registry credentials reach the daemon through the session, from the Docker config', async () => {
     const proxy = await startProxy(registry.url, { auth: { scheme: 'bearer', user: 'builder', pass: 's3cret' } });
