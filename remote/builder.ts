@@ -68,21 +68,18 @@ export class RemoteBuilder {
   readonly #address: BuilderAddress;
   readonly #control: http2.ClientHttp2Session;
   readonly capabilities: Capabilities;
-  readonly #sessionVia: 'default' | 'control';
   #lost: string | undefined;
 
-  private constructor(address: BuilderAddress, control: http2.ClientHttp2Session, capabilities: Capabilities, sessionVia: 'default' | 'control') {
+  private constructor(address: BuilderAddress, control: http2.ClientHttp2Session, capabilities: Capabilities) {
     this.#address = address;
     this.#control = control;
     this.capabilities = capabilities;
-    this.#sessionVia = sessionVia;
     control.on('close', () => (this.#lost ??= 'the connection was closed'));
     control.on('goaway', () => (this.#lost ??= 'the daemon closed the connection'));
     control.on('error', (e: Error) => (this.#lost ??= e.message));
   }
 
-  /** `sessionVia: 'control'` tunnels the session through Control/Session even to docker. */
-  static async connect(address: BuilderAddress, options: { sessionVia?: 'default' | 'control' } = {}): Promise<RemoteBuilder> {
+  static async connect(address: BuilderAddress): Promise<RemoteBuilder> {
     const control = await connectControl(address);
     try {
       // Control/Info came with BuildKit 0.11: a daemon without it is taken to have only what 0.8
@@ -91,12 +88,7 @@ export class RemoteBuilder {
       const docker = address.kind === 'docker' ? await dockerVersion(address.socket) : undefined;
       const description = [docker ? `docker ${docker}` : undefined, version ? `BuildKit ${version}` : 'BuildKit before v0.11'].filter(Boolean).join(', ');
       const modern = version !== undefined;
-      return new RemoteBuilder(
-        address,
-        control,
-        { merge: modern, ...(modern ? {} : { caps: BUILDKIT_0_8_CAPS }), description },
-        options.sessionVia ?? 'default',
-      );
+      return new RemoteBuilder(address, control, { merge: modern, ...(modern ? {} : { caps: BUILDKIT_0_8_CAPS }), description });
     } catch (e) {
       control.close();
       throw e;
@@ -109,7 +101,7 @@ export class RemoteBuilder {
     const ref = randomBytes(16).toString('hex');
     try {
       try {
-        await session.attach(this.#address, this.#control, this.#sessionVia);
+        await session.attach(this.#address, this.#control);
       } catch (e) {
         throw new RemoteBuildError(`cannot open a session with the BuildKit daemon (${this.#address.text}): ${(e as Error).message}`, 'connection');
       }

@@ -117,12 +117,11 @@ export class Session {
 
   /**
    * Opens the session's connection to the daemon; it serves until close(). With docker it goes
-   * through the `/session` upgrade, as buildx does, unless `via` asks for the Control/Session
-   * tunnel that buildkitd uses (docker serves that too).
+   * through the `/session` upgrade, as buildx does; with buildkitd through a Control/Session tunnel.
    */
-  async attach(address: BuilderAddress, control: http2.ClientHttp2Session, via: 'default' | 'control' = 'default'): Promise<void> {
+  async attach(address: BuilderAddress, control: http2.ClientHttp2Session): Promise<void> {
     let socket: Duplex;
-    if (address.kind === 'docker' && via === 'default') {
+    if (address.kind === 'docker') {
       socket = await dockerUpgrade(address.socket, '/session', this.#headers());
     } else {
       const call = sessionTunnel(control, this.#headers());

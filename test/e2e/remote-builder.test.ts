@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { cp, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,9 +16,7 @@ import { startProxy } from '../oci/registry-proxy.ts';
 import { DOCKER_CLI, startDockerd, type TestDockerd } from '../support/dockerd.ts';
 import { EXAMPLES, busyboxBuild, seededCli, stackLines, type Cli } from '../support/tsbuild-cli.ts';
 import { parsePlain, step } from './helpers.ts';
-import { copy, definitionToBytes, local, marshal, scratch } from '../../llb/index.ts';
-import { parseBuilderAddress, RemoteBuilder } from '../../remote/index.ts';
-import { PathFilter } from '../../executor/index.ts';
+import { dockerUpgrade } from '../../remote/connect.ts';
 
 const exec = promisify(execFile);
 const run = requirePrereqs({ root: true, commands: ['dockerd', 'runc', 'docker-registry'] });
@@ -306,32 +305,65 @@ describe.runIf(run)('--builder: a build on the BuildKit in dockerd', () => {
     }
   }, 30_000);
 
-  test('the session through a Control/Session tunnel (as buildkitd has it), from the remote API', async () => {
-    const ctx = join(work, 'tunnel');
-    await mkdir(ctx, { recursive: true });
-    await writeFile(join(ctx, 'a.txt'), 'tunnelled\n');
-    const def = marshal(scratch().file(copy(local('context'), 'a.txt', '/a.txt')), { platform: 'linux/amd64' });
-    const builder = await RemoteBuilder.connect(parseBuilderAddress(dockerd.builder), { sessionVia: 'control' });
-    const names: string[] = [];
-    const dest = join(work, 'tunnel-out');
-    try {
-      await builder.solve({
-        definition: definitionToBytes(def),
-        exporter: { type: 'local', attrs: {} },
-        session: {
-          locals: { context: { dir: ctx, filter: (include, exclude) => new PathFilter({ include, exclude }) } },
-          secrets: {},
-          sharedKey: 'tunnel-test',
-          exportTo: { kind: 'dir', dest },
-        },
-        onStatus: (s) => names.push(...s.vertexes.map((v) => v.name)),
+  test('buildkitd’s addresses: unix://, tcp:// and tcp:// with TLS, each relayed into the daemon’s gRPC', async () => {
+    // Each connection is handed to docker's /grpc upgrade, so what answers is BuildKit's Control
+    // service as buildkitd serves it on its own socket, and the session takes the Control/Session tunnel.
+    const relay = (client: net.Socket) => {
+      client.on('error', () => {});
+      void dockerUpgrade(dockerd.socket, '/grpc').then((up) => {
+        up.on('error', () => client.destroy());
+        client.pipe(up).pipe(client);
       });
+    };
+    const pki = join(work, 'pki');
+    await mkdir(pki, { recursive: true });
+    await exec('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      join(pki, 'key.pem'),
+      '-out',
+      join(pki, 'cert.pem'),
+    ]);
+    const [key, cert] = await Promise.all([readFile(join(pki, 'key.pem')), readFile(join(pki, 'cert.pem'))]);
+    const unixPath = join(work, 'buildkitd.sock');
+    const servers = [
+      net.createServer(relay),
+      net.createServer(relay),
+      tls.createServer({ key, cert, ca: cert, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2'] }, relay),
+    ];
+    await new Promise<void>((r) => servers[0]!.listen(unixPath, r));
+    await new Promise<void>((r) => servers[1]!.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => servers[2]!.listen(0, '127.0.0.1', r));
+    const port = (i: number) => (servers[i]!.address() as net.AddressInfo).port;
+    try {
+      const dir = join(work, 'addresses');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'hello.txt'), 'over the wire\n');
+      await writeFile(join(dir, 'Dockerfile'), `FROM ${base}\nCOPY hello.txt /hello.txt\n`);
+      const tlsFlags = ['--tlscacert', join(pki, 'cert.pem'), '--tlscert', join(pki, 'cert.pem'), '--tlskey', join(pki, 'key.pem')];
+      for (const [i, builder] of [[`unix://${unixPath}`], [`tcp://127.0.0.1:${port(1)}`], [`tcp://127.0.0.1:${port(2)}`, ...tlsFlags]].entries()) {
+        const out = join(work, `addresses-${i}`);
+        await cli.ok(['build', '--progress=quiet', '--builder', ...builder, '-o', `type=local,dest=${out}`, dir]);
+        expect(await readFile(join(out, 'hello.txt'), 'utf8')).toBe('over the wire\n');
+      }
+      // Without the client certificate the TLS server refuses the connection.
+      const refused = await cli.run(['build', '--progress=quiet', '--builder', `tcp://127.0.0.1:${port(2)}`, '--tlscacert', join(pki, 'cert.pem'), dir]);
+      expect(refused.code).toBe(1);
+      expect(stackLines(refused.stderr)).toEqual([]);
     } finally {
-      builder.close();
+      for (const s of servers) s.close();
     }
-    expect(await readFile(join(dest, 'a.txt'), 'utf8')).toBe('tunnelled\n');
-    expect(names.some((n) => n.includes('copy') || n.includes('local://context'))).toBe(true);
-  }, 30_000);
+  }, 60_000);
 
   test('a daemon that goes away mid-build: a clear error, exit 1', async () => {
     // A proxy in front of the daemon's socket, cut as soon as the RUN has printed its marker.
