@@ -4,7 +4,7 @@
 import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Definition, Digest } from '../../llb/index.ts';
-import { decodeOp, definitionToBytes, NetMode, SecurityMode } from '../../llb/index.ts';
+import { decodeOp, definitionToBytes, digestOf, NetMode, SecurityMode } from '../../llb/index.ts';
 import { formatPlatform, type CacheSpec } from '../../oci/index.ts';
 import { acquireBuildLock, ownPathPatterns, PathFilter } from '../../executor/index.ts';
 import {
@@ -28,6 +28,7 @@ import type { BuildRequest } from './request.ts';
 import { ownPaths } from './own-paths.ts';
 import { sourceLinesFor } from './source-lines.ts';
 import { statusToEvents } from './remote-events.ts';
+import type { VertexEvent, VertexReport } from '../../solver/index.ts';
 
 /** The entitlements a definition asks the daemon for. */
 function entitlements(def: Definition): string[] {
@@ -172,6 +173,9 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
     if (!exporter) hooks.onWarning?.(`no -t or -o given: the result stays in the build cache of ${address.text}`);
 
     const failed = new Map<Digest, string>();
+    const vertices = new Map<Digest, VertexReport>();
+    // The daemon reports steps of its own too (exporting, …): only the definition's are the build's.
+    const ops = new Set(definition.def.map((bytes) => digestOf(bytes)));
     const sent = new Set<Digest>();
     const convert = statusToEvents();
     const sink = exporter?.exportTo?.kind === 'file' ? exportSink(exporter.exportTo.dest, hooks) : undefined;
@@ -194,6 +198,7 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
         ...(hooks.signal ? { signal: hooks.signal } : {}),
         onStatus(status) {
           for (const event of convert(status)) {
+            if (event.type === 'vertex' && event.completed !== undefined && ops.has(event.digest)) vertices.set(event.digest, reportOf(event));
             if (event.type === 'vertex' && event.error && !event.canceled) {
               failed.set(event.digest, `"${event.name}" failed: ${event.error}`);
               const lines = sourceLinesFor(definition, event.digest);
@@ -226,8 +231,9 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
     }
     return {
       ok: true,
-      compiled,
-      outcome: { ok: true, results: [], vertices: new Map() },
+      // The definition as sent: the vertices the daemon reported are its ops.
+      compiled: { ...compiled, definition },
+      outcome: { ok: true, results: [], vertices },
       exported: {
         ...exportedDigests(response, exporter),
         names: exporter && !exporter.pushed ? exporter.names : [],
@@ -263,6 +269,21 @@ function exportedDigests(response: Readonly<Record<string, string>>, exporter: E
   const config = response['containerimage.config.digest'] ?? (exporter?.type === 'moby' ? digest : undefined);
   const image = exporter?.type === 'moby' ? undefined : digest;
   return { ...(image ? { imageDigest: image } : {}), ...(config ? { configDigest: config } : {}) };
+}
+
+/** What the summary and watch mode read of a step the daemon finished (its keys stay there). */
+function reportOf(v: VertexEvent): VertexReport {
+  return {
+    digest: v.digest,
+    name: v.name,
+    status: v.cached ? 'cached' : v.canceled ? 'canceled' : v.error !== undefined ? 'failed' : 'ran',
+    volatile: false,
+    perBuild: false,
+    definitionKeys: new Map(),
+    inputs: v.inputs.map((digest) => ({ digest, index: 0, key: undefined })),
+    started: v.started,
+    completed: v.completed,
+  };
 }
 
 /** A file (or stdout for `-`) that an archive export streams into. */
