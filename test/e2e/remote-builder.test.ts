@@ -19,7 +19,7 @@ import { parsePlain, step } from './helpers.ts';
 import { dockerUpgrade } from '../../remote/connect.ts';
 
 const exec = promisify(execFile);
-const run = requirePrereqs({ root: true, commands: ['dockerd', 'runc', 'docker-registry'] });
+const run = requirePrereqs({ root: true, commands: ['dockerd', 'runc', 'docker-registry', 'openssl', 'tar'] });
 
 /** Every entry under `root`: type, permissions, owner, and content digest or link target. */
 async function tree(root: string, rel = '', out: Record<string, string> = {}): Promise<Record<string, string>> {
