@@ -1,11 +1,9 @@
 // `--builder ADDR`: the frontend runs here as for a local build, and its definition is solved by
 // a BuildKit daemon. The daemon's status stream drives the same progress UI; a session serves it
 // the build's local contexts, secrets and registry credentials; its exporter writes the outputs.
-import { createWriteStream, openSync } from 'node:fs';
-import type { Writable } from 'node:stream';
 import type { Definition, Digest } from '../../llb/index.ts';
 import { decodeOp, definitionToBytes, digestOf, NetMode, SecurityMode } from '../../llb/index.ts';
-import { formatPlatform, type CacheSpec } from '../../oci/index.ts';
+import { formatPlatform } from '../../oci/index.ts';
 import { acquireBuildLock, ownPathPatterns, PathFilter } from '../../executor/index.ts';
 import {
   AddressError,
@@ -18,7 +16,6 @@ import {
   dockerPush,
   DockerPushError,
   missingCapability,
-  type CacheEntry,
   type Capabilities,
   type LocalDir,
 } from '../../remote/index.ts';
@@ -28,6 +25,7 @@ import type { BuildRequest } from './request.ts';
 import { ownPaths } from './own-paths.ts';
 import { sourceLinesFor } from './source-lines.ts';
 import { statusToEvents } from './remote-events.ts';
+import { cacheEntry, exportedDigests, exporterFor, exportSink } from './remote-outputs.ts';
 import type { VertexEvent, VertexReport } from '../../solver/index.ts';
 
 /** The entitlements a definition asks the daemon for. */
@@ -49,47 +47,6 @@ function checkCapabilities(compiled: CompiledBuild, caps: Capabilities): void {
       `the build uses ${missing.feature}, and the builder (${caps.description}) lacks the ${missing.cap} capability: build locally, or use a newer BuildKit daemon`,
     );
   }
-}
-
-interface Exporter {
-  readonly type: string;
-  readonly attrs: Record<string, string>;
-  readonly names: readonly string[];
-  readonly pushed: boolean;
-  /** Where the daemon sends the export back to (local and archive exporters). */
-  readonly exportTo?: { readonly kind: 'dir'; readonly dest: string } | { readonly kind: 'file'; readonly dest: string };
-}
-
-/** The daemon's exporter for the request's outputs; undefined when nothing is exported. */
-function exporterFor(req: BuildRequest, kind: 'docker' | 'buildkitd'): Exporter | undefined {
-  if (req.outputs.length > 1) throw new UserError(`--builder: a BuildKit daemon takes one output per build, and ${req.outputs.length} were given`);
-  const out = req.outputs[0];
-  let names = [...req.tags];
-  let push = false;
-  if (out?.type === 'local') return { type: 'local', attrs: {}, names: [], pushed: false, exportTo: { kind: 'dir', dest: out.dest } };
-  if (out?.type === 'tar') return { type: 'tar', attrs: {}, names: [], pushed: false, exportTo: { kind: 'file', dest: out.dest } };
-  if (out?.type === 'oci' || out?.type === 'docker') {
-    if (kind === 'docker' || !out.tar) {
-      throw new UserError(`--builder: -o type=${out.type}${out.tar ? '' : ',tar=false'} is not supported by this builder; use -o type=tar, or build locally`);
-    }
-    return {
-      type: out.type,
-      attrs: out.names.length ? { name: out.names.join(',') } : {},
-      names: [],
-      pushed: false,
-      exportTo: { kind: 'file', dest: out.dest },
-    };
-  }
-  if (out?.type === 'image') {
-    names = [...names, ...out.names];
-    push = out.push;
-  }
-  if (names.length === 0) return undefined;
-  if (kind === 'docker') {
-    // docker's exporter cannot push: the daemon pushes the stored image afterwards (dockerPush).
-    return { type: 'moby', attrs: { name: names.join(',') }, names, pushed: push };
-  }
-  return { type: 'image', attrs: { name: names.join(','), ...(push ? { push: 'true' } : {}) }, names, pushed: push };
 }
 
 function refuseLocalOnly(req: BuildRequest): void {
@@ -250,27 +207,6 @@ export async function runRemoteBuild(req: BuildRequest & { builder: NonNullable<
   }
 }
 
-/** A `--cache-to`/`--cache-from` for the daemon, in BuildKit's own terms (it writes and reads it). */
-function cacheEntry(spec: CacheSpec, direction: 'to' | 'from'): CacheEntry {
-  if (spec.type === 'inline') return { type: 'inline', attrs: {} };
-  if (spec.type === 'local') throw new Error('unreachable: refused above');
-  const attrs: Record<string, string> = { ref: spec.ref.string };
-  if (direction === 'to') {
-    attrs['mode'] = spec.mode;
-    if (spec.ignoreError) attrs['ignore-error'] = 'true';
-  }
-  return { type: 'registry', attrs };
-}
-
-/** The exporter's answer: the manifest and config digests of the image it wrote. */
-function exportedDigests(response: Readonly<Record<string, string>>, exporter: Exporter | undefined): { imageDigest?: string; configDigest?: string } {
-  const digest = response['containerimage.digest'];
-  // docker's exporter answers with the image ID, its config digest, as containerimage.digest.
-  const config = response['containerimage.config.digest'] ?? (exporter?.type === 'moby' ? digest : undefined);
-  const image = exporter?.type === 'moby' ? undefined : digest;
-  return { ...(image ? { imageDigest: image } : {}), ...(config ? { configDigest: config } : {}) };
-}
-
 /** What the summary and watch mode read of a step the daemon finished (its keys stay there). */
 function reportOf(v: VertexEvent): VertexReport {
   return {
@@ -283,27 +219,6 @@ function reportOf(v: VertexEvent): VertexReport {
     inputs: v.inputs.map((digest) => ({ digest, index: 0, key: undefined })),
     started: v.started,
     completed: v.completed,
-  };
-}
-
-/** A file (or stdout for `-`) that an archive export streams into. */
-function exportSink(dest: string, hooks: BuildHooks): { out: Writable; close(): Promise<void>; abort(): void } {
-  if (dest === '-') {
-    const out = hooks.stdout ?? process.stdout;
-    return { out, close: async () => {}, abort: () => {} };
-  }
-  let fd: number;
-  try {
-    fd = openSync(dest, 'w');
-  } catch (e) {
-    throw new UserError(`cannot write the export to ${dest}: ${(e as Error).message}`);
-  }
-  const out = createWriteStream(dest, { fd });
-  out.on('error', () => {}); // reported by close()
-  return {
-    out,
-    close: () => new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve()))),
-    abort: () => out.destroy(),
   };
 }
 
