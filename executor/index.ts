@@ -22,6 +22,7 @@ export {
   OCI_LAYOUT_SOURCE_KEY,
   execKeyPayload,
   fileKeyPayload,
+  ownPathPatterns,
 } from './ops/index.ts';
 export type { SecretSource, OpsContext } from './ops/index.ts';
 export { RunnerUnavailableError, ProcessFailedError } from './runner/index.ts';

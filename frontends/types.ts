@@ -25,6 +25,11 @@ export interface FrontendInput {
   readonly multiPlatform?: boolean;
   /** Skip base-image resolution: an empty config stands in (offline compile and lint). */
   readonly noResolve?: boolean;
+  /**
+   * What the builder can run, when it is not tsbuild's own executor (a BuildKit daemon):
+   * `merge: false` makes COPY --link a plain copy, as BuildKit's Dockerfile frontend does.
+   */
+  readonly capabilities?: { readonly merge: boolean };
 }
 
 export interface ResolvedImageConfig {

@@ -1,6 +1,6 @@
 // Fails when a source file imports across the rules of the layout (docs/design.md):
 //   arrows between folders: llb → nothing · oci → llb · solver → llb · frontends → llb (type-only
-//   oci) · executor → llb, solver, oci · cli → everything · nothing imports cli/ or test/
+//   oci) · executor → llb, solver, oci · remote → llb, oci · cli → everything · nothing imports cli/ or test/
 //   siblings: two subfolders of one folder (executor/ops and executor/runner, or
 //   frontends/dockerfile/convert and frontends/dockerfile/shell) import each other only through
 //   the other's index.ts. A folder's own files may reach into its subfolders, and a subfolder's
@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 
 const root = resolve(process.argv[2] ?? join(import.meta.dirname, '..'));
-const layers = ['llb', 'oci', 'solver', 'executor', 'frontends', 'cli', 'test'] as const;
+const layers = ['llb', 'oci', 'solver', 'executor', 'remote', 'frontends', 'cli', 'test'] as const;
 type Layer = (typeof layers)[number];
 
 const allowed: Record<Layer, readonly Layer[]> = {
@@ -20,8 +20,9 @@ const allowed: Record<Layer, readonly Layer[]> = {
   solver: ['llb'],
   frontends: ['llb'],
   executor: ['llb', 'solver', 'oci'],
-  cli: ['llb', 'oci', 'solver', 'executor', 'frontends'],
-  test: ['llb', 'oci', 'solver', 'executor', 'frontends', 'cli'],
+  remote: ['llb', 'oci'],
+  cli: ['llb', 'oci', 'solver', 'executor', 'remote', 'frontends'],
+  test: ['llb', 'oci', 'solver', 'executor', 'remote', 'frontends', 'cli'],
 };
 const typeOnlyAllowed: Partial<Record<Layer, readonly Layer[]>> = { frontends: ['oci'] };
 const siblingRuleExempt: readonly Layer[] = ['test'];

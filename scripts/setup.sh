@@ -26,8 +26,9 @@ export PATH="$tools/bin:$PATH"
 [ "$(node_major node)" -ge 24 ] || { echo "setup: Node 24 is not available" >&2; exit 1; }
 
 # 2. Debian packages (root only): the OCI runtime, busybox for the base image, the registry and
-#    the tools that read our output.
-pkgs=(runc crun busybox-static docker-registry skopeo umoci pigz tmux iproute2 attr git xz-utils bzip2 zstd qemu-user-static)
+#    the tools that read our output; docker.io for the tests of `--builder docker` (its dockerd and
+#    the BuildKit it embeds; openssl makes their TLS certificates).
+pkgs=(runc crun busybox-static docker-registry docker.io openssl skopeo umoci pigz tmux iproute2 attr git xz-utils bzip2 zstd qemu-user-static)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -129,6 +129,7 @@ export async function toRequest(opts: BuildOptions, command: 'build' | 'solve'):
     root: defaultRoot(),
     ...(opts.iidfile ? { iidfile: resolve(opts.iidfile) } : {}),
     ...(opts.metadataFile ? { metadataFile: resolve(opts.metadataFile) } : {}),
+    ...(opts.builder ? { builder: opts.builder } : {}),
   };
 }
 

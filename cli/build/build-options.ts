@@ -70,6 +70,16 @@ export interface BuildOptions {
   readonly contextDir?: string;
   readonly noResolve: boolean;
   readonly debug: boolean;
+  /** `--builder ADDR` (else `$BUILDKIT_HOST`): run the build on a BuildKit daemon. */
+  readonly builder?: BuilderFlags;
+}
+
+export interface BuilderFlags {
+  readonly address: string;
+  readonly tlsCa?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsServerName?: string;
 }
 
 export type ParsedBuildArgs = BuildOptions | { readonly help: true };
@@ -103,6 +113,11 @@ const options = {
   context: { type: 'string' },
   'no-resolve': { type: 'boolean' },
   debug: { type: 'boolean' },
+  builder: { type: 'string' },
+  tlscacert: { type: 'string' },
+  tlscert: { type: 'string' },
+  tlskey: { type: 'string' },
+  tlsservername: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -141,6 +156,11 @@ const sharedOptions = `  -f, --file PATH              Dockerfile or build.ts (de
       --local NAME=PATH        Map a named local source to a directory (repeatable)
       --frontend NAME|PATH     Frontend to use: dockerfile, typescript, a path or a package
       --no-resolve             Do not contact registries to resolve base image configs
+      --builder ADDR           Run the build on a BuildKit daemon (default: $BUILDKIT_HOST):
+                               unix:///run/buildkit/buildkitd.sock | tcp://HOST:PORT | docker |
+                               docker://unix:///var/run/docker.sock (the BuildKit inside dockerd)
+      --tlscacert, --tlscert, --tlskey PATH, --tlsservername NAME
+                               TLS for a tcp:// builder
       --debug                  Show stack traces with errors
 `;
 
@@ -238,7 +258,26 @@ export function parseBuildArgs(
     contextDir: nonEmpty('--context', v.context),
     noResolve: v['no-resolve'] ?? false,
     debug: v.debug ?? false,
+    builder: builderFlags(v, env),
   };
+}
+
+function builderFlags(
+  v: { builder?: string; tlscacert?: string; tlscert?: string; tlskey?: string; tlsservername?: string },
+  env: Readonly<Record<string, string | undefined>>,
+): BuilderFlags | undefined {
+  const address = nonEmpty('--builder', v.builder) ?? (env['BUILDKIT_HOST'] || undefined);
+  const tls = {
+    ...(v.tlscacert !== undefined ? { tlsCa: v.tlscacert } : {}),
+    ...(v.tlscert !== undefined ? { tlsCert: v.tlscert } : {}),
+    ...(v.tlskey !== undefined ? { tlsKey: v.tlskey } : {}),
+    ...(v.tlsservername !== undefined ? { tlsServerName: v.tlsservername } : {}),
+  };
+  if (address === undefined) {
+    if (Object.keys(tls).length > 0) throw usage('--tlscacert, --tlscert, --tlskey and --tlsservername need --builder tcp://HOST:PORT');
+    return undefined;
+  }
+  return { address, ...tls };
 }
 
 function wasteLimit(value: string): WasteThreshold {

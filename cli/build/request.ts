@@ -55,6 +55,14 @@ export interface BuildRequest {
   /** `--iidfile` and `--metadata-file`: written after the build, so never read or watched. */
   readonly iidfile?: string;
   readonly metadataFile?: string;
+  /** `--builder`: solve on this BuildKit daemon instead of the local executor. */
+  readonly builder?: {
+    readonly address: string;
+    readonly tlsCa?: string;
+    readonly tlsCert?: string;
+    readonly tlsKey?: string;
+    readonly tlsServerName?: string;
+  };
 }
 
 /** A request with nothing but a file, a context and a state root: no outputs, args or secrets. */

@@ -8,7 +8,7 @@ import { formatPlatform, type ImageConfig } from '../../oci/index.ts';
 import { DiskCacheStore, loadDefinitions, solve, type SolveEvent, type SolveOutcome } from '../../solver/index.ts';
 import { acquireBuildLock, createExecutor, type Executor } from '../../executor/build.ts';
 import { callBuild, FrontendError } from '../../frontends/driver.ts';
-import type { FrontendResult } from '../../frontends/types.ts';
+import type { FrontendInput, FrontendResult } from '../../frontends/types.ts';
 import { UserError } from '../errors.ts';
 import type { SourceEvent } from '../progress/index.ts';
 import { createFrontendContext } from './frontend-context.ts';
@@ -26,6 +26,8 @@ export interface BuildHooks {
   readonly signal?: AbortSignal;
   /** Where `-o -` writes (stdout). */
   readonly stdout?: Writable;
+  /** What the builder can run, when it is not the local executor (a BuildKit daemon). */
+  readonly capabilities?: FrontendInput['capabilities'];
 }
 
 export interface CompiledBuild {
@@ -105,6 +107,7 @@ export async function compileBuild(req: BuildRequest, executor: Pick<Executor, '
       ...((req.platforms?.length ?? 0) > 1 ? { multiPlatform: true } : {}),
       noResolve: req.noResolve,
       ...(req.target !== undefined ? { target: req.target } : {}),
+      ...(hooks.capabilities ? { capabilities: hooks.capabilities } : {}),
     });
   } catch (err) {
     // A failure carries what was read up to it, as a result does: watch mode watches both alike.
@@ -164,6 +167,10 @@ async function explainTargets(
  * programmatic API) rather than as a file.
  */
 export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compile: typeof compileBuild = compileBuild): Promise<BuildResult> {
+  if (req.builder) {
+    const { runRemoteBuild } = await import('./remote-build.ts');
+    return runRemoteBuild({ ...req, builder: req.builder }, hooks);
+  }
   // While the lock is held `tsbuild prune` leaves the root alone; a prune already running is
   // waited for, so this build never reads half-collected state.
   const releaseLock = await acquireBuildLock(req.root, {

@@ -16,3 +16,4 @@ export { tempDir, uniqueKey, opPlatform } from './context.ts';
 export type { OpsContext, SecretSource, ResolvedBase, ImageResolveMode } from './context.ts';
 export { SourceError, ExecError, MissingSecretError, UnsupportedOpError } from './errors.ts';
 export { opDigest } from './cache-digest.ts';
+export { ownPathPatterns } from './own-paths.ts';

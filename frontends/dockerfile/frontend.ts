@@ -52,6 +52,7 @@ export const dockerfileFrontend: Frontend = {
         ...(input.buildPlatform ? { buildPlatform: input.buildPlatform } : {}),
         ...(input.multiPlatform ? { multiPlatform: true } : {}),
         ...(input.noResolve ? { noResolve: true } : {}),
+        ...(input.capabilities?.merge === false ? { mergeOp: false } : {}),
         resolveImageConfig: (ref, platform) => ctx.resolveImageConfig(ref, platform),
         warn: (message, location) => ctx.warn(message, location),
       },

@@ -265,3 +265,20 @@ describe('build options', () => {
     expect(buildUsage).toMatch(/^Usage: tsbuild build \[OPTIONS\] CONTEXT/);
   });
 });
+
+describe('--builder', () => {
+  it('takes the flag, else $BUILDKIT_HOST, with TLS files for tcp://', () => {
+    const flag = parseBuildArgs(['--builder', 'tcp://h:1234', '--tlscacert', 'ca.pem', '--tlscert', 'c.pem', '--tlskey', 'k.pem', '.'], {
+      BUILDKIT_HOST: 'docker',
+    });
+    expect(!flag.help && flag.builder).toEqual({ address: 'tcp://h:1234', tlsCa: 'ca.pem', tlsCert: 'c.pem', tlsKey: 'k.pem' });
+    const env = parseBuildArgs(['.'], { BUILDKIT_HOST: 'unix:///run/buildkit/buildkitd.sock' });
+    expect(!env.help && env.builder).toEqual({ address: 'unix:///run/buildkit/buildkitd.sock' });
+    const none = parseBuildArgs(['.'], { BUILDKIT_HOST: '' });
+    expect(!none.help && none.builder).toBeUndefined();
+  });
+
+  it('refuses TLS files without a builder', () => {
+    usageError(['--tlscacert', 'ca.pem', '.'], /need --builder tcp:\/\/HOST:PORT/);
+  });
+});

@@ -110,7 +110,14 @@ export async function dispatchCopy(conv: Converter, d: DispatchState, cmd: CopyC
 
   if (!action) return;
   const text = displayText(cmd.node.original);
-  if (cmd.link) {
+  const link = cmd.link && conv.opts.mergeOp !== false;
+  if (cmd.link && !link) {
+    conv.opts.warn?.(`${cmd.kind.toUpperCase()} --link needs MergeOp, which the builder lacks: copied in place, without --link's layer reuse`, {
+      file: conv.opts.filename,
+      line: cmd.node.startLine,
+    });
+  }
+  if (link) {
     const layer = scratch()
       .platform(d.platform)
       .file(action, { customName: label(text) });

@@ -17,6 +17,8 @@ export interface ConvertOptions {
   readonly multiPlatform?: boolean;
   /** Skip base-image resolution; an empty config stands in. */
   readonly noResolve?: boolean;
+  /** `false` when the builder has no MergeOp (a BuildKit daemon before v0.10): COPY --link copies in place. */
+  readonly mergeOp?: boolean;
   readonly resolveImageConfig?: (ref: string, platform: Platform) => Promise<{ ref: string; config: ImageConfig }>;
   readonly warn?: (message: string, location?: { file: string; line: number }) => void;
 }
