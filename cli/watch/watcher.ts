@@ -27,6 +27,11 @@ export interface WatcherOptions<T> {
   /** Called after every settled build, with its outcome or failure. */
   onBuildEnd?(result: { ok: true; value: T } | { ok: false; error: unknown; aborted: boolean }): void;
   onStateChange?(state: WatcherState): void;
+  /**
+   * Quiet time after a change before the rebuild starts (default 50 ms): an editor's save (a
+   * write, or a temp file and a rename) lands within it, and a change during a build that
+   * started anyway cancels that build.
+   */
   debounceMs?: number;
   timers?: Timers;
 }
@@ -49,7 +54,7 @@ export class Watcher<T> {
   constructor(opts: WatcherOptions<T>) {
     this.#opts = opts;
     this.#timers = opts.timers ?? realTimers;
-    this.#debounceMs = opts.debounceMs ?? 100;
+    this.#debounceMs = opts.debounceMs ?? 50;
   }
 
   get state(): WatcherState {
