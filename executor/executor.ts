@@ -34,7 +34,6 @@ import { CacheMounts } from './ops/cache-mounts.ts';
 import { Semaphore } from './ops/semaphore.ts';
 import type { ImageResolveMode, OpsContext, ResolvedBase, SecretSource } from './ops/context.ts';
 import { asRef, RefManager } from './refs/index.ts';
-import { baseChain, prefetchingResolver, type ChainTarget } from './layer-prefetch.ts';
 import { createResolver } from './resolver.ts';
 import { createRunner, emulationFor, type OciRuntimeName, type Runner } from './runner/index.ts';
 import { openSnapshotter, type ReadableDir, type Snapshotter, type SnapshotterName } from './snapshot/index.ts';
@@ -102,12 +101,6 @@ export interface Executor {
   checkDefinition(def: Definition): Promise<void>;
   /** A base image by name: the local store first, else the registry (memoised per build). */
   resolveImage(ref: string, platform: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase>;
-  /**
-   * The resolver, with each step on the base chain of `targets` writing its own layer
-   * (uncompressed, as the local image store keeps it) as soon as it is committed, while the
-   * build goes on: for a build whose output is that image (layer-prefetch.ts).
-   */
-  prefetchingResolver(targets: readonly ChainTarget[]): OpResolver;
   /** Persists remembered file digests and unmounts what this process mounted. */
   close(): Promise<void>;
 }
@@ -172,24 +165,8 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     defaultNetwork: options.defaultNetwork ?? 'host',
   };
 
-  const resolver = createResolver(ctx);
-  // Layer writes started for the build; close() waits for them (they read snapshots).
-  const prefetches = new Set<Promise<void>>();
-  const prefetch = (result: Result): void => {
-    const ref = asRef(result);
-    const own = ref.layers.at(-1);
-    if (!own?.snapshot || own.blob) return;
-    const p = refs
-      .layers(ref)
-      .then(async (layers) => void (await layers.at(-1)?.blob({ type: 'uncompressed' })))
-      // The export writes the layer itself when this failed; it reports the error then.
-      .catch(() => {})
-      .finally(() => prefetches.delete(p));
-    prefetches.add(p);
-  };
-
   return {
-    resolver,
+    resolver: createResolver(ctx),
     refs,
     snapshotter,
     stores,
@@ -215,9 +192,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     async checkDefinition(def) {
       if (decodeDefinition(def).ops.some((o) => o.op.exec !== undefined)) await checkRunner();
     },
-    prefetchingResolver: (targets) => prefetchingResolver(resolver, baseChain(targets), prefetch),
     async close() {
-      await Promise.all(prefetches);
       await hasher.flush();
       await runner.close?.();
       await snapshotter.close();

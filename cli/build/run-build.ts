@@ -210,11 +210,8 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compil
     await imported;
     const graph = loadDefinitions(definitions.length === 1 ? definitions[0]! : definitions);
     const sent = new Set<Digest>();
-    // An image kept in the local store holds the steps' layers as they are: each is written as
-    // soon as its step is done, while the next one runs.
-    const storesImage = defaultOutputs(req).some((o) => o.type === 'image' && o.store && !o.rewriteTimestamp);
     const outcome = await solve(graph, {
-      resolver: storesImage ? executor.prefetchingResolver(graph.targets.filter((t) => t !== undefined)) : executor.resolver,
+      resolver: executor.resolver,
       store,
       noCache: req.noCache,
       ...(req.maxParallelism !== undefined ? { maxParallelism: req.maxParallelism } : {}),
