@@ -7,10 +7,6 @@ export class AppendList<T> implements Iterable<T> {
     return new AppendList<T>([], 0);
   }
 
-  static of<T>(items: readonly T[]): AppendList<T> {
-    return new AppendList<T>([...items], items.length);
-  }
-
   readonly #items: T[];
   readonly length: number;
 
@@ -24,11 +20,6 @@ export class AppendList<T> implements Iterable<T> {
     const items = this.#items.length === this.length ? this.#items : this.#items.slice(0, this.length);
     items.push(...more);
     return new AppendList(items, this.length + more.length);
-  }
-
-  at(i: number): T | undefined {
-    const j = i < 0 ? this.length + i : i;
-    return j >= 0 && j < this.length ? this.#items[j] : undefined;
   }
 
   slice(start = 0, end = this.length): T[] {

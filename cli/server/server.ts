@@ -57,6 +57,8 @@ export class BuildServer {
   readonly #since = new Date().toISOString();
   #served = 0;
   #current: AbortController | undefined;
+  /** Settles when the command that runs now is done. */
+  #running: Promise<void> | undefined;
   #idle: NodeJS.Timeout | undefined;
   #stopping = false;
   /** The socket's inode: on the way out, only this server's socket is removed. */
@@ -123,7 +125,7 @@ export class BuildServer {
   }
 
   async #whenIdle(): Promise<void> {
-    while (this.#current) await new Promise((r) => setTimeout(r, 20));
+    while (this.#running) await this.#running;
   }
 
   #armIdle(): void {
@@ -162,7 +164,11 @@ export class BuildServer {
           void this.stop();
         } else if (msg.type === 'run' && !conn.run) {
           conn.run = msg;
-          void this.#run(msg, socket, conn);
+          const running = this.#run(msg, socket, conn);
+          this.#running = running;
+          void running.finally(() => {
+            if (this.#running === running) this.#running = undefined;
+          });
         }
       }
     });
