@@ -68,6 +68,11 @@ export interface ExecutorOptions {
   readonly maxParallelism?: number;
   /** Network of RUN steps that do not set one: `host` (default; there is no bridge) or `none`. */
   readonly defaultNetwork?: 'host' | 'none';
+  /**
+   * The outputs read the results as files (default true). False when only image exports read
+   * them: a step whose result nothing else mounts may then write its layer without its files.
+   */
+  readonly targetsReadAsFiles?: boolean;
   /** Share the CLI's stores instead of opening new ones on `root`. */
   readonly stores?: OciStores;
 }
@@ -163,6 +168,8 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     cacheMounts: new CacheMounts(root),
     resolveImage,
     defaultNetwork: options.defaultNetwork ?? 'host',
+    readAsFiles: new Set(),
+    targetsReadAsFiles: options.targetsReadAsFiles ?? true,
   };
 
   return {
@@ -177,7 +184,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     baseLayerCountOf(result) {
       const layers = asRef(result).layers;
       let n = 0;
-      while (n < layers.length && layers[n]!.blob !== undefined) n++;
+      while (n < layers.length && layers[n]!.blob !== undefined && !layers[n]!.built) n++;
       return n;
     },
     imageConfigOf: (result) => refs.imageConfig(asRef(result)),

@@ -42,6 +42,9 @@ export function createResolver(ctx: OpsContext): OpResolver {
   return {
     resolve(vertex: Vertex): Op {
       const kind = opKind(vertex.op);
+      // The solver resolves every vertex before it runs any: by then each op knows whether a
+      // step mounts its result (merge and diff stack layers without reading files).
+      if (kind === 'exec' || kind === 'file') for (const i of vertex.inputs) ctx.readAsFiles.add(i.vertex.digest);
       switch (kind) {
         case 'source':
           return new LazyOp(async () => (await import('./ops/source.ts')).sourceOp(ctx, vertex));

@@ -135,6 +135,17 @@ async function hashAndList(tar: Readable): Promise<{ diffID: Digest; files: Laye
   return { diffID: hashDigest(hash), files };
 }
 
+/**
+ * Writes a layer tar into the store as an uncompressed blob (its digest is its diff_id), with
+ * the listing and the blob link an export would leave: exporting it later reads nothing again.
+ */
+export async function ingestLayerTar(store: ContentStore, tar: Readable): Promise<{ descriptor: Descriptor; diffID: Digest }> {
+  const c: CompressionOptions = { type: 'uncompressed' };
+  const made = await compressInto(store, tar, c);
+  await Promise.all([saveLink(store, made.diffID, c, made.blob), keepFiles(store, new AsyncMemo<'files', LayerFiles>(), made)]);
+  return { descriptor: made.blob, diffID: made.diffID };
+}
+
 export interface TarLayerOptions {
   /** Opens the uncompressed tar; must give the same bytes every time it is called. */
   openTar: () => Readable;

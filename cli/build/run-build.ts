@@ -135,6 +135,7 @@ export function openExecutor(req: BuildRequest): Promise<Executor> {
     }),
     pull: req.pull,
     defaultNetwork: req.network === 'none' ? 'none' : 'host',
+    targetsReadAsFiles: req.outputs.some((o) => o.type === 'local' || o.type === 'tar'),
     ...(req.maxParallelism !== undefined ? { maxParallelism: req.maxParallelism } : {}),
     ...(process.env.TSBUILD_SNAPSHOTTER ? { snapshotter: process.env.TSBUILD_SNAPSHOTTER as 'overlayfs' | 'native' } : {}),
   });

@@ -7,7 +7,7 @@
 //                           │ └──► snapshot keys (own, derived merge/diff/image keys) ──► parents
 //                           └────► blobs (image layers, configs, compressed copies via links)
 import type { Digest } from '../../llb/index.ts';
-import { diffIDKey, diffSnapshotKey, imageSnapshotKeys, mergeSnapshotKey, type RefRecord } from '../refs/index.ts';
+import { diffIDKey, diffSnapshotKey, imageSnapshotKeys, layerSnapshotKey, mergeSnapshotKey, type RefRecord } from '../refs/index.ts';
 import type { Inventory, LinkEntry, ResultGroup, TreeInventory } from './inventory.ts';
 
 export interface PlanOptions {
@@ -78,6 +78,11 @@ export class Marker {
         key = keys.length === 0 ? undefined : keys.length === 1 ? keys[0] : mergeSnapshotKey(keys);
         break;
       }
+      case 'layer': {
+        const top = rec!.layers.at(-1)?.blob;
+        key = top ? layerSnapshotKey(src.parent !== undefined ? this.primaryKey(src.parent) : undefined, top.diffID) : undefined;
+        break;
+      }
       case 'diff': {
         const upper = this.primaryKey(src.upper);
         key = upper === undefined ? undefined : diffSnapshotKey(src.lower !== undefined ? this.primaryKey(src.lower) : undefined, upper);
@@ -116,6 +121,11 @@ export class Marker {
         case 'diff':
           ok = (src.lower === undefined || this.available(src.lower)) && this.available(src.upper);
           break;
+        case 'layer': {
+          const top = rec.layers.at(-1)?.blob;
+          ok = (src.parent === undefined || this.available(src.parent)) && top !== undefined && this.#inv.blobs.has(top.descriptor.digest);
+          break;
+        }
         case 'empty':
           ok = true;
           break;
@@ -133,6 +143,7 @@ export class Marker {
     into.refs.add(id);
     const src = rec.source;
     if (src.kind === 'merge') for (const i of src.inputs) this.reach(i, into);
+    if (src.kind === 'layer' && src.parent !== undefined) this.reach(src.parent, into);
     if (src.kind === 'diff') {
       if (src.lower !== undefined) this.reach(src.lower, into);
       this.reach(src.upper, into);

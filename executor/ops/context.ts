@@ -53,6 +53,10 @@ export interface OpsContext {
   resolveImage(ref: string, platform: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase>;
   /** Network of RUN steps that do not set one (`tsbuild build --network`). */
   readonly defaultNetwork: 'host' | 'none';
+  /** Vertices (by digest) whose results a step of this build mounts or reads: the resolver adds them. */
+  readonly readAsFiles: Set<string>;
+  /** The build's outputs read its results as files (a local or tar export), not only their layers. */
+  readonly targetsReadAsFiles: boolean;
 }
 
 /** A fresh private directory under `<root>/tmp/`; the caller removes it. */

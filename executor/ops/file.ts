@@ -11,7 +11,7 @@
 // /etc/passwd and /etc/group of the input that names the user.
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { canonicalJSON, type Digest, type FileActionCopy, type FileActionMessage, type FileOp, type UserOpt } from '../../llb/index.ts';
 import type { CacheMap, CacheMapDep, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
 import { ChecksumPathError, statKey, type ChecksumOptions } from '../contenthash/index.ts';
@@ -21,6 +21,7 @@ import { tempDir, uniqueKey, type OpsContext } from './context.ts';
 import { digestOfText, opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 import { linkFromPrevious, readCopyMemo, writeCopyMemo, type CopyMemo, type MemoFile } from './copy-reuse.ts';
+import { LayerOnlyCopy } from './copy-layer.ts';
 
 /** Bump when the digest a COPY source's content gets changes for the same files: remembered digests then no longer match. */
 const CONTENT_DIGEST_VERSION = 1;
@@ -153,6 +154,11 @@ export class FileOpImpl implements Op {
     };
   }
 
+  /** Whether something this build runs or exports reads this step's result as files. */
+  #readAsFiles(): boolean {
+    return this.#ctx.targetsReadAsFiles || this.#ctx.readAsFiles.has(this.#vertex.digest);
+  }
+
   #progress(ctx: OpContext): PullProgressSink {
     return (p) => ctx.status({ id: p.id, current: p.current, total: p.total, ...(p.done ? { completed: Date.now() } : {}) });
   }
@@ -170,7 +176,8 @@ export class FileOpImpl implements Op {
     const scratch = await tempDir(this.#ctx.root, 'fileop');
     let committed: string | undefined;
     try {
-      const reuse = await this.#reusePlan(active, refsIn);
+      const reuse = await this.#reusePlan(active, refsIn, !this.#readAsFiles());
+      const layer = reuse?.layerOnly ? new LayerOnlyCopy(reuse.dir) : undefined;
       const direct = reuse ? undefined : await this.#directDir(active);
       if (direct === 'unchanged') {
         committed = await snap.commit(active);
@@ -200,9 +207,18 @@ export class FileOpImpl implements Op {
           const checked = this.#checkUnchanged(refsIn[input]!, path, st);
           if (checked instanceof Promise) return checked.then(() => {});
         },
-        ...(reuse ? { placeFile: (input, path, st, target, meta) => this.#place(reuse, refsIn[input]!, input, path, st, target, meta) } : {}),
+        ...(reuse
+          ? {
+              placeFile: (input, path, st, target, meta) =>
+                layer
+                  ? input === reuse.input && this.#placeInLayer(layer, refsIn[input]!, join(dirs[input]!.dir, path), path, st, target, meta)
+                  : this.#place(reuse, refsIn[input]!, input, path, st, target, meta),
+            }
+          : {}),
         signal: ctx.signal,
       });
+      // The snapshot held only the copy's directories: the finally below drops it.
+      if (layer) return [await refs.layerOn(base, await layer.write(this.#ctx.content), this.#vertex.name)];
       committed = await snap.commit(active);
       if (reuse) await writeCopyMemo(this.#ctx.root, reuse.key, { v: 1, snapshot: committed, files: Object.fromEntries(reuse.next) }).catch(() => {});
     } finally {
@@ -273,7 +289,7 @@ export class FileOpImpl implements Op {
    * have, the new snapshot's directory to write in place and the previous result to link from
    * (copy-reuse.ts). Undefined: copy through the snapshot's usual directory.
    */
-  async #reusePlan(active: string, refsIn: readonly Ref[]): Promise<ReusePlan | undefined> {
+  async #reusePlan(active: string, refsIn: readonly Ref[], layerOnly: boolean): Promise<ReusePlan | undefined> {
     const snap = this.#ctx.snapshotter;
     const actions = this.#actions();
     const a = actions[0];
@@ -288,6 +304,7 @@ export class FileOpImpl implements Op {
     const dir = await snap.newSubtreeDir(active, dest);
     if (dir === undefined) return undefined;
     const key = (await this.cacheMap()).digest;
+    if (layerOnly) return { dir, key, input: from, next: new Map(), layerOnly };
     const memo = await readCopyMemo(this.#ctx.root, key);
     const prevDir = memo ? await snap.ownLayerDir(memo.snapshot) : undefined;
     return { dir, key, input: from, ...(memo && prevDir ? { prev: { memo, dir: prevDir } } : {}), next: new Map() };
@@ -299,6 +316,13 @@ export class FileOpImpl implements Op {
     const digest = this.#checkUnchanged(ref, path, st);
     if (digest instanceof Promise) return digest.then((d) => d !== undefined && this.#placeVerified(plan, d, st, target, meta));
     return digest !== undefined && this.#placeVerified(plan, digest, st, target, meta);
+  }
+
+  /** The file goes into the layer as it is now, once checked against the content key. */
+  #placeInLayer(layer: LayerOnlyCopy, ref: Ref, source: string, path: string, st: BigIntStats, target: string, meta: TargetMeta): boolean | Promise<boolean> {
+    const checked = this.#checkUnchanged(ref, path, st);
+    if (checked instanceof Promise) return checked.then(() => layer.place(source, st, target, meta));
+    return layer.place(source, st, target, meta);
   }
 
   #placeVerified(plan: ReusePlan, digest: string, st: BigIntStats, target: string, meta: TargetMeta): boolean {
@@ -325,6 +349,8 @@ interface ReusePlan {
   prev?: { memo: CopyMemo; dir: string };
   /** The memo of this result. */
   next: Map<string, MemoFile>;
+  /** Nothing in this build mounts the result: write its layer, not its files (copy-layer.ts). */
+  layerOnly?: boolean;
 }
 
 function inPlace(dir: string | undefined): { dir: string } | undefined {

@@ -28,7 +28,7 @@ import {
 import { SnapshotError, type LayerRef, type ReadableDir, type Snapshotter } from '../snapshot/index.ts';
 import { layerIdentity } from './layer-identity.ts';
 import { newRefId, RefStore } from './ref-store.ts';
-import { diffIDKey, diffSnapshotKey, EMPTY_SNAPSHOT_KEY, imageSnapshotKeys, mergeSnapshotKey } from './snapshot-keys.ts';
+import { diffIDKey, diffSnapshotKey, EMPTY_SNAPSHOT_KEY, imageSnapshotKeys, layerSnapshotKey, mergeSnapshotKey } from './snapshot-keys.ts';
 import { REF_RECORD_VERSION, type BlobLayer, type LayerEntry, type LocalSource, type RefRecord, type RefSource } from './types.ts';
 
 /** Byte progress of a blob brought in to unpack a lazy image. */
@@ -136,6 +136,15 @@ export class RefManager {
     return this.create({ kind: 'snapshot', key: committedKey }, [...below, ...own]);
   }
 
+  /**
+   * A step's changes already written as a layer blob (`built`), over `parent`: nothing is
+   * unpacked now; the filesystem is the blob applied on the parent's, made on first use.
+   */
+  async layerOn(parent: Ref | undefined, blob: BlobLayer, description: string): Promise<Ref> {
+    const base = parent ? await this.#snapshotParent(parent) : undefined;
+    return this.create({ kind: 'layer', ...(base ? { parent: base.id } : {}) }, [...(base?.layers ?? []), { blob, description, built: true }]);
+  }
+
   /** Inputs stacked in order; their layers are concatenated, nothing is unpacked or copied now. */
   async merge(inputs: readonly Ref[]): Promise<Ref> {
     const parts = await Promise.all(inputs.map((r) => this.#snapshotParent(r)));
@@ -196,6 +205,12 @@ export class RefManager {
         if (src.lower !== undefined && !(await this.load(src.lower))) return undefined;
         if (!(await this.load(src.upper))) return undefined;
         break;
+      case 'layer': {
+        if (src.parent !== undefined && !(await this.load(src.parent))) return undefined;
+        const top = rec.layers[rec.layers.length - 1]?.blob;
+        if (!top || !(await this.#opts.content.has(top.descriptor.digest))) return undefined;
+        break;
+      }
       case 'empty':
         break;
     }
@@ -245,6 +260,11 @@ export class RefManager {
         if (keys.length === 0) return undefined;
         if (keys.length === 1) return keys[0];
         return this.#once(mergeSnapshotKey(keys), (key) => this.#opts.snapshotter.merge(keys, key));
+      }
+      case 'layer': {
+        const parent = src.parent !== undefined ? await this.snapshotKey(await this.#mustLoad(src.parent), progress) : undefined;
+        const blob = rec.layers[rec.layers.length - 1]!.blob!;
+        return this.#once(layerSnapshotKey(parent, blob.diffID), (key) => this.#opts.snapshotter.applyTar(this.#openBlobTar(blob.descriptor), parent, key));
       }
       case 'diff': {
         const lower = src.lower !== undefined ? await this.snapshotKey(await this.#mustLoad(src.lower), progress) : undefined;

@@ -36,6 +36,11 @@ export function diffSnapshotKey(lower: string | undefined, upper: string): strin
   return `diff-${sha(`${lower ?? ''}\0${upper}`)}`;
 }
 
+/** The snapshot a built layer blob is applied on `parent` under. */
+export function layerSnapshotKey(parent: string | undefined, diffID: Digest): string {
+  return `layer-${sha(`${parent ?? ''}\0${diffID}`)}`;
+}
+
 /** The snapshot of scratch, used when a diff has no upper filesystem. */
 export const EMPTY_SNAPSHOT_KEY = 'empty';
 

@@ -26,6 +26,11 @@ export interface LayerEntry {
   readonly snapshot?: LayerRef;
   /** What made the layer (the vertex name): the history entry of an exported image. */
   readonly description?: string;
+  /**
+   * A blob this builder wrote for one of its own steps (not a base image's): exporters give it
+   * the export's compression, and it never counts as a base layer.
+   */
+  readonly built?: boolean;
 }
 
 /**
@@ -34,6 +39,8 @@ export interface LayerEntry {
  * - `image`: the blobs of `layers`, unpacked on first use into a chain of snapshots keyed by
  *   chain ID (shared by every image with the same layers).
  * - `merge` / `diff`: made from other refs on first use.
+ * - `layer`: the last entry of `layers` is a blob this builder wrote (a step's changes written
+ *   straight to a layer tar), applied on `parent`'s filesystem on first use.
  * - `empty`: scratch.
  */
 export type RefSource =
@@ -41,6 +48,7 @@ export type RefSource =
   | { readonly kind: 'image'; readonly config?: Descriptor; readonly platform?: OciPlatform; readonly reference?: string }
   | { readonly kind: 'merge'; readonly inputs: readonly string[] }
   | { readonly kind: 'diff'; readonly lower?: string; readonly upper: string }
+  | { readonly kind: 'layer'; readonly parent?: string }
   | { readonly kind: 'empty' };
 
 export interface RefRecord {

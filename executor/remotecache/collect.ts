@@ -59,7 +59,8 @@ export async function collectCacheEntries(
     let p = blobs.get(id);
     if (!p) {
       p = (async () => {
-        if (e.blob) {
+        // A blob this builder wrote is uncompressed: it goes out with the cache's compression.
+        if (e.blob && !e.built) {
           remote.set(e.blob.descriptor.digest, e.blob);
           return { descriptor: e.blob.descriptor, diffID: e.blob.diffID };
         }
