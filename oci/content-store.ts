@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AsyncMemo, asyncOnce, type Digest } from '../llb/index.ts';
 import { digestHex, hashDigest, isDigest, sha256 } from './digest.ts';
@@ -32,6 +32,9 @@ export interface IngestExpect {
 }
 
 export type BlobSource = Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** Stops an ingest past its expected size; the size check that follows reports it. */
+class BlobTooLarge extends Error {}
 
 export class ContentStore {
   readonly root: string;
@@ -110,19 +113,22 @@ export class ContentStore {
     try {
       const out = createWriteStream(tmp, { flags: 'wx' });
       const input = source instanceof Readable ? source : Readable.from(source);
-      await pipeline(
-        input,
-        async function* (chunks: AsyncIterable<Uint8Array>) {
-          for await (const chunk of chunks) {
-            hash.update(chunk);
-            size += chunk.byteLength;
-            expect.onProgress?.(size);
-            if (expect.size !== undefined && size > expect.size) break;
-            yield chunk;
-          }
+      // A transform, not an async iterator: iterating a stream joins whatever it has buffered
+      // into one new buffer, a copy of every byte of a layer for nothing.
+      const counted = new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          hash.update(chunk);
+          size += chunk.byteLength;
+          expect.onProgress?.(size);
+          if (expect.size !== undefined && size > expect.size) return cb(new BlobTooLarge());
+          cb(null, chunk);
         },
-        out,
-      );
+      });
+      try {
+        await pipeline(input, counted, out);
+      } catch (err) {
+        if (!(err instanceof BlobTooLarge)) throw err;
+      }
       const actual = { digest: hashDigest(hash), size };
       if ((expect.digest !== undefined && actual.digest !== expect.digest) || (expect.size !== undefined && actual.size !== expect.size)) {
         throw new DigestMismatchError(expect.what ?? `blob ${expect.digest ?? ''}`.trim(), expect, actual);

@@ -91,7 +91,9 @@ export async function listLayerTar(tar: AsyncIterable<Buffer | Uint8Array | stri
  * ended; a tar that cannot be listed rejects `files` but never fails the stream it taps.
  */
 export function tapLayerFiles(): { stream: Transform; files: Promise<LayerFiles> } {
-  const side = new PassThrough({ highWaterMark: 1 << 20 });
+  // Chunks stay as they are on the listing's side (object mode): reading a byte stream joins
+  // whatever it has buffered into a new buffer, a copy of the whole layer for a listing.
+  const side = new PassThrough({ writableHighWaterMark: 1 << 20, readableObjectMode: true, readableHighWaterMark: 16 });
   let gaveUp = false;
   let waiting: (() => void) | undefined;
   const files = listLayerTar(side);

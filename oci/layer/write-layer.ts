@@ -31,6 +31,7 @@ const SMALL_FILE = 256 * 1024;
 const CHUNK = 1024 * 1024;
 const LOOKAHEAD = 32;
 const BATCH = 512 * 1024;
+const DIRECT = 64 * 1024;
 
 interface Prepared {
   change: Change;
@@ -187,8 +188,13 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
       } else {
         add(encodeHeader(h));
         if (h.type === 'file' && h.size > 0) {
-          if (p.content) add(p.content);
-          else {
+          if (p.content && p.content.length < DIRECT) add(p.content);
+          else if (p.content) {
+            // Copying a large file into a batch costs more than the wake-up it saves (fresh
+            // memory faults in page by page): it goes out as it was read.
+            yield take();
+            yield p.content;
+          } else {
             if (batched > 0) yield take();
             yield* streamFile(c.source, h.size, c.path);
           }
