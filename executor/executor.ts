@@ -34,6 +34,8 @@ import { CacheMounts } from './ops/cache-mounts.ts';
 import { Semaphore } from './ops/semaphore.ts';
 import type { ImageResolveMode, OpsContext, ResolvedBase, SecretSource } from './ops/context.ts';
 import { asRef, RefManager } from './refs/index.ts';
+import { baseChain, LayerPrefetcher, prefetchingResolver, type ChainTarget, type PrefetchingResolver } from './layer-prefetch.ts';
+import { writeLayerOnThread } from './layer-writer.ts';
 import { createResolver } from './resolver.ts';
 import { createRunner, emulationFor, type OciRuntimeName, type Runner } from './runner/index.ts';
 import { openSnapshotter, type ReadableDir, type Snapshotter, type SnapshotterName } from './snapshot/index.ts';
@@ -106,6 +108,13 @@ export interface Executor {
   checkDefinition(def: Definition): Promise<void>;
   /** A base image by name: the local store first, else the registry (memoised per build). */
   resolveImage(ref: string, platform: OciPlatform, mode: ImageResolveMode): Promise<ResolvedBase>;
+  /**
+   * The resolver, with each step on the base chain of `targets` writing its own layer
+   * (uncompressed, as the local image store keeps it) after it is committed, while the
+   * build goes on: for a build whose output is that image (layer-prefetch.ts). The writes
+   * start once no step has finished for `quietMs` (default QUIET_MS).
+   */
+  prefetchingResolver(targets: readonly ChainTarget[], quietMs?: number): PrefetchingResolver;
   /** Persists remembered file digests and unmounts what this process mounted. */
   close(): Promise<void>;
 }
@@ -172,8 +181,16 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     targetsReadAsFiles: options.targetsReadAsFiles ?? true,
   };
 
+  const resolver = createResolver(ctx);
+  // A layer another thread cannot write (the copying snapshotter's) is left to the export.
+  const writeOwnLayer = async (result: Result): Promise<void> => {
+    const own = refs.ownLayer(asRef(result));
+    if (own) await refs.writingLayer(own.entry, writeLayerOnThread(own.dir, stores.content.root));
+  };
+  const prefetchers: LayerPrefetcher[] = [];
+
   return {
-    resolver: createResolver(ctx),
+    resolver,
     refs,
     snapshotter,
     stores,
@@ -199,7 +216,13 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     async checkDefinition(def) {
       if (decodeDefinition(def).ops.some((o) => o.op.exec !== undefined)) await checkRunner();
     },
+    prefetchingResolver(targets, quietMs) {
+      const p = new LayerPrefetcher(writeOwnLayer, quietMs);
+      prefetchers.push(p);
+      return { ...prefetchingResolver(resolver, baseChain(targets), (r) => p.add(r)), flush: () => p.flush() };
+    },
     async close() {
+      await Promise.all(prefetchers.splice(0).map((p) => p.close()));
       await hasher.flush();
       await runner.close?.();
       await snapshotter.close();

@@ -2,6 +2,7 @@
 // layers and directories exporters read. Subsystems are re-exported for the CLI and tests.
 export { createExecutor } from './executor.ts';
 export type { Executor, ExecutorOptions } from './executor.ts';
+export type { ChainTarget } from './layer-prefetch.ts';
 export { createResolver } from './resolver.ts';
 export { Ref, RefManager, isRef, layerIdentity } from './refs/index.ts';
 export type { BlobLayer, LayerEntry, RefRecord, RefSource, PullProgressSink } from './refs/index.ts';

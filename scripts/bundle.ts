@@ -52,6 +52,7 @@ const result = await build({
     // A build.ts's `import 'tsbuild'` gets this one, sharing chunks (and State values) with the CLI.
     llb: 'llb/index.ts',
     'hash-worker': 'executor/contenthash/hash-worker.ts',
+    'layer-worker': 'executor/layer-worker.ts',
   },
   outdir,
   bundle: true,

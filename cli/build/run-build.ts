@@ -211,8 +211,12 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compil
     await imported;
     const graph = loadDefinitions(definitions.length === 1 ? definitions[0]! : definitions);
     const sent = new Set<Digest>();
+    // An image kept in the local store holds the steps' layers as they are: they are written
+    // while a long step runs.
+    const storesImage = defaultOutputs(req).some((o) => o.type === 'image' && o.store && !o.rewriteTimestamp);
+    const prefetching = storesImage ? executor.prefetchingResolver(graph.targets.filter((t) => t !== undefined)) : undefined;
     const outcome = await solve(graph, {
-      resolver: executor.resolver,
+      resolver: prefetching ?? executor.resolver,
       store,
       noCache: req.noCache,
       ...(req.maxParallelism !== undefined ? { maxParallelism: req.maxParallelism } : {}),
@@ -227,6 +231,8 @@ export async function runBuild(req: BuildRequest, hooks: BuildHooks = {}, compil
         hooks.onEvent?.(event);
       },
     });
+    // Layers still queued are written now, on their thread, beside the rest of the export.
+    prefetching?.flush();
     const explanations = req.explain ? await explainTargets(req, targets, compiledAll, outcome, executor) : undefined;
     if (!outcome.ok) return { ok: false, message: outcome.failure.message, compiled, outcome, explanations };
     const built = targets.map((platform, i) => ({ platform, compiled: compiledAll[i]!, result: outcome.results[i] }));

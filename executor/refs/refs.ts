@@ -82,6 +82,8 @@ export class RefManager {
   readonly #materialising = new AsyncMemo<string, string>();
   readonly #localSnapshots = new AsyncMemo<string, Ref>();
   readonly #sources = new AsyncMemo<string, LayerSource>();
+  /** Snapshot layers being written into the content store elsewhere, by layer identity. */
+  readonly #writing = new Map<string, Promise<unknown>>();
   readonly #empty: string;
 
   constructor(opts: RefManagerOptions) {
@@ -428,8 +430,32 @@ export class RefManager {
     return this.#sources.get(id, () => this.#makeLayerSource(e));
   }
 
+  /**
+   * The ref's own (top) snapshot layer, when another thread can write its tar: its entry and
+   * the directory the tar is made of. See `writingLayer`.
+   */
+  ownLayer(ref: Ref): { entry: LayerEntry; dir: string } | undefined {
+    const entry = ref.layers.at(-1);
+    if (ref.record?.source.kind !== 'snapshot' || !entry?.snapshot || entry.blob) return undefined;
+    const dir = this.#opts.snapshotter.layerDir?.(entry.snapshot);
+    return dir === undefined ? undefined : { entry, dir };
+  }
+
+  /**
+   * A snapshot layer's tar is being written into the content store elsewhere (with its blob
+   * link and listing): its diff_id is recorded once known, and an export of the layer waits for
+   * it, then finds the blob made. A failed write leaves the layer to the export.
+   */
+  writingLayer(e: LayerEntry, diffID: Promise<Digest>): Promise<void> {
+    const done = diffID.then((d) => this.#store.saveDiffID(diffIDKey(e), d));
+    const settled = done.catch(() => {});
+    this.#writing.set(layerIdentity(e), settled);
+    return done;
+  }
+
   async #makeLayerSource(e: LayerEntry): Promise<LayerSource> {
     const { content } = this.#opts;
+    await this.#writing.get(layerIdentity(e));
     const desc = e.description !== undefined ? { description: e.description } : {};
     if (e.blob) {
       const b = e.blob;

@@ -346,6 +346,10 @@ export class SnapshotTree implements Snapshotter {
     }
   }
 
+  layerDir(layer: LayerRef): string | undefined {
+    return this.name === 'overlayfs' ? this.paths.fs(layer.id) : undefined;
+  }
+
   layerTar(layer: LayerRef): Readable {
     const src = this.#driver.layerTar(layer);
     return src instanceof Readable ? src : Readable.from(src, { objectMode: false });

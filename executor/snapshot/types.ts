@@ -93,6 +93,11 @@ export interface Snapshotter {
   diff(key: string): Readable;
   /** The tar of one layer of a chain. */
   layerTar(layer: LayerRef): Readable;
+  /**
+   * Overlay only: the directory `layerTar(layer)` is written from (its upper directory, read as
+   * `overlayUpperChanges` reads it), so that another thread can write the same tar.
+   */
+  layerDir?(layer: LayerRef): string | undefined;
   /** Unpacks a layer tar as a new committed snapshot on top of `parent`. */
   applyTar(tar: AsyncIterable<Buffer | Uint8Array | string>, parent?: string, key?: string): Promise<{ key: string; result: ApplyResult }>;
   /** A committed snapshot stacking the inputs in order; its chain is their chains concatenated. */
