@@ -257,6 +257,14 @@ class Solve {
     }
   }
 
+  async #alternativeInput(node: Node, i: number, result: Result): Promise<ContentInput> {
+    const dep = node.cacheMap!.deps[i]!;
+    const key = this.#alternativeIdentity(node.vertex.inputs[i]!);
+    if (key !== undefined) return { result: key, selector: dep.selector };
+    if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
+    return { result: result.id, selector: dep.selector };
+  }
+
   #definitionKey(node: Node, output: number): CacheKey {
     let key = node.defKeys.get(output);
     if (key === undefined) {
@@ -301,28 +309,24 @@ class Solve {
     }
 
     advance(node, 'waiting');
-    const inputs = await Promise.all(
-      node.vertex.inputs.map(async (input) => {
-        const dep = this.#node(input.vertex);
-        return this.#output(dep, await this.#materialize(dep), input.index);
-      }),
-    );
+    const matching = !node.ignoreCache && node.vertex.inputs.length > 0;
+    const pending = node.vertex.inputs.map(async (input) => {
+      const dep = this.#node(input.vertex);
+      return this.#output(dep, await this.#materialize(dep), input.index);
+    });
+    // First the inputs' keys along definition lines (cheap: content is hashed only for inputs
+    // without a key, i.e. build contexts), each as soon as its input is ready: a context is
+    // hashed while a long step the op also waits for still runs.
+    const pendingAlt = matching ? pending.map((p, i) => p.then((result) => this.#alternativeInput(node, i, result))) : [];
+    for (const p of pendingAlt) p.catch(() => {}); // reported through the inputs, or awaited below
+    const inputs = await Promise.all(pending);
     this.#checkAborted();
 
-    if (!node.ignoreCache && inputs.length > 0) {
+    if (matching) {
       advance(node, 'matching');
       const cm = node.cacheMap!;
-      // First the inputs' keys along definition lines (cheap: content is hashed only for
-      // inputs without a key, i.e. build contexts), then content over what the op reads.
-      const altInputs = await Promise.all(
-        inputs.map(async (result, i): Promise<ContentInput> => {
-          const dep = cm.deps[i]!;
-          const key = this.#alternativeIdentity(node.vertex.inputs[i]!);
-          if (key !== undefined) return { result: key, selector: dep.selector };
-          if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
-          return { result: result.id, selector: dep.selector };
-        }),
-      );
+      // Then content over what the op reads.
+      const altInputs = await Promise.all(pendingAlt);
       this.#checkAborted();
       node.contentInputs = altInputs;
       node.altContentKeys = new Map(outputs.map((o) => [o, contentKey(cm.digest, o, altInputs)]));

@@ -130,6 +130,20 @@ describe('solve: arithmetic', () => {
     expect(statusOf(out, t2)).toBe('ran');
   });
 
+  it('a build context is hashed while another input of the same step still builds', async () => {
+    const g = new FakeGraph();
+    const ctx = g.const('ctx', 7, { seed: 'this build', perBuild: true });
+    const copy = g.sum('copy', [g.gate('slow'), ctx], { content: true });
+    const resolver = new FakeResolver();
+    const solving = run(g, copy, { resolver, store: new MemoryCacheStore() });
+    await resolver.gate('slow').started.promise;
+    await settle(20);
+    expect(resolver.count('content', 'copy')).toBe(1); // the context, before the slow input is done
+    resolver.gate('slow').finish.resolve(1);
+    expect(value(await solving)).toBe(8);
+    expect(resolver.count('content', 'copy')).toBe(2); // then the slow input, once built
+  });
+
   it('under a build context, steps hit along definition lines without reading any built input', async () => {
     // ctx stands for a build context: a new digest every build, the same data. A machine that
     // imported this cache computes the same keys: only the context itself is hashed.
