@@ -219,7 +219,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     prefetchingResolver(targets, quietMs) {
       const p = new LayerPrefetcher(writeOwnLayer, quietMs);
       prefetchers.push(p);
-      return { ...prefetchingResolver(resolver, baseChain(targets), (r) => p.add(r)), flush: () => p.flush() };
+      return { ...prefetchingResolver(resolver, baseChain(targets), p), flush: () => p.flush() };
     },
     async close() {
       await Promise.all(prefetchers.splice(0).map((p) => p.close()));

@@ -64,19 +64,37 @@ export interface PrefetchingResolver extends OpResolver {
   flush(): void;
 }
 
-/** `inner`, with the results of the chain's steps handed to `prefetch` as soon as they exist. */
-export function prefetchingResolver(inner: OpResolver, chain: ReadonlyMap<Digest, ReadonlySet<number>>, prefetch: (result: Result) => void): OpResolver {
+/** What the prefetching resolver tells: results of the chain, and file ops at work. */
+export interface PrefetchSink {
+  add(result: Result): void;
+  /** A file op starts; the returned function is called when it is done. */
+  busy(): () => void;
+}
+
+/**
+ * `inner`, with the results of the chain's steps handed to the sink as soon as they exist, and
+ * every file op's run reported: a copy creating many files and a layer write in the background
+ * slow each other down (the same disk, the same journal), so no write starts during one.
+ */
+export function prefetchingResolver(inner: OpResolver, chain: ReadonlyMap<Digest, ReadonlySet<number>>, sink: PrefetchSink): OpResolver {
   return {
     loadResult: (id) => inner.loadResult(id),
     resolve(vertex: Vertex): Op {
       const op = inner.resolve(vertex);
       const outputs = chain.get(vertex.digest);
-      if (!outputs) return op;
+      const isFile = opKind(vertex.op) === 'file';
+      if (!outputs && !isFile) return op;
       return {
         cacheMap: (ctx: OpContext) => op.cacheMap(ctx),
         async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
-          const results = await op.exec(ctx, inputs);
-          for (const o of outputs) if (results[o]) prefetch(results[o]);
+          const done = isFile ? sink.busy() : undefined;
+          let results: Result[];
+          try {
+            results = await op.exec(ctx, inputs);
+          } finally {
+            done?.();
+          }
+          for (const o of outputs ?? []) if (results[o]) sink.add(results[o]);
           return results;
         },
         ...(op.acquire ? { acquire: (signal: AbortSignal) => op.acquire!(signal) } : {}),
@@ -88,13 +106,17 @@ export function prefetchingResolver(inner: OpResolver, chain: ReadonlyMap<Digest
 /** How long no step must have finished before queued layers are written. */
 export const QUIET_MS = 150;
 
-/** Queues finished steps' results and writes their layers once the build has been quiet for `quietMs`. */
+/**
+ * Queues finished steps' results and writes their layers once the build has been quiet for
+ * `quietMs` with no file op at work.
+ */
 export class LayerPrefetcher {
   readonly #write: (result: Result) => Promise<void>;
   readonly #quietMs: number;
   readonly #running = new Set<Promise<void>>();
   #queue: Result[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #busy = 0;
   #closed = false;
 
   constructor(write: (result: Result) => Promise<void>, quietMs = QUIET_MS) {
@@ -105,7 +127,25 @@ export class LayerPrefetcher {
   add(result: Result): void {
     if (this.#closed) return;
     this.#queue.push(result);
+    this.#arm();
+  }
+
+  /** Holds queued writes back until every file op reported here is done. */
+  busy(): () => void {
+    this.#busy++;
     clearTimeout(this.#timer);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#busy--;
+      this.#arm();
+    };
+  }
+
+  #arm(): void {
+    clearTimeout(this.#timer);
+    if (this.#closed || this.#busy > 0 || this.#queue.length === 0) return;
     this.#timer = setTimeout(() => this.#start(), this.#quietMs);
     this.#timer.unref();
   }

@@ -95,10 +95,20 @@ describe('layer prefetch timing', () => {
     // Then a long step: 200 ms without a finished step.
     await vi.advanceTimersByTimeAsync(120);
     expect(written).toEqual(['a', 'b', 'c']);
+    // A file op at work holds the writes back, however long it takes.
+    const done = p.busy();
+    p.add({ id: 'e' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(written).toEqual(['a', 'b', 'c']);
+    done();
+    await vi.advanceTimersByTimeAsync(199);
+    expect(written).toEqual(['a', 'b', 'c']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(written).toEqual(['a', 'b', 'c', 'e']);
     p.add({ id: 'd' });
     await p.close();
     await vi.advanceTimersByTimeAsync(500);
-    expect(written).toEqual(['a', 'b', 'c']);
+    expect(written).toEqual(['a', 'b', 'c', 'e']);
   });
 });
 
