@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Digest } from '../../llb/index.ts';
 import { openStores, parseManifest, type ContentStore, type Descriptor, type ImageStore } from '../../oci/index.ts';
 import { DiskCacheStore, type CacheKey } from '../../solver/index.ts';
-import { RefStore, type RefRecord } from '../refs/index.ts';
+import { imageSnapshotKeys, RefStore, type RefRecord } from '../refs/index.ts';
 import { SnapshotTree, type SnapshotInfo, type SnapshotterName } from '../snapshot/index.ts';
 import { measureDir } from './measure.ts';
 
@@ -57,6 +57,11 @@ export interface Inventory {
   /** Digests the image store's names reach (manifests, indexes, configs, layers). */
   readonly imageDigests: Set<Digest>;
   readonly imageCount: number;
+  /**
+   * Snapshot keys an image of the store unpacks into (its layers' chain IDs): an image keeps its
+   * unpacked filesystem, as docker's store does, for the next FROM and `tsbuild run`.
+   */
+  readonly imageSnapshots: Set<string>;
   readonly cacheMountBytes: number;
   readonly cacheMountCount: number;
   readonly localCount: number;
@@ -72,8 +77,9 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-async function readImageDigests(content: ContentStore, images: ImageStore): Promise<{ digests: Set<Digest>; count: number }> {
+async function readImageDigests(content: ContentStore, images: ImageStore): Promise<{ digests: Set<Digest>; count: number; snapshots: Set<string> }> {
   const out = new Set<Digest>();
+  const snapshots = new Set<string>();
   const visit = async (d: Descriptor): Promise<void> => {
     if (out.has(d.digest)) return;
     out.add(d.digest);
@@ -88,11 +94,16 @@ async function readImageDigests(content: ContentStore, images: ImageStore): Prom
     } else {
       out.add(parsed.manifest.config.digest);
       for (const l of parsed.manifest.layers) out.add(l.digest);
+      const diffIDs = await content
+        .readJson<{ rootfs?: { diff_ids?: Digest[] } }>(parsed.manifest.config.digest)
+        .then((c) => c.rootfs?.diff_ids ?? [])
+        .catch(() => [] as Digest[]);
+      for (const k of imageSnapshotKeys(diffIDs)) snapshots.add(k);
     }
   };
   const list = await images.list();
   for (const img of list) await visit(img.target);
-  return { digests: out, count: list.length };
+  return { digests: out, count: list.length, snapshots };
 }
 
 async function readTrees(root: string): Promise<TreeInventory[]> {
@@ -172,7 +183,7 @@ export async function readInventory(root: string): Promise<Inventory> {
       diffIDs.set(key, d ?? ('' as Digest));
     }
 
-    const { digests: imageDigests, count: imageCount } = await readImageDigests(content, images);
+    const { digests: imageDigests, count: imageCount, snapshots: imageSnapshots } = await readImageDigests(content, images);
     const mounts = join(root, 'cache-mounts');
     const mountNames = await readdir(mounts).catch(() => [] as string[]);
     const localNames = await readdir(join(root, 'locals')).catch(() => [] as string[]);
@@ -195,6 +206,7 @@ export async function readInventory(root: string): Promise<Inventory> {
       diffIDs,
       imageDigests,
       imageCount,
+      imageSnapshots,
       cacheMountBytes: mountNames.length > 0 ? (await measureDir(mounts)).size : 0,
       cacheMountCount: mountNames.length,
       localCount: localNames.length,

@@ -266,7 +266,9 @@ export function planPrune(inv: Inventory, opts: PlanOptions): PrunePlan {
     tree: t,
     keys: childFirst(
       t,
-      [...t.snapshots.values()].filter((s) => s.kind === 'committed' && !kept.snapshots.has(s.key) && !live.has(s.key)).map((s) => s.key),
+      [...t.snapshots.values()]
+        .filter((s) => s.kind === 'committed' && !kept.snapshots.has(s.key) && !live.has(s.key) && !inv.imageSnapshots.has(s.key))
+        .map((s) => s.key),
     ),
   }));
   const dropRefs = [...[...inv.refs.keys()].filter((id) => !kept.refs.has(id)), ...inv.unreadableRefs];

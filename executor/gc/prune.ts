@@ -136,6 +136,9 @@ async function sweep(
     // COPY reuse memos name snapshots that may be gone now; a memo is only a hint, rebuilt by the
     // next COPY, so they all go.
     await rm(join(inv.root, 'copy-reuse'), { recursive: true, force: true });
+    // All build cache includes the remembered file digests: the next build hashes its contexts
+    // again, as after BuildKit's `prune -af` (its checksums live with the contexts it drops).
+    if (opts.all && opts.keepStorage === undefined && untilCutoff(opts) === undefined) await rm(join(inv.root, 'contenthash.bin'), { force: true });
     if (plan.dropCacheMounts) {
       await hook('dir', 'cache-mounts');
       await rm(join(inv.root, 'cache-mounts'), { recursive: true, force: true });
