@@ -67,7 +67,7 @@ async function measure(
   const ours: number[] = [];
   const theirs: number[] = [];
   for (let i = 0; i < runs; i++) {
-    if (m === 'cold') await ts.freshRoot();
+    if (m === 'cold') await ts.freshRoot(c);
     else if (m === 'touch' || m === 'edit') await changes.apply(ctxDir, c.editFile!, m);
     sync();
     ours.push(await ts.build(c, ctxDir, m));
