@@ -7,7 +7,7 @@
 // or another) each use their own temp file and the rename is atomic, so whichever lands last
 // replaces identical bytes with identical bytes.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -137,6 +137,38 @@ export class ContentStore {
       await rename(tmp, this.blobPath(actual.digest));
       await fsyncPath(this.#blobs);
       return actual;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Streams `chunks` into the store, each hashed and written before the next is asked for: the
+   * producer may hand the same buffer again (see the layer writer's reuseBuffers). Blocks the
+   * thread while it writes.
+   */
+  async ingestChunks(chunks: AsyncIterable<Uint8Array>): Promise<BlobInfo> {
+    await this.#init();
+    const tmp = join(this.#ingest, `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const fd = openSync(tmp, 'wx');
+    try {
+      try {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          for (let at = 0; at < chunk.byteLength;) at += writeSync(fd, chunk, at);
+          size += chunk.byteLength;
+        }
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      const digest = hashDigest(hash);
+      await rename(tmp, this.blobPath(digest));
+      await fsyncPath(this.#blobs);
+      return { digest, size };
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;

@@ -21,7 +21,7 @@ export { parseManifest, parseImageConfig, validateDescriptor, checkManifestConfi
 
 export * from './compression/index.ts';
 
-export { tarLayerSource, blobLayerSource, ingestLayerTar, type LayerSource, type TarLayerOptions, type BlobLayerOptions } from './layer-source.ts';
+export { tarLayerSource, blobLayerSource, ingestLayerChanges, type LayerSource, type TarLayerOptions, type BlobLayerOptions } from './layer-source.ts';
 export {
   buildImageConfig,
   normalizeHistory,

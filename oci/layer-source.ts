@@ -13,7 +13,7 @@ import { createCompressor, createDecompressor } from './compression/compress.ts'
 import { compressionKey, compressionOfMediaType, ociLayerMediaType, type CompressionOptions } from './compression/types.ts';
 import { digestHex, hashDigest } from './digest.ts';
 import { BlobNotFoundError } from './errors.ts';
-import { listLayerTar, tapLayerFiles, type LayerFiles } from './layer/index.ts';
+import { LayerFilesBuilder, layerTarChunks, listLayerTar, tapLayerFiles, type Change, type LayerFiles, type WriteLayerOptions } from './layer/index.ts';
 import { loadLayerFiles, saveLayerFiles } from './layer-files-store.ts';
 import type { Descriptor } from './types.ts';
 
@@ -136,14 +136,22 @@ async function hashAndList(tar: Readable): Promise<{ diffID: Digest; files: Laye
 }
 
 /**
- * Writes a layer tar into the store as an uncompressed blob (its digest is its diff_id), with
- * the listing and the blob link an export would leave: exporting it later reads nothing again.
+ * Writes the layer tar of `changes` (in tree order) into the store as an uncompressed blob (its
+ * digest is its diff_id), with the listing and the blob link an export would leave: exporting it
+ * later reads nothing again. The tar is hashed and written as it is made, through buffers used
+ * over and over, and listed from what the writer reports.
  */
-export async function ingestLayerTar(store: ContentStore, tar: Readable): Promise<{ descriptor: Descriptor; diffID: Digest }> {
+export async function ingestLayerChanges(
+  store: ContentStore,
+  changes: AsyncIterable<Change> | Iterable<Change>,
+  opts: Pick<WriteLayerOptions, 'onFileEntry'> = {},
+): Promise<{ descriptor: Descriptor; diffID: Digest }> {
   const c: CompressionOptions = { type: 'uncompressed' };
-  const made = await compressInto(store, tar, c);
-  await Promise.all([saveLink(store, made.diffID, c, made.blob), keepFiles(store, new AsyncMemo<'files', LayerFiles>(), made)]);
-  return { descriptor: made.blob, diffID: made.diffID };
+  const listing = new LayerFilesBuilder();
+  const info = await store.ingestChunks(layerTarChunks(changes, { ...opts, reuseBuffers: true, onMember: (n, t, s) => listing.add(n, t, s) }));
+  const descriptor: Descriptor = { mediaType: ociLayerMediaType(c.type), digest: info.digest, size: info.size };
+  await Promise.all([saveLink(store, info.digest, c, descriptor), saveLayerFiles(store, info.digest, listing.done(info.size))]);
+  return { descriptor, diffID: info.digest };
 }
 
 export interface TarLayerOptions {

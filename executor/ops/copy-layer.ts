@@ -8,37 +8,95 @@
 // The tar is the one the export of the copied snapshot would write, byte for byte: the same
 // change list (the upper directory's entries, plus one entry per file with the metadata the
 // copy would have given it), in the same order, through the same writer.
+//
+// The same COPY built again (one file of a big context edited) takes every unchanged file's
+// entry from its previous layer's blob: a memo per COPY (`<root>/copy-reuse/layer-<key>.json`,
+// keyed by the op's cache-map digest, a hint removed by every prune) names that blob and where
+// each file's entry lies in it, keyed by everything the entry's bytes depend on: its path, the
+// owner, mode, time and size it was written with, and the entry digest of the content the op's
+// content key verified. Runs of such entries are read from the blob in one go instead of
+// opening each file.
 import type { BigIntStats } from 'node:fs';
-import { ingestLayerTar, overlayUpperChanges, sortChanges, writeLayer, type Change, type ContentStore } from '../../oci/index.ts';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ingestLayerChanges, overlayUpperChanges, sortChanges, type Change, type ContentStore } from '../../oci/index.ts';
+import type { Digest } from '../../llb/index.ts';
 import type { TargetMeta } from '../fileop/index.ts';
 import type { BlobLayer } from '../refs/index.ts';
+
+const MEMO_VERSION = 1;
+
+interface LayerMemo {
+  v: typeof MEMO_VERSION;
+  blob: Digest;
+  size: number;
+  /** [entry key, offset, length] of each file entry of the blob's tar. */
+  entries: [string, number, number][];
+}
+
+/** A previous layer of the same COPY: its blob's path and its entries by key. */
+export interface PreviousLayer {
+  file: string;
+  entries: Map<string, [number, number]>;
+}
 
 export class LayerOnlyCopy {
   /** The active snapshot's upper directory: the layer's root. */
   readonly #upper: string;
-  readonly #files: Change[] = [];
+  readonly #previous: PreviousLayer | undefined;
+  readonly #changes: Change[] = [];
+  /** Entry keys of the files, by layer path. */
+  readonly #keys = new Map<string, string>();
+  #reused = 0;
+  #files = 0;
 
-  constructor(upper: string) {
+  constructor(upper: string, previous?: PreviousLayer) {
     this.#upper = upper;
+    this.#previous = previous;
+  }
+
+  /** How many files the layer holds, and how many of those came from the previous layer. */
+  get counts(): { files: number; reused: number } {
+    return { files: this.#files, reused: this.#reused };
   }
 
   /**
    * Takes the file the copy would create at `target` (host path under the upper directory) from
-   * `source`. A file with several links is left to the copy, which keeps them linked.
+   * `source`, whose verified entry digest is `digest` (undefined: not covered by the content
+   * key). A file with several links is left to the copy, which keeps them linked.
    */
-  place(source: string, st: BigIntStats, target: string, meta: TargetMeta): boolean {
+  place(source: string, st: BigIntStats, target: string, meta: TargetMeta, digest: string | undefined): boolean {
     if (st.nlink > 1n || !target.startsWith(this.#upper + '/')) return false;
-    this.#files.push({ kind: 'entry', path: target.slice(this.#upper.length + 1), source, stat: asCopied(st, meta) });
+    const path = target.slice(this.#upper.length + 1);
+    this.#files++;
+    const copied = asCopied(st, meta);
+    if (digest !== undefined) {
+      const key = `${path}\0${meta.uid}:${meta.gid}:${meta.mode}:${copied.mtimeNs}:${st.size}:${digest}`;
+      this.#keys.set(path, key);
+      const at = this.#previous?.entries.get(key);
+      if (at) {
+        this.#reused++;
+        this.#changes.push({ kind: 'bytes', path, file: this.#previous!.file, offset: at[0], length: at[1], size: Number(st.size) });
+        return true;
+      }
+    }
+    this.#changes.push({ kind: 'entry', path, source, stat: copied });
     return true;
   }
 
   /** Writes the layer into the content store; the upper directory holds the rest of the copy. */
-  async write(content: ContentStore): Promise<BlobLayer> {
-    const changes: Change[] = [...this.#files];
+  async write(content: ContentStore, memo?: { root: string; key: string }): Promise<BlobLayer> {
+    const changes: Change[] = [...this.#changes];
     // Directories, links and multiply-linked files were made by the copy. None of them carries
     // extended attributes: the copy sets none, and the directories above it are made without.
     for await (const c of overlayUpperChanges(this.#upper, { xattrs: false })) changes.push(c);
-    const { descriptor, diffID } = await ingestLayerTar(content, writeLayer(sortChanges(changes)));
+    const entries: [string, number, number][] = [];
+    const onFileEntry = (path: string, offset: number, length: number): void => {
+      const key = this.#keys.get(path);
+      if (key !== undefined) entries.push([key, offset, length]);
+    };
+    const { descriptor, diffID } = await ingestLayerChanges(content, sortChanges(changes), { onFileEntry });
+    if (memo) await writeLayerMemo(memo.root, memo.key, { v: MEMO_VERSION, blob: descriptor.digest, size: descriptor.size, entries }).catch(() => {});
     return { descriptor, diffID };
   }
 }
@@ -55,4 +113,32 @@ function asCopied(st: BigIntStats, meta: TargetMeta): BigIntStats {
     nlink: 1n,
   });
   return copied;
+}
+
+function memoPath(root: string, key: string): string {
+  return join(root, 'copy-reuse', `layer-${key.replace(/^sha256:/, '')}.json`);
+}
+
+/** The previous layer of the COPY keyed `key`, when its memo and its blob (of the size noted) are there. */
+export async function previousLayer(root: string, key: string, content: ContentStore): Promise<PreviousLayer | undefined> {
+  let m: Partial<LayerMemo>;
+  try {
+    m = JSON.parse(await readFile(memoPath(root, key), 'utf8')) as Partial<LayerMemo>;
+  } catch {
+    return undefined;
+  }
+  if (m.v !== MEMO_VERSION || typeof m.blob !== 'string' || !Array.isArray(m.entries)) return undefined;
+  // Blobs are immutable and verified when stored: the one of that digest and size holds the
+  // bytes the memo describes.
+  const info = await content.info(m.blob);
+  if (!info || info.size !== m.size) return undefined;
+  return { file: content.blobPath(m.blob), entries: new Map(m.entries.map(([k, o, l]) => [k, [o, l]])) };
+}
+
+async function writeLayerMemo(root: string, key: string, memo: LayerMemo): Promise<void> {
+  const path = memoPath(root, key);
+  await mkdir(join(root, 'copy-reuse'), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(memo));
+  await rename(tmp, path);
 }

@@ -21,7 +21,7 @@ import { tempDir, uniqueKey, type OpsContext } from './context.ts';
 import { digestOfText, opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
 import { linkFromPrevious, readCopyMemo, writeCopyMemo, type CopyMemo, type MemoFile } from './copy-reuse.ts';
-import { LayerOnlyCopy } from './copy-layer.ts';
+import { LayerOnlyCopy, previousLayer, type PreviousLayer } from './copy-layer.ts';
 
 /** Bump when the digest a COPY source's content gets changes for the same files: remembered digests then no longer match. */
 const CONTENT_DIGEST_VERSION = 1;
@@ -177,7 +177,7 @@ export class FileOpImpl implements Op {
     let committed: string | undefined;
     try {
       const reuse = await this.#reusePlan(active, refsIn, !this.#readAsFiles());
-      const layer = reuse?.layerOnly ? new LayerOnlyCopy(reuse.dir) : undefined;
+      const layer = reuse?.layerOnly ? new LayerOnlyCopy(reuse.dir, reuse.previousLayer) : undefined;
       const direct = reuse ? undefined : await this.#directDir(active);
       if (direct === 'unchanged') {
         committed = await snap.commit(active);
@@ -218,7 +218,12 @@ export class FileOpImpl implements Op {
         signal: ctx.signal,
       });
       // The snapshot held only the copy's directories: the finally below drops it.
-      if (layer) return [await refs.layerOn(base, await layer.write(this.#ctx.content), this.#vertex.name)];
+      if (layer) {
+        const blob = await layer.write(this.#ctx.content, { root: this.#ctx.root, key: reuse!.key });
+        const { files, reused } = layer.counts;
+        if (reused > 0) ctx.status({ id: `${reused} of ${files} files taken from the previous layer`, current: 0, completed: Date.now() });
+        return [await refs.layerOn(base, blob, this.#vertex.name)];
+      }
       committed = await snap.commit(active);
       if (reuse) await writeCopyMemo(this.#ctx.root, reuse.key, { v: 1, snapshot: committed, files: Object.fromEntries(reuse.next) }).catch(() => {});
     } finally {
@@ -304,7 +309,10 @@ export class FileOpImpl implements Op {
     const dir = await snap.newSubtreeDir(active, dest);
     if (dir === undefined) return undefined;
     const key = (await this.cacheMap()).digest;
-    if (layerOnly) return { dir, key, input: from, next: new Map(), layerOnly };
+    if (layerOnly) {
+      const previous = await previousLayer(this.#ctx.root, key, this.#ctx.content);
+      return { dir, key, input: from, next: new Map(), layerOnly, ...(previous ? { previousLayer: previous } : {}) };
+    }
     const memo = await readCopyMemo(this.#ctx.root, key);
     const prevDir = memo ? await snap.ownLayerDir(memo.snapshot) : undefined;
     return { dir, key, input: from, ...(memo && prevDir ? { prev: { memo, dir: prevDir } } : {}), next: new Map() };
@@ -321,8 +329,8 @@ export class FileOpImpl implements Op {
   /** The file goes into the layer as it is now, once checked against the content key. */
   #placeInLayer(layer: LayerOnlyCopy, ref: Ref, source: string, path: string, st: BigIntStats, target: string, meta: TargetMeta): boolean | Promise<boolean> {
     const checked = this.#checkUnchanged(ref, path, st);
-    if (checked instanceof Promise) return checked.then(() => layer.place(source, st, target, meta));
-    return layer.place(source, st, target, meta);
+    if (checked instanceof Promise) return checked.then((digest) => layer.place(source, st, target, meta, digest));
+    return layer.place(source, st, target, meta, checked);
   }
 
   #placeVerified(plan: ReusePlan, digest: string, st: BigIntStats, target: string, meta: TargetMeta): boolean {
@@ -351,6 +359,8 @@ interface ReusePlan {
   next: Map<string, MemoFile>;
   /** Nothing in this build mounts the result: write its layer, not its files (copy-layer.ts). */
   layerOnly?: boolean;
+  /** With layerOnly: the previous layer of the same COPY, whose unchanged entries are reused. */
+  previousLayer?: PreviousLayer;
 }
 
 function inPlace(dir: string | undefined): { dir: string } | undefined {

@@ -49,6 +49,7 @@ export async function applyChangesLinked(dst: string, changes: AsyncIterable<Cha
       await clearOlder(rel);
       continue;
     }
+    if (c.kind === 'bytes') throw new Error(`${c.path}: a farm is made from trees, not from an earlier tar's bytes`);
     const st = c.stat ?? (await lstat(c.source, { bigint: true }));
     const existing = await lstat(abs).catch(() => null);
     await mkdir(join(abs, '..'), { recursive: true });

@@ -9,7 +9,13 @@ export type Change =
   /** The directory `path` hides everything below it: written as `<path>/.wh..wh..opq`. */
   | { kind: 'opaque'; path: string }
   /** `path` was added or changed; its metadata and content are read from `source`. */
-  | { kind: 'entry'; path: string; source: string; stat?: BigIntStats; xattrs?: Xattrs };
+  | { kind: 'entry'; path: string; source: string; stat?: BigIntStats; xattrs?: Xattrs }
+  /**
+   * `path`'s whole tar entry (headers, content, padding) exactly as `length` bytes of `file` at
+   * `offset` hold it: an entry of an earlier layer tar that has not changed (a regular file of
+   * `size` content bytes).
+   */
+  | { kind: 'bytes'; path: string; file: string; offset: number; length: number; size: number };
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';

@@ -20,4 +20,4 @@ export { devMajor, devMinor, makeNode } from './special-files.ts';
 export type { Xattrs, XattrWriteResult } from './xattrs.ts';
 export { OVERLAY_OPAQUE, isOverlayInternal, readXattrTree, readXattrs, writeXattrs, xattrToolsAvailable } from './xattrs.ts';
 export type { LayerFileEntry, LayerFileKind, LayerFiles } from './layer-files.ts';
-export { listLayerTar, tapLayerFiles } from './layer-files.ts';
+export { LayerFilesBuilder, listLayerTar, tapLayerFiles } from './layer-files.ts';

@@ -122,3 +122,17 @@ export function tapLayerFiles(): { stream: Transform; files: Promise<LayerFiles>
   stream.on('error', (err) => side.destroy(err));
   return { stream, files };
 }
+
+/** A listing from what the layer writer reports of each member (`onMember`), for a tar not read back. */
+export class LayerFilesBuilder {
+  readonly #entries: LayerFileEntry[] = [];
+
+  add(name: string, type: string, size: number): void {
+    const e = entryOf(name, type, size);
+    if (e) this.#entries.push(e);
+  }
+
+  done(tarSize: number): LayerFiles {
+    return { tarSize, entries: this.#entries };
+  }
+}

@@ -21,6 +21,16 @@ export interface WriteLayerOptions {
    * for short lists only); `'none'` writes no attributes.
    */
   xattrs?: 'changes' | 'read' | 'none';
+  /** Told where each regular file's entry (headers to padding) lies in the tar, in bytes. */
+  onFileEntry?: (path: string, offset: number, length: number) => void;
+  /** Told of each member written: its name, type and content size (a listing without a parse). */
+  onMember?: (name: string, type: TarType, size: number) => void;
+  /**
+   * The consumer is done with each chunk before it asks for the next (it hashes and writes it
+   * synchronously): chunks are then views of a few buffers used over and over. Fresh memory
+   * costs a page fault per page on first touch, which on a VM costs more than the read itself.
+   */
+  reuseBuffers?: boolean;
 }
 
 export class LayerWriteError extends Error {
@@ -89,7 +99,7 @@ async function prepare(change: Change, opts: WriteLayerOptions): Promise<Prepare
     xattrs,
   };
   let content: Buffer | undefined;
-  if (type === 'file' && header.size <= SMALL_FILE && st.nlink === 1n) {
+  if (!opts.reuseBuffers && type === 'file' && header.size <= SMALL_FILE && st.nlink === 1n) {
     content = readSmall(change.source, header.size, change.path);
   }
   return { change, header, stat: st, content };
@@ -116,19 +126,20 @@ function readSmall(path: string, size: number, name: string): Buffer {
   }
 }
 
-// Large files: bounded chunks, read synchronously (one chunk blocks the loop for well under a
-// millisecond from the page cache), handed to the consumer one at a time.
-async function* streamFile(path: string, size: number, name: string): AsyncGenerator<Buffer> {
-  const fd = openSync(path, 'r');
+// Large files and runs of an earlier tar: `length` bytes of `file` from `offset`, in bounded
+// chunks read synchronously (one chunk blocks the loop for well under a millisecond from the
+// page cache), handed to the consumer one at a time. `short` says what a file ending early means.
+function* streamRange(file: string, offset: number, length: number, scratch: Buffer | undefined, short: (read: number) => string): Generator<Buffer> {
+  const fd = openSync(file, 'r');
   try {
-    let off = 0;
-    while (off < size) {
-      const want = Math.min(CHUNK, size - off);
-      const buf = Buffer.allocUnsafe(want);
-      const n = readSync(fd, buf, 0, want, off);
-      if (n === 0) throw new LayerWriteError(`${name} shrank while the layer was written (expected ${size} bytes, read ${off})`);
-      off += n;
-      yield n === want ? buf : buf.subarray(0, n);
+    let done = 0;
+    while (done < length) {
+      const want = Math.min(CHUNK, length - done);
+      const buf = scratch ?? Buffer.allocUnsafe(want);
+      const n = readSync(fd, buf, 0, want, offset + done);
+      if (n === 0) throw new LayerWriteError(short(done));
+      done += n;
+      yield n === buf.length ? buf : buf.subarray(0, n);
     }
   } finally {
     closeSync(fd);
@@ -156,23 +167,80 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
   // Small pieces are gathered into batches: one consumer wake-up per batch, not per header.
   let batch: Buffer[] = [];
   let batched = 0;
+  // Bytes produced so far (batched ones included): where the next entry starts.
+  let offset = 0;
+  // With reuseBuffers: the batch is assembled in `joined`, large reads land in `reading`.
+  let joined = opts.reuseBuffers ? Buffer.allocUnsafe(BATCH + DIRECT) : undefined;
+  const reading = opts.reuseBuffers ? Buffer.allocUnsafe(CHUNK) : undefined;
+  const room = (n: number): Buffer => {
+    if (joined!.length - batched < n) {
+      const bigger = Buffer.allocUnsafe(batched + n);
+      joined!.copy(bigger, 0, 0, batched);
+      joined = bigger;
+    }
+    return joined!;
+  };
   const add = (b: Buffer) => {
-    batch.push(b);
+    if (joined) b.copy(room(b.length), batched);
+    else batch.push(b);
     batched += b.length;
+    offset += b.length;
+  };
+  /** A small file's content, read straight into the batch. */
+  const addFile = (path: string, size: number, name: string): void => {
+    const into = room(size);
+    const fd = openSync(path, 'r');
+    try {
+      let got = 0;
+      while (got < size) {
+        const n = readSync(fd, into, batched + got, size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      if (got !== size) throw new LayerWriteError(`${name} changed size while the layer was written (expected ${size} bytes, read ${got})`);
+    } finally {
+      closeSync(fd);
+    }
+    batched += size;
+    offset += size;
+  };
+  // Entries taken from an earlier tar, joined while they follow each other there: one read for
+  // a run of unchanged files.
+  let run: { file: string; offset: number; length: number } | undefined;
+  const endRun = function* (): Generator<Buffer> {
+    if (!run) return;
+    const r = run;
+    run = undefined;
+    if (batched > 0) yield take();
+    yield* streamRange(r.file, r.offset, r.length, reading, () => `${r.file} ended before the ${r.length} bytes at ${r.offset} an earlier layer held there`);
   };
   const take = (): Buffer => {
-    const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+    const out = joined ? joined.subarray(0, batched) : batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
     batch = [];
     batched = 0;
     return out;
   };
   for await (const p of lookahead(changes, LOOKAHEAD, (c) => prepare(c, opts))) {
     const c = p.change;
+    if (c.kind === 'bytes') {
+      opts.onMember?.(c.path, 'file', c.size);
+      if (run && (run.file !== c.file || run.offset + run.length !== c.offset)) yield* endRun();
+      if (run) run.length += c.length;
+      else run = { file: c.file, offset: c.offset, length: c.length };
+      opts.onFileEntry?.(c.path, offset, c.length);
+      offset += c.length;
+      continue;
+    }
+    yield* endRun();
     if (c.kind === 'delete') {
       const base = c.path.slice(c.path.lastIndexOf('/') + 1);
-      add(encodeHeader(markerHeader(join2(dirname(c.path), WHITEOUT_PREFIX + base), markerTime)));
+      const name = join2(dirname(c.path), WHITEOUT_PREFIX + base);
+      opts.onMember?.(name, 'file', 0);
+      add(encodeHeader(markerHeader(name, markerTime)));
     } else if (c.kind === 'opaque') {
-      add(encodeHeader(markerHeader(join2(c.path, OPAQUE_MARKER), markerTime)));
+      const name = join2(c.path, OPAQUE_MARKER);
+      opts.onMember?.(name, 'file', 0);
+      add(encodeHeader(markerHeader(name, markerTime)));
     } else {
       const h = p.header;
       const st = p.stat;
@@ -184,27 +252,38 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
         if (hardlinkTo === undefined) seenInodes.set(inode, h.name);
       }
       if (hardlinkTo !== undefined) {
+        opts.onMember?.(h.name, 'hardlink', 0);
         add(encodeHeader({ ...h, type: 'hardlink', linkname: hardlinkTo, size: 0 }));
       } else {
+        const start = offset;
+        opts.onMember?.(h.name, h.type, h.size);
         add(encodeHeader(h));
         if (h.type === 'file' && h.size > 0) {
-          if (p.content && p.content.length < DIRECT) add(p.content);
+          if (joined && h.size < DIRECT) addFile(c.source, h.size, c.path);
+          else if (p.content && p.content.length < DIRECT) add(p.content);
           else if (p.content) {
             // Copying a large file into a batch costs more than the wake-up it saves (fresh
             // memory faults in page by page): it goes out as it was read.
             yield take();
             yield p.content;
+            offset += p.content.length;
           } else {
             if (batched > 0) yield take();
-            yield* streamFile(c.source, h.size, c.path);
+            const shrank = (read: number) => `${c.path} shrank while the layer was written (expected ${h.size} bytes, read ${read})`;
+            for (const chunk of streamRange(c.source, 0, h.size, reading, shrank)) {
+              offset += chunk.length;
+              yield chunk;
+            }
           }
           const pad = paddingFor(h.size);
           if (pad > 0) add(Buffer.alloc(pad));
         }
+        if (h.type === 'file') opts.onFileEntry?.(c.path, start, offset - start);
       }
     }
     if (batched >= BATCH) yield take();
   }
+  yield* endRun();
   add(END_OF_ARCHIVE);
   yield take();
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { copy, image, local, mkdir as mkdirAction, type State } from '../../../llb/index.ts';
 import { prune } from '../../../executor/index.ts';
+import type { SolveEvent } from '../../../solver/index.ts';
 import { requirePrereqs } from '../../support/require-root.ts';
 import { build, harness, ok, storeBusybox, type Harness } from './helpers.ts';
 
@@ -74,6 +75,25 @@ describe.runIf(run)('COPY written straight to its layer', () => {
     // Nothing of the copy was made as a snapshot: the layer is a blob of the store, and it does
     // not count as a base layer.
     expect(layerOnly.executor.baseLayerCountOf(a)).toBe(1);
+  });
+
+  test('built again after an edit, it takes the unchanged files from its previous layer', async () => {
+    const topLevel = (): State =>
+      image(BASE).file(copy(local('ctx'), '/', '/src/', { copyDirContents: true, createDestPath: true }), { customName: 'COPY . /src/' });
+    await writeFile(join(ctxDir, 'a.txt'), 'alpha, edited\n');
+    try {
+      await layerOnly.reopen({ targetsReadAsFiles: false });
+      const events: SolveEvent[] = [];
+      const a = ok(await build(layerOnly, topLevel(), { onEvent: (e) => events.push(e) }));
+      const reused = events.filter((e) => e.type === 'status' && e.id.endsWith('files taken from the previous layer'));
+      // a.txt changed; run.sh, big.bin and empty.txt did not (the two linked files are copied).
+      expect(reused.map((e) => e.type === 'status' && e.id)).toEqual(['3 of 4 files taken from the previous layer']);
+      const b = ok(await build(withFiles, topLevel()));
+      expect(await diffIDs(layerOnly, a)).toEqual(await diffIDs(withFiles, b));
+    } finally {
+      await writeFile(join(ctxDir, 'a.txt'), 'alpha\n');
+      await utimes(join(ctxDir, 'a.txt'), 1_600_000_000.25, 1_600_000_000.75);
+    }
   });
 
   test('a later build that mounts the result gets the copied files', async () => {
