@@ -7,7 +7,7 @@
 // whose stat is unchanged since an earlier hash are not read at all (hash-cache.ts).
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, posix } from 'node:path';
@@ -41,6 +41,8 @@ export class ContentHasher {
   readonly stats: HashStats = { filesRead: 0, bytesRead: 0, cacheHits: 0 };
   readonly #cache: HashCache;
   readonly #pool: HashPool;
+  /** Reused for every small file read (see #readSmall). */
+  #scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(options: ContentHasherOptions = {}) {
     this.#cache = new HashCache(options.cacheFile, BigInt(Math.round((options.racyWindowMs ?? 1000) * 1e6)));
@@ -179,22 +181,45 @@ export class ContentHasher {
     // Taken before reading, so a change during the read makes the entry racy.
     const hashedAt = BigInt(Date.now()) * 1_000_000n;
     if (st.size > BigInt(LARGE_FILE)) return this.#pool.hash(host).then((r) => this.#verified(host, st, r, hashedAt, onFile, attempt));
-    const buf = readFileSync(host);
-    return this.#verified(host, st, { sha: createHash('sha256').update(buf).digest('hex'), bytes: buf.length }, hashedAt, onFile, attempt);
+    return this.#verified(host, st, this.#readSmall(host, Number(st.size)), hashedAt, onFile, attempt);
+  }
+
+  /**
+   * A small file's sha256, read into one buffer used over and over (fresh memory for each file
+   * costs page faults that outweigh the read), with the stat of the inode read (no second path
+   * lookup).
+   */
+  #readSmall(host: string, size: number): { sha: string; bytes: number; after: BigIntStats } {
+    // One byte more than expected: a file that grew is seen as a size change.
+    if (this.#scratch.length < size + 1) this.#scratch = Buffer.allocUnsafe(Math.max(size + 1, this.#scratch.length * 2));
+    const buf = this.#scratch;
+    const fd = openSync(host, 'r');
+    try {
+      let got = 0;
+      for (;;) {
+        const n = readSync(fd, buf, got, buf.length - got, got);
+        if (n === 0) break;
+        got += n;
+        if (got === buf.length) break;
+      }
+      return { sha: createHash('sha256').update(buf.subarray(0, got)).digest('hex'), bytes: got, after: fstatSync(fd, { bigint: true }) };
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Records a file's digest if it did not change while being read; else hashes it again. */
   #verified(
     host: string,
     st: BigIntStats,
-    r: { sha: string; bytes: number },
+    r: { sha: string; bytes: number; after?: BigIntStats },
     hashedAt: bigint,
     onFile: OnFile | undefined,
     attempt: number,
   ): MaybePromise<Digest> {
     this.stats.filesRead++;
     this.stats.bytesRead += r.bytes;
-    const after = tryLstat(host);
+    const after = r.after ?? tryLstat(host);
     if (after && BigInt(r.bytes) === st.size && sameFile(after, st)) {
       const digest = fileDigest(st, r.sha);
       this.#cache.set(host, st, { sha: r.sha, digest }, hashedAt);
