@@ -12,10 +12,11 @@
 // digest, hash time). Loading splits lines into a map of path → the rest and parses an entry only
 // when its file is looked up: for a 20,000-file context that is about 20 ms, where V8's
 // serialization format took 60–110 ms and JSON more. Written atomically (temp file + rename) by
-// flush() and only when an entry changed. A lost, corrupt or other-version file only costs
-// re-reading. In paths, `%`, tab and newline are written as `%25`, `%09` and `%0A`.
+// flush() and only when an entry changed; a few changed entries are appended instead (a later
+// line wins), until appended lines reach a quarter of the entries. A lost, corrupt or
+// other-version file, or a torn last line, only costs re-reading. In paths, `%`, tab and newline are written as `%25`, `%09` and `%0A`.
 import type { BigIntStats } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { asyncOnce, type Digest } from '../../llb/index.ts';
 import { FORMAT } from './record.ts';
@@ -38,7 +39,7 @@ export interface CachedFile {
  * that one takes the entries as they are instead of reading and splitting it again. Entries are
  * facts (this stat key had these digests), so ones not yet written out are as good as the file's.
  */
-const inProcess = new Map<string, { stamp: string; entries: Map<string, Entry | string> }>();
+const inProcess = new Map<string, { stamp: string; entries: Map<string, Entry | string>; appended: number }>();
 
 async function stampOf(file: string): Promise<string | undefined> {
   const st = await stat(file).catch(() => undefined);
@@ -57,6 +58,12 @@ export class HashCache {
   #entries = new Map<string, Entry | string>();
   readonly #loaded = asyncOnce(() => this.#read());
   #dirty = false;
+  /** Paths set since the last flush. */
+  readonly #changed = new Set<string>();
+  /** The file as this process last read or wrote it (size, time, inode), when it did. */
+  #stamp: string | undefined;
+  /** Lines appended to the file since it was last written whole (or read). */
+  #appended = 0;
 
   /** `file` undefined: memory only. */
   constructor(file: string | undefined, racyWindowNs: bigint) {
@@ -85,6 +92,7 @@ export class HashCache {
   set(path: string, st: BigIntStats, file: CachedFile, hashedAtNs: bigint): void {
     this.#entries.set(path, [statKey(st), file.sha, file.digest, Number(hashedAtNs) / 1e6]);
     this.#dirty = true;
+    this.#changed.add(path);
   }
 
   get size(): number {
@@ -94,6 +102,23 @@ export class HashCache {
   async flush(): Promise<void> {
     if (!this.#file || !this.#dirty) return;
     this.#dirty = false;
+    const changed = [...this.#changed];
+    this.#changed.clear();
+    // A few changed entries of a file this process read or wrote last: appended (a later line
+    // wins when the file is read), not the whole file rewritten. Appended lines beyond a quarter
+    // of the entries make the next flush write it anew.
+    const current = this.#stamp !== undefined ? await stampOf(this.#file) : undefined;
+    if (current !== undefined && current === this.#stamp && (this.#appended + changed.length) * 4 < this.#entries.size) {
+      const lines = changed.map((path) => {
+        const e = this.#entries.get(path)!;
+        return `${encodePath(path)}\t${typeof e === 'string' ? e : e.join('\t')}\n`;
+      });
+      await appendFile(this.#file, lines.join(''));
+      this.#appended += changed.length;
+      this.#stamp = await stampOf(this.#file);
+      if (this.#stamp) inProcess.set(this.#file, { stamp: this.#stamp, entries: this.#entries, appended: this.#appended });
+      return;
+    }
     await mkdir(dirname(this.#file), { recursive: true });
     const tmp = `${this.#file}.${process.pid}.${Date.now()}.tmp`;
     const lines = [JSON.stringify({ version: VERSION, format: FORMAT })];
@@ -101,7 +126,9 @@ export class HashCache {
     await writeFile(tmp, lines.join('\n') + '\n');
     await rename(tmp, this.#file);
     const stamp = await stampOf(this.#file);
-    if (stamp) inProcess.set(this.#file, { stamp, entries: this.#entries });
+    this.#stamp = stamp;
+    this.#appended = 0;
+    if (stamp) inProcess.set(this.#file, { stamp, entries: this.#entries, appended: 0 });
   }
 
   async #read(): Promise<void> {
@@ -111,6 +138,8 @@ export class HashCache {
     if (known && known.stamp === stamp) {
       for (const [k, v] of this.#entries) known.entries.set(k, v);
       this.#entries = known.entries;
+      this.#stamp = stamp;
+      this.#appended = known.appended;
       return;
     }
     try {
@@ -121,17 +150,22 @@ export class HashCache {
       if (header.version !== VERSION || header.format !== FORMAT) return;
       const entries = new Map<string, Entry | string>();
       let at = nl + 1;
+      let lines = 0;
       while (at < text.length) {
         const end = text.indexOf('\n', at);
         const tab = text.indexOf('\t', at);
         if (end === -1 || tab === -1 || tab > end) break;
         entries.set(decodePath(text.slice(at, tab)), text.slice(tab + 1, end));
         at = end + 1;
+        lines++;
       }
       // Entries set before the load finished are newer than the file's.
       for (const [k, v] of this.#entries) entries.set(k, v);
       this.#entries = entries;
-      if (stamp) inProcess.set(this.#file, { stamp, entries });
+      this.#stamp = stamp;
+      // Lines for paths seen again: what earlier flushes appended.
+      this.#appended = Math.max(0, lines - entries.size);
+      if (stamp) inProcess.set(this.#file, { stamp, entries, appended: this.#appended });
     } catch {
       // Missing or unreadable: start empty.
     }

@@ -1,7 +1,7 @@
 // The file-hash cache's file is read once per process: a later load of the same, unchanged file
 // takes the entries the process already holds (what the build server and watch mode rebuild with).
 import { execFileSync } from 'node:child_process';
-import { closeSync, lstatSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,45 @@ afterEach(() => {
 });
 
 describe('HashCache', () => {
+  it('appends a few changed entries, and writes the file anew once appended lines pile up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsbuild-hashcache-'));
+    dirs.push(dir);
+    const file = join(dir, 'cache');
+    const files = Array.from({ length: 8 }, (_, i) => {
+      const p = join(dir, `f${i}`);
+      writeFileSync(p, String(i));
+      return { p, st: lstatSync(p, { bigint: true }) };
+    });
+    const entry = (c: string) => ({ sha: c.repeat(64), digest: `sha256:${c.repeat(64)}` as const });
+    const lineCount = () => readFileSync(file, 'utf8').trimEnd().split('\n').length;
+    const cache = new HashCache(file, 0n);
+    await cache.load();
+    for (const f of files) cache.set(f.p, f.st, entry('a'), f.st.mtimeNs + 10_000_000_000n);
+    await cache.flush();
+    expect(lineCount()).toBe(9); // the header and eight entries
+    const inode = statSync(file).ino;
+
+    cache.set(files[0]!.p, files[0]!.st, entry('b'), files[0]!.st.mtimeNs + 10_000_000_000n);
+    await cache.flush();
+    expect(statSync(file).ino).toBe(inode); // appended to, not replaced
+    expect(lineCount()).toBe(10);
+    const reader = new HashCache(file, 0n);
+    await reader.load();
+    expect(reader.get(files[0]!.p, files[0]!.st)).toEqual(entry('b')); // the later line wins
+    expect(reader.get(files[1]!.p, files[1]!.st)).toEqual(entry('a'));
+
+    // A second process's flush counts what the file already has appended: past a quarter of
+    // the entries, the file is written whole again.
+    reader.set(files[1]!.p, files[1]!.st, entry('c'), files[1]!.st.mtimeNs + 10_000_000_000n);
+    reader.set(files[2]!.p, files[2]!.st, entry('c'), files[2]!.st.mtimeNs + 10_000_000_000n);
+    await reader.flush();
+    expect(statSync(file).ino).not.toBe(inode);
+    expect(lineCount()).toBe(9);
+    const third = new HashCache(file, 0n);
+    await third.load();
+    expect([0, 1, 2, 3].map((i) => third.get(files[i]!.p, files[i]!.st))).toEqual([entry('b'), entry('c'), entry('c'), entry('a')]);
+  });
+
   it('reuses the entries it holds while the file on disk is the one it wrote', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsbuild-hashcache-'));
     dirs.push(dir);
