@@ -14,7 +14,8 @@ Without options only dangling data goes: cache records whose data is gone, and r
 snapshots, blobs and links that no cache record or image uses.
 
 Options:
-  -a, --all                 remove all build cache, cache mounts (RUN --mount=type=cache) included
+  -a, --all                 remove all build cache, cache mounts (RUN --mount=type=cache) and
+                            remembered file digests included
       --filter until=DUR    remove build cache not used for DUR, a Go duration (24h, 1h30m, 90s),
                             or since a time (RFC 3339, or Unix seconds)
       --keep-storage SIZE   keep the most recently used build cache up to SIZE (bytes, or 512MB,
@@ -25,7 +26,8 @@ Options:
   -h, --help                show this help
 
 With --filter or --keep-storage, they decide which build cache goes (also with --all), and
-cache mounts are kept.`;
+cache mounts are kept. Images in the store are not build cache: they keep their layers, unpacked
+ones included (remove an image with rmi, then prune).`;
 
 export function formatPrune(r: PruneResult): string {
   const lines: string[] = [];
