@@ -107,7 +107,7 @@ export class ContentStore {
         return existing;
       }
     }
-    const tmp = join(this.#ingest, `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    const tmp = this.#tempPath();
     const hash = createHash('sha256');
     let size = 0;
     try {
@@ -134,8 +134,7 @@ export class ContentStore {
         throw new DigestMismatchError(expect.what ?? `blob ${expect.digest ?? ''}`.trim(), expect, actual);
       }
       await fsyncPath(tmp);
-      await rename(tmp, this.blobPath(actual.digest));
-      await fsyncPath(this.#blobs);
+      await this.#publish(tmp, actual.digest);
       return actual;
     } catch (err) {
       await rm(tmp, { force: true });
@@ -150,7 +149,7 @@ export class ContentStore {
    */
   async ingestChunks(chunks: AsyncIterable<Uint8Array>): Promise<BlobInfo> {
     await this.#init();
-    const tmp = join(this.#ingest, `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    const tmp = this.#tempPath();
     const hash = createHash('sha256');
     let size = 0;
     const fd = openSync(tmp, 'wx');
@@ -166,13 +165,23 @@ export class ContentStore {
         closeSync(fd);
       }
       const digest = hashDigest(hash);
-      await rename(tmp, this.blobPath(digest));
-      await fsyncPath(this.#blobs);
+      await this.#publish(tmp, digest);
       return { digest, size };
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
+  }
+
+  /** A new temp file name under ingest/, named by its creation time (see cleanIngest). */
+  #tempPath(suffix = ''): string {
+    return join(this.#ingest, `${Date.now()}-${randomBytes(8).toString('hex')}${suffix}`);
+  }
+
+  /** Makes a written, fsynced temp file the blob `digest`, durably. */
+  async #publish(tmp: string, digest: Digest): Promise<void> {
+    await rename(tmp, this.blobPath(digest));
+    await fsyncPath(this.#blobs);
   }
 
   /**
@@ -236,7 +245,7 @@ export class ContentStore {
     await this.#init();
     const dir = join(this.#links, safeName(kind));
     await mkdir(dir, { recursive: true });
-    const tmp = join(this.#ingest, `${Date.now()}-${randomBytes(8).toString('hex')}.link`);
+    const tmp = this.#tempPath('.link');
     await writeFile(tmp, JSON.stringify(value));
     await rename(tmp, join(dir, safeName(key)));
   }

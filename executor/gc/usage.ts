@@ -54,7 +54,6 @@ function describe(inv: Inventory, id: string): string {
   if (src.kind === 'image') return src.reference ?? 'image';
   if (src.kind === 'merge') return `merge of ${src.inputs.length}`;
   if (src.kind === 'diff') return 'diff';
-  if (src.kind === 'layer') return rec.layers.at(-1)?.description ?? 'layer';
   if (src.kind === 'empty') return 'scratch';
   return rec.layers.at(-1)?.description ?? 'snapshot';
 }

@@ -108,19 +108,24 @@ async function prepare(change: Change, opts: WriteLayerOptions): Promise<Prepare
 // Small files are read synchronously: from the page cache that takes microseconds, less than
 // the three thread-pool round trips of open/read/close.
 function readSmall(path: string, size: number, name: string): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  readInto(path, buf, 0, size, name);
+  return buf;
+}
+
+/** The whole of a file of `size` bytes, read into `into` at `at`; another size is an error. */
+function readInto(path: string, into: Buffer, at: number, size: number, name: string): void {
   const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, into, at + got, size - got, got);
       if (n === 0) break;
-      off += n;
+      got += n;
     }
-    if (off !== size) {
-      throw new LayerWriteError(`${name} changed size while the layer was written (expected ${size} bytes, read ${off})`);
+    if (got !== size) {
+      throw new LayerWriteError(`${name} changed size while the layer was written (expected ${size} bytes, read ${got})`);
     }
-    return buf;
   } finally {
     closeSync(fd);
   }
@@ -188,19 +193,7 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
   };
   /** A small file's content, read straight into the batch. */
   const addFile = (path: string, size: number, name: string): void => {
-    const into = room(size);
-    const fd = openSync(path, 'r');
-    try {
-      let got = 0;
-      while (got < size) {
-        const n = readSync(fd, into, batched + got, size - got, got);
-        if (n === 0) break;
-        got += n;
-      }
-      if (got !== size) throw new LayerWriteError(`${name} changed size while the layer was written (expected ${size} bytes, read ${got})`);
-    } finally {
-      closeSync(fd);
-    }
+    readInto(path, room(size), batched, size, name);
     batched += size;
     offset += size;
   };
