@@ -16,3 +16,5 @@ execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tscon
 // tsc copies the package.json that cli/version.ts imports (through the `#package.json` import)
 // into lib/; the package's own one, at the root, is the one that import resolves to.
 rmSync(join(lib, 'package.json'));
+// The native module ships prebuilt for this platform; where it does not load, tsbuild spawns tools.
+execFileSync(process.execPath, [join(root, 'scripts', 'build-native.ts'), '--out', join(lib, 'oci', 'sys', 'build', 'tsbuild-sys.node')], { stdio: 'inherit' });

@@ -27,8 +27,8 @@ export PATH="$tools/bin:$PATH"
 
 # 2. Debian packages (root only): the OCI runtime, busybox for the base image, the registry and
 #    the tools that read our output; docker.io for the tests of `--builder docker` (its dockerd and
-#    the BuildKit it embeds; openssl makes their TLS certificates).
-pkgs=(runc crun busybox-static docker-registry docker.io openssl skopeo umoci pigz tmux iproute2 attr git xz-utils bzip2 zstd qemu-user-static)
+#    the BuildKit it embeds; openssl makes their TLS certificates); gcc for the native module.
+pkgs=(runc crun busybox-static docker-registry docker.io openssl skopeo umoci pigz tmux iproute2 attr git xz-utils bzip2 zstd qemu-user-static gcc libc6-dev)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -57,5 +57,9 @@ if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] || { [ -f package-lock.jso
   touch "$stamp"
 fi
 
-# 4. The prebuilt CLI (dist/<build>/) that cli/bin.js starts from while it matches the sources.
+# 4. The native module for mount(2), umount2(2), mknod(2) and xattrs (oci/sys): without it tsbuild
+#    spawns the tools instead. As root the compiler was installed above, so failing is an error.
+if [ "$(id -u)" = 0 ]; then "$tools/bin/node" scripts/build-native.ts --if-stale --require; else "$tools/bin/node" scripts/build-native.ts --if-stale; fi
+
+# 5. The prebuilt CLI (dist/<build>/) that cli/bin.js starts from while it matches the sources.
 "$tools/bin/node" scripts/bundle.ts --if-stale

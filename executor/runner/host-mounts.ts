@@ -1,6 +1,7 @@
-// Mounts made on the host for a run (an overlay rootfs), and finding the ones a crash left behind.
+// Mounts made on the host for a run (an overlay rootfs), and finding the ones a crash left behind:
+// mount(2)/umount2(2) through the native module (oci's sys), or mount(8)/umount(8) without it.
 import { readFile } from 'node:fs/promises';
-import { runTool, ToolError } from '../../oci/index.ts';
+import { MNT_DETACH, nativeSys, runTool, ToolError } from '../../oci/index.ts';
 import type { OverlayRootfs } from './types.ts';
 
 export async function mountOverlay(spec: OverlayRootfs, target: string): Promise<void> {
@@ -10,18 +11,21 @@ export async function mountOverlay(spec: OverlayRootfs, target: string): Promise
   }
   const options = `lowerdir=${spec.lowerdirs.join(':')},upperdir=${spec.upperdir},workdir=${spec.workdir}`;
   try {
-    await runTool('mount', ['-t', 'overlay', 'overlay', '-o', options, target]);
+    const sys = nativeSys();
+    if (sys) await sys.mount('overlay', target, 'overlay', 0, options);
+    else await runTool('mount', ['-t', 'overlay', 'overlay', '-o', options, target]);
   } catch (e) {
-    throw new Error(`mounting the overlay rootfs failed: ${e instanceof ToolError ? e.detail : String(e)}`, { cause: e });
+    throw new Error(`mounting the overlay rootfs failed: ${e instanceof ToolError ? e.detail : (e as Error).message}`, { cause: e });
   }
 }
 
 /** Unmounts `target`; lazily when it is still busy so a stuck process cannot block cleanup. */
 export async function unmount(target: string): Promise<void> {
+  const sys = nativeSys();
   try {
-    await runTool('umount', [target]);
+    await (sys ? sys.umount(target, 0) : runTool('umount', [target]));
   } catch {
-    await runTool('umount', ['-l', target]).catch(() => undefined);
+    await (sys ? sys.umount(target, MNT_DETACH) : runTool('umount', ['-l', target])).catch(() => undefined);
   }
 }
 

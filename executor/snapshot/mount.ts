@@ -1,9 +1,13 @@
-// mount(8)/umount(8) for overlay mounts, plus the overlay support probe.
+// Overlay mounts, plus the overlay support probe: mount(2)/umount2(2) through the native module
+// (oci's sys), or mount(8)/umount(8) without it.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AsyncMemo } from '../../llb/index.ts';
-import { runTool, ToolError } from '../../oci/index.ts';
+import { MNT_DETACH, nativeSys, runTool, ToolError } from '../../oci/index.ts';
 import { SnapshotError } from './types.ts';
+
+/** The kernel takes at most a page of mount options. */
+const MAX_OPTIONS = 4000;
 
 async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
   await runTool(cmd, args, cwd ? { cwd } : {}).catch((e: unknown) => {
@@ -20,15 +24,35 @@ export async function mountOverlay(target: string, o: { lowers: string[]; upper?
   if (o.upper && o.work) opts.push(`upperdir=${o.upper}`, `workdir=${o.work}`);
   if (o.readonly) opts.push('ro');
   const data = opts.join(',');
-  if (data.length > 4000) throw new SnapshotError(`overlay mount options too long (${o.lowers.length} layers); merge fewer layers`);
+  if (data.length > MAX_OPTIONS) throw new SnapshotError(`overlay mount options too long (${o.lowers.length} layers); merge fewer layers`);
+  const sys = nativeSys();
+  // The syscall has no working directory of its own: the paths go absolute while they fit a page.
+  const cwd = o.cwd;
+  const absolute = sys && cwd ? absoluteOptions(o, cwd) : data;
+  if (sys && absolute.length <= MAX_OPTIONS) {
+    await sys.mount('overlay', resolve(target), 'overlay', 0, absolute).catch((e: Error) => {
+      throw new SnapshotError(`mounting an overlay on ${target} failed: ${e.message}`);
+    });
+    return;
+  }
   await run('mount', ['-t', 'overlay', 'overlay', '-o', data, target], o.cwd);
 }
 
+function absoluteOptions(o: { lowers: string[]; upper?: string; work?: string; readonly?: boolean }, cwd: string): string {
+  const opts = [`lowerdir=${o.lowers.map((l) => resolve(cwd, l)).join(':')}`];
+  if (o.upper && o.work) opts.push(`upperdir=${resolve(cwd, o.upper)}`, `workdir=${resolve(cwd, o.work)}`);
+  if (o.readonly) opts.push('ro');
+  return opts.join(',');
+}
+
 export async function unmount(target: string): Promise<void> {
-  await run('umount', [target]).catch(async (e) => {
+  const sys = nativeSys();
+  const once = sys ? () => sys.umount(target, 0) : () => run('umount', [target]);
+  const lazily = sys ? () => sys.umount(target, MNT_DETACH) : () => run('umount', ['-l', target]);
+  await once().catch(async (e: unknown) => {
     if (!(await isMountPoint(target))) return;
-    await run('umount', ['-l', target]).catch(() => {
-      throw e;
+    await lazily().catch(() => {
+      throw e instanceof ToolError || !sys ? e : new SnapshotError(`unmounting ${target} failed: ${(e as Error).message}`);
     });
   });
 }

@@ -4,8 +4,8 @@
 // replaced a parent with a symlink cannot redirect the change.
 import { chmodSync, lstatSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool } from '../tool.ts';
 import { ancestorsAreDirs } from './safe-path.ts';
+import { makeWhiteoutDevices } from './special-files.ts';
 import { OVERLAY_OPAQUE, writeXattrs, type Xattrs } from './xattrs.ts';
 
 export interface DeferredDir {
@@ -40,9 +40,7 @@ export async function applyDeferred(target: string, d: Deferred, result: { xattr
     if (underOpaque(rel)) continue;
     if (ancestorsAreDirs(target, rel) && !lstatSync(join(target, rel), { throwIfNoEntry: false })) devices.push(join(target, rel));
   }
-  for (let i = 0; i < devices.length; i += 500) {
-    await runTool('sh', ['-c', 'for p in "$@"; do mknod "$p" c 0 0 || exit 1; done', 'sh', ...devices.slice(i, i + 500)]);
-  }
+  await makeWhiteoutDevices(devices);
 
   const xattrItems: { path: string; xattrs: Xattrs }[] = [];
   for (const [rel, x] of d.xattrs) if (stillThere(rel, x.ino)) xattrItems.push({ path: join(target, rel), xattrs: x.xattrs });

@@ -16,7 +16,7 @@ export type { ApplyOptions, ApplyResult } from './apply.ts';
 export { applyLayer } from './apply.ts';
 export { UnsafeLayerError } from './safe-path.ts';
 export type { NodeKind } from './special-files.ts';
-export { devMajor, devMinor, makeNode } from './special-files.ts';
+export { devMajor, devMinor, makeNode, makeWhiteoutDevices } from './special-files.ts';
 export type { Xattrs, XattrWriteResult } from './xattrs.ts';
 export { OVERLAY_OPAQUE, isOverlayInternal, readXattrTree, readXattrs, writeXattrs, xattrToolsAvailable } from './xattrs.ts';
 export type { LayerFileEntry, LayerFileKind, LayerFiles } from './layer-files.ts';

@@ -1,17 +1,20 @@
-// Extended attributes. Node has no xattr API, so this module drives the `attr` package's
-// getfattr/setfattr, in batches: one getfattr process dumps a whole tree, one setfattr process
-// restores many files. When the tools are missing, reads return nothing and writes report how
-// many attributes were skipped; callers decide whether that matters.
+// Extended attributes. Node has no xattr API: the native module (../sys) makes the calls, and
+// without it this module drives the `attr` package's getfattr/setfattr, in batches: one getfattr
+// process dumps a whole tree, one setfattr process restores many files. When neither is there,
+// reads return nothing and writes report how many attributes were skipped; callers decide
+// whether that matters.
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { nativeSys, xattrRecords } from '../sys/index.ts';
 import { runTool, type ToolResult } from '../tool.ts';
 
 export type Xattrs = Map<string, Buffer>;
 
 let available: boolean | undefined;
 
-/** Whether getfattr and setfattr are on PATH (Debian package `attr`). */
+/** Whether attributes can be read and written: the native module, or getfattr and setfattr on PATH (Debian package `attr`). */
 export function xattrToolsAvailable(): boolean {
+  if (nativeSys()) return true;
   if (available === undefined) {
     // Looked up on PATH directly: spawning a shell to ask costs a few ms on every build.
     const dirs = (process.env.PATH ?? '/usr/bin:/bin').split(':').filter((d) => d !== '');
@@ -109,10 +112,14 @@ async function readPendingTrees(): Promise<void> {
   pendingTrees = [];
   const roots = [...new Set(batch.map((b) => b.root))];
   let all: Map<string, Xattrs>;
+  const sys = nativeSys();
   try {
-    const r = await run('getfattr', ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', '--', ...roots]);
-    // getfattr exits 1 when some files cannot be read (vanished, unsupported fs); keep what it read.
-    all = parseDump(r.stdout.toString('utf8'));
+    if (sys) all = xattrRecords(await sys.xattrTree(roots));
+    else {
+      const r = await run('getfattr', ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', '--', ...roots]);
+      // getfattr exits 1 when some files cannot be read (vanished, unsupported fs); keep what it read.
+      all = parseDump(r.stdout.toString('utf8'));
+    }
   } catch (e) {
     for (const b of batch) b.reject(e as Error);
     return;
@@ -127,6 +134,8 @@ async function readPendingTrees(): Promise<void> {
 
 /** The extended attributes of one path (not following a final symlink). */
 export async function readXattrs(path: string): Promise<Xattrs> {
+  const sys = nativeSys();
+  if (sys) return xattrRecords(sys.lgetxattrs(path)).get(path) ?? new Map();
   if (!xattrToolsAvailable()) return new Map();
   const r = await run('getfattr', ['-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', '--', path]);
   return parseDump(r.stdout.toString('utf8')).get(path) ?? new Map();
@@ -146,6 +155,15 @@ export async function writeXattrs(items: ReadonlyArray<{ path: string; xattrs: X
   const nonEmpty = items.filter((i) => i.xattrs.size > 0);
   if (nonEmpty.length === 0) return { skipped: 0 };
   if (!xattrToolsAvailable()) return { skipped: nonEmpty.reduce((n, i) => n + i.xattrs.size, 0) };
+  const sys = nativeSys();
+  if (sys) {
+    try {
+      for (const { path, xattrs } of nonEmpty) for (const [name, value] of xattrs) sys.lsetxattr(path, name, value);
+    } catch (e) {
+      throw new Error(`setting extended attributes failed: ${(e as Error).message}`, { cause: e });
+    }
+    return { skipped: 0 };
+  }
   const lines: string[] = [];
   for (const { path, xattrs } of nonEmpty) {
     lines.push(`# file: ${quote(path)}`);
