@@ -3,7 +3,7 @@
 export { createExecutor } from './executor.ts';
 export type { Executor, ExecutorOptions } from './executor.ts';
 export type { ChainTarget } from './layer-prefetch.ts';
-export { createResolver } from './resolver.ts';
+export { createResolver, preloadOps } from './resolver.ts';
 export { Ref, RefManager, isRef, layerIdentity } from './refs/index.ts';
 export type { BlobLayer, LayerEntry, RefRecord, RefSource, PullProgressSink } from './refs/index.ts';
 export {

@@ -9,6 +9,11 @@ const builtins: Record<string, () => Promise<Frontend>> = {
   typescript: async () => (await import('../../frontends/typescript/index.ts')).typescriptFrontend,
 };
 
+/** Loads the built-in frontends: a build server does it while it waits for its first build. */
+export function preloadFrontends(): Promise<unknown> {
+  return Promise.all(Object.values(builtins).map((load) => load()));
+}
+
 /** BuildKit's own Dockerfile frontend images: `# syntax=docker/dockerfile:1` means our built-in. */
 function isDockerfileSyntax(spec: string): boolean {
   return spec === 'dockerfile' || /^(docker\.io\/)?docker\/dockerfile(-upstream)?([:@].*)?$/.test(spec);

@@ -5,5 +5,6 @@ export { runBuildCommand, buildOnce, summarize, findBuildFile } from './build-co
 export { compileBuild, openExecutor, runBuild, type BuildHooks, type BuildResult, type CompiledBuild } from './run-build.ts';
 export { plainRequest, type BuildRequest, type SecretSource } from './request.ts';
 export { ownPaths } from './own-paths.ts';
+export { preloadFrontends } from './frontend-select.ts';
 export { writeBuildFiles, type ExportSummary } from './export-result.ts';
 export { printExplanations } from './explain-build.ts';

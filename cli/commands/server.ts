@@ -96,6 +96,11 @@ async function foreground(root: string, idleTimeoutMs: number): Promise<number> 
   const { main } = await import('../main.ts');
   const server = await BuildServer.start({ root, entry, idleTimeoutMs, run: (argv, signal) => main(argv, { signal }), log: say });
   say(`tsbuild server pid ${process.pid} listening on ${server.path}`);
+  const t0 = performance.now();
+  preload().then(
+    () => say(`build code loaded in ${Math.round(performance.now() - t0)} ms`),
+    (e: unknown) => say(`loading the build code failed: ${(e as Error).message}`),
+  );
   const quit = () => void server.stop(true);
   process.once('SIGINT', quit);
   process.once('SIGTERM', quit);
@@ -104,6 +109,21 @@ async function foreground(root: string, idleTimeoutMs: number): Promise<number> 
   await server.stopped;
   say('stopped');
   return 0;
+}
+
+/**
+ * What a first build would load on demand (commands, frontends, ops), loaded while the server
+ * waits: a server just started answers its first build with its code compiled, as a long-lived
+ * one does.
+ */
+async function preload(): Promise<void> {
+  const [{ preloadFrontends }, { preloadOps }] = await Promise.all([
+    import('../build/index.ts'),
+    import('../../executor/index.ts'),
+    import('./build.ts'),
+    import('./solve.ts'),
+  ]);
+  await Promise.all([preloadFrontends(), preloadOps()]);
 }
 
 export const command: Command = {

@@ -30,6 +30,10 @@ describe.runIf(run)('the build server', () => {
     await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY hello.txt /hello.txt\nRUN --mount=type=secret,id=word cat /run/secrets/word > /word.txt\n');
     const started = await cli.ok(['server', '--detach', '--idle-timeout', '5m']);
     expect(started.stdout).toMatch(/^tsbuild server started \(pid \d+\), listening on .*run\/server\.sock\n$/);
+    // It loads what a first build needs while it waits for one.
+    const log = join(cli.root, 'run', 'server.log');
+    for (let i = 0; i < 100 && !/build code loaded in \d+ ms/.test(await readFile(log, 'utf8')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await readFile(log, 'utf8')).toMatch(/build code loaded in \d+ ms/);
   }, 120_000);
 
   afterAll(async () => {
