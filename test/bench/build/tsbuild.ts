@@ -87,7 +87,9 @@ export class TsbuildSide {
    */
   async freshRoot(c?: Case): Promise<void> {
     await this.#stopServer();
-    if (existsSync(join(this.runRoot, '.seeded'))) {
+    // A run root from before the seed gained a base image (an earlier run of other cases) is copied again.
+    const markers = ['.seeded', '.seeded-busybox-unpacked', '.seeded-debian'].filter((m) => existsSync(join(this.seedRoot, m)));
+    if (markers.every((m) => existsSync(join(this.runRoot, m)))) {
       if (c) spawnSync(process.execPath, [this.bin, 'rmi', `bench-${c.name}`], { env: { ...process.env, TSBUILD_ROOT: this.runRoot }, stdio: 'ignore' });
       await this.run(this.runRoot, ['prune', '--all']);
     } else {
