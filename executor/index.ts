@@ -28,6 +28,7 @@ export type { SecretSource, OpsContext } from './ops/index.ts';
 export { RunnerUnavailableError, ProcessFailedError } from './runner/index.ts';
 export type { SnapshotterName, ReadableDir } from './snapshot/index.ts';
 export { runContainer, type ContainerProcess } from './run-container.ts';
+export { watchContexts } from './contenthash/index.ts';
 export { PathFilter, parseIgnoreFile } from './patterns/index.ts';
 export {
   usage,

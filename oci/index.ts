@@ -2,7 +2,7 @@ export type * from './types.ts';
 export { MediaType } from './types.ts';
 
 export { isDigest, sha256, digestHex } from './digest.ts';
-export { nativeSys, MNT_DETACH, type NativeSys } from './sys/index.ts';
+export { nativeSys, MNT_DETACH, IN, type NativeSys } from './sys/index.ts';
 export {
   InvalidReferenceError,
   DigestMismatchError,

@@ -94,6 +94,8 @@ async function foreground(root: string, idleTimeoutMs: number): Promise<number> 
   const log = process.stderr.write.bind(process.stderr);
   const say = (line: string) => log(`${new Date().toISOString()} ${line}\n`);
   const { main } = await import('../main.ts');
+  // Builds here share watched contexts: an unchanged context is not walked again.
+  (await import('../../executor/index.ts')).watchContexts(true);
   const server = await BuildServer.start({ root, entry, idleTimeoutMs, run: (argv, signal) => main(argv, { signal }), log: say });
   say(`tsbuild server pid ${process.pid} listening on ${server.path}`);
   const t0 = performance.now();

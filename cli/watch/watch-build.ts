@@ -2,6 +2,7 @@
 // the frontend and the solve; the cache makes unchanged steps free, and a change during a build
 // cancels it (containers killed, nothing half-written) before the next one starts.
 import { decodeDefinition } from '../../llb/index.ts';
+import { watchContexts } from '../../executor/index.ts';
 import { buildOnce, printExplanations, summarize, writeBuildFiles, type BuildOptions, type BuildRequest, type BuildResult } from '../build/index.ts';
 import { FileWatch, type WatchSet } from './file-watch.ts';
 import { Watcher } from './watcher.ts';
@@ -25,6 +26,8 @@ export function statusLine(watched: number, seconds: number, ok: boolean, steps:
 }
 
 export async function watchBuild(req: BuildRequest, opts: BuildOptions): Promise<number> {
+  // Every rebuild hashes the contexts again: watched, only what changed is read and stat'ed.
+  watchContexts(true);
   let current: WatchSet = { files: [req.file], contexts: [], ignored: [] };
   let watcher: Watcher<BuildResult> | undefined;
   const files = new FileWatch(() => watcher?.fileChanged());

@@ -19,11 +19,18 @@ import { HashPool } from './hash-pool.ts';
 import { dirDigest, EMPTY_DIGEST, fileDigest, headerDigest, selectionDigest } from './record.ts';
 import { resolveExisting, splitPath } from '../rootpath/index.ts';
 import type { ChecksumOptions, HashStats } from './types.ts';
+import { contextWatches, type DirMemo, type WatchedTree } from './tree-watch.ts';
 
 const LARGE_FILE = 1024 * 1024;
 
 type MaybePromise<T> = T | Promise<T>;
 type OnFile = NonNullable<ChecksumOptions['onFile']>;
+
+/** A watched context (tree-watch.ts) and the generation its walk started at. */
+interface Watch {
+  readonly tree: WatchedTree;
+  readonly generation: number;
+}
 
 export interface ContentHasherOptions {
   /** File that remembers content digests across processes; memory only when absent. */
@@ -38,7 +45,7 @@ export interface ContentHasherOptions {
 }
 
 export class ContentHasher {
-  readonly stats: HashStats = { filesRead: 0, bytesRead: 0, cacheHits: 0 };
+  readonly stats: HashStats = { filesRead: 0, bytesRead: 0, cacheHits: 0, dirsRecalled: 0 };
   readonly #cache: HashCache;
   readonly #pool: HashPool;
   /** Reused for every small file read (see #readSmall). */
@@ -58,15 +65,18 @@ export class ContentHasher {
     const followLinks = options.followLinks ?? false;
 
     const onFile = options.onFile;
+    // Polled (or opened) before anything under the root is read.
+    const tree = options.watch ? contextWatches()?.for(realRoot) : undefined;
+    const watch = tree ? { tree, generation: tree.generation } : undefined;
     if (options.wildcard && hasWildcard(path)) {
       const matches = await this.#expand(realRoot, path);
       if (matches.length === 0) return EMPTY_DIGEST;
       const digests: Digest[] = [];
-      for (const m of matches) digests.push(await this.#selected(realRoot, m, followLinks, filter, onFile));
+      for (const m of matches) digests.push(await this.#selected(realRoot, m, followLinks, filter, onFile, watch));
       if (digests.length === 1) return digests[0]!;
       return selectionDigest(matches.map((m, i) => [m, digests[i]!] as const));
     }
-    return this.#selected(realRoot, path, followLinks, filter, onFile);
+    return this.#selected(realRoot, path, followLinks, filter, onFile, watch);
   }
 
   /**
@@ -110,11 +120,13 @@ export class ContentHasher {
     return this.#cache.flush();
   }
 
-  async #selected(root: string, path: string, followLinks: boolean, filter: PathFilter, onFile: OnFile | undefined): Promise<Digest> {
+  async #selected(root: string, path: string, followLinks: boolean, filter: PathFilter, onFile: OnFile | undefined, watch?: Watch): Promise<Digest> {
     const host = await resolveExisting(root, path, { followFinal: followLinks });
     const st = host === undefined ? undefined : tryLstat(host);
     if (host === undefined || st === undefined) throw new ChecksumPathError(path, 'no such file or directory');
-    if (filter.empty || !st.isDirectory()) return this.#entry(host, st, onFile);
+    // A symlink followed out of the root is outside what the watches cover.
+    const inTree = watch && (host === watch.tree.root || host.startsWith(`${watch.tree.root}/`)) ? watch : undefined;
+    if (filter.empty || !st.isDirectory()) return this.#entry(host, st, onFile, inTree);
     const out: [string, MaybePromise<Digest>][] = [['.', headerDigest(st)]];
     this.#walk(host, '', filter, out, (r) => r, onFile);
     const resolved = await settled(out);
@@ -147,27 +159,30 @@ export class ContentHasher {
     }
   }
 
-  #entry(host: string, st: BigIntStats, onFile?: OnFile): MaybePromise<Digest> {
+  #entry(host: string, st: BigIntStats, onFile?: OnFile, watch?: Watch): MaybePromise<Digest> {
     if (st.isFile()) return this.#file(host, st, onFile);
     if (st.isSymbolicLink()) return headerDigest(st, readlinkSync(host));
     if (!st.isDirectory()) return headerDigest(st);
+    const recalled = watch?.tree.recall(host);
+    if (recalled) {
+      this.stats.dirsRecalled++;
+      if (onFile) for (const [h, s, d] of recalled.files) onFile(h, s, d);
+      return recalled.digest;
+    }
     const names = readdirSync(host).sort();
-    const children = names.map((name) => {
-      const child = join(host, name);
-      return this.#entry(child, lstatSync(child, { bigint: true }), onFile);
-    });
+    const stats = names.map((name) => lstatSync(join(host, name), { bigint: true }));
+    const children = names.map((name, i) => this.#entry(join(host, name), stats[i]!, onFile, watch));
     const header = headerDigest(st);
-    if (children.every((c) => typeof c === 'string'))
-      return dirDigest(
-        header,
-        names.map((n, i) => [n, children[i] as Digest] as const),
-      );
-    return Promise.all(children.map((c) => Promise.resolve(c))).then((ds) =>
-      dirDigest(
+    const done = (ds: readonly Digest[]): Digest => {
+      const digest = dirDigest(
         header,
         names.map((n, i) => [n, ds[i]!] as const),
-      ),
-    );
+      );
+      if (watch) watch.tree.remember(host, memoOf(host, names, stats, ds, digest), watch.generation);
+      return digest;
+    };
+    if (children.every((c) => typeof c === 'string')) return done(children);
+    return Promise.all(children.map((c) => Promise.resolve(c))).then(done);
   }
 
   /** A regular file's entry digest, from the cache when its stat is unchanged. */
@@ -262,6 +277,17 @@ export class ContentHasher {
 /** One-shot digest without a persistent cache. */
 export function checksum(root: string, options: ChecksumOptions = {}): Promise<Digest> {
   return new ContentHasher().checksum(root, options);
+}
+
+function memoOf(dir: string, names: readonly string[], stats: readonly BigIntStats[], digests: readonly Digest[], digest: Digest): DirMemo {
+  const files: [string, BigIntStats, Digest][] = [];
+  const dirs: string[] = [];
+  names.forEach((n, i) => {
+    const st = stats[i]!;
+    if (st.isFile()) files.push([join(dir, n), st, digests[i]!]);
+    else if (st.isDirectory()) dirs.push(join(dir, n));
+  });
+  return { digest, files, dirs };
 }
 
 function hasWildcard(p: string): boolean {

@@ -17,6 +17,11 @@ export interface ChecksumOptions {
    * what it reads is what the digest covered. Not part of the digest.
    */
   readonly onFile?: (host: string, st: BigIntStats, digest: Digest) => void;
+  /**
+   * The root is a build context that stays where it is: when this process watches contexts
+   * (tree-watch.ts), its directories are watched and their digests kept between builds.
+   */
+  readonly watch?: boolean;
 }
 
 /** Work done since the hasher was made: what reuse saved, for tests and benchmarks. */
@@ -26,4 +31,6 @@ export interface HashStats {
   bytesRead: number;
   /** Regular files whose content digest came from the cache. */
   cacheHits: number;
+  /** Directories whose digest came from a watched context's memory, without a walk. */
+  dirsRecalled: number;
 }

@@ -17,7 +17,26 @@ export interface NativeSys {
   lsetxattr(path: string, name: string, value: Buffer): void;
   /** Every attribute of every file and directory under the roots (symlinks skipped), as [path, name, value, …]. */
   xattrTree(roots: readonly string[]): Promise<(string | Buffer)[]>;
+  /** A non-blocking inotify descriptor (close it with fs.closeSync). */
+  inotifyInit(): number;
+  /** Watches a directory (not following a symlink) for changes to it and its entries; the watch descriptor. */
+  inotifyAdd(fd: number, dir: string): number;
+  /** Every queued event as [wd, mask, name, …] (name '' when the event is about the directory itself); [] when none. */
+  inotifyRead(fd: number): (number | string)[];
 }
+
+/** inotify event bits (linux/inotify.h). */
+export const IN = {
+  ATTRIB: 0x4,
+  MOVED_FROM: 0x40,
+  MOVED_TO: 0x80,
+  CREATE: 0x100,
+  DELETE_SELF: 0x400,
+  MOVE_SELF: 0x800,
+  Q_OVERFLOW: 0x4000,
+  IGNORED: 0x8000,
+  ISDIR: 0x40000000,
+} as const;
 
 /** umount2's flag for a lazy unmount. */
 export const MNT_DETACH = 2;

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -388,6 +390,78 @@ static napi_value js_xattr_tree(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+// ---- inotify, read when asked rather than from the event loop ----
+//
+// A watcher here is polled: the kernel queues events on a non-blocking descriptor until a build
+// asks what changed. Nothing runs between builds.
+
+#define WATCH_MASK                                                                                 \
+  (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |   \
+   IN_DELETE_SELF | IN_MOVE_SELF | IN_DONT_FOLLOW | IN_ONLYDIR)
+
+// inotifyInit() -> fd
+static napi_value js_inotify_init(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) {
+    throw_errno(env, errno, "inotify_init1", NULL);
+    return NULL;
+  }
+  napi_value r;
+  CHECK(napi_create_int32(env, fd, &r));
+  return r;
+}
+
+// inotifyAdd(fd, dir) -> watch descriptor
+static napi_value js_inotify_add(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = (int)int_arg(env, argv[0]);
+  char *path = string_arg(env, argv[1], 0);
+  if (!path) return NULL;
+  int wd = inotify_add_watch(fd, path, WATCH_MASK);
+  napi_value r = NULL;
+  if (wd < 0) throw_errno(env, errno, "inotify_add_watch", path);
+  else napi_create_int32(env, wd, &r);
+  free(path);
+  return r;
+}
+
+// inotifyRead(fd) -> [wd, mask, name, …]: every queued event (name '' for the directory itself).
+static napi_value js_inotify_read(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = (int)int_arg(env, argv[0]);
+  napi_value arr;
+  CHECK(napi_create_array(env, &arr));
+  uint32_t n = 0;
+  char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+  for (;;) {
+    ssize_t got = read(fd, buf, sizeof buf);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      throw_errno(env, errno, "read", NULL);
+      return NULL;
+    }
+    if (got == 0) break;
+    for (char *p = buf; p < buf + got;) {
+      const struct inotify_event *e = (const struct inotify_event *)p;
+      napi_value wd, mask, name;
+      CHECK(napi_create_int32(env, e->wd, &wd));
+      CHECK(napi_create_uint32(env, e->mask, &mask));
+      CHECK(napi_create_string_utf8(env, e->len ? e->name : "", e->len ? strnlen(e->name, e->len) : 0, &name));
+      CHECK(napi_set_element(env, arr, n++, wd));
+      CHECK(napi_set_element(env, arr, n++, mask));
+      CHECK(napi_set_element(env, arr, n++, name));
+      p += sizeof(struct inotify_event) + e->len;
+    }
+  }
+  return arr;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -396,6 +470,9 @@ NAPI_MODULE_INIT() {
       {"lgetxattrs", NULL, js_lgetxattrs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xattrTree", NULL, js_xattr_tree, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"inotifyInit", NULL, js_inotify_init, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"inotifyAdd", NULL, js_inotify_add, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"inotifyRead", NULL, js_inotify_read, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
