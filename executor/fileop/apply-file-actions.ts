@@ -54,6 +54,11 @@ export interface ApplyFileActionsOptions {
    * hard link to an immutable earlier copy), whose metadata the copy then leaves alone.
    */
   placeFile?: (input: number, path: string, st: BigIntStats, target: string, meta: TargetMeta) => boolean | Promise<boolean>;
+  /**
+   * The stat a regular file of an op input (path inside that input) was hashed with, when the
+   * caller has it: a copy then does not stat it again. Whoever reads the file checks it then.
+   */
+  knownStat?: (input: number, path: string) => BigIntStats | undefined;
   signal?: AbortSignal;
 }
 
@@ -179,6 +184,7 @@ export async function applyFileActions(options: ApplyFileActionsOptions): Promis
           const fromInput = src >= 0 && src < n;
           const onSourceFile = options.onSourceFile;
           const placeFile = options.placeFile;
+          const knownStat = options.knownStat;
           await copyAction(a, {
             srcRoot: await treeFor(src),
             dstRoot: root,
@@ -186,6 +192,7 @@ export async function applyFileActions(options: ApplyFileActionsOptions): Promis
             sourceOwner: fromInput ? inputs[src]!.owner : undefined,
             onSourceFile: fromInput && onSourceFile ? (p, st) => onSourceFile(src, p, st) : undefined,
             placeFile: fromInput && placeFile ? (p, st, target, meta) => placeFile(src, p, st, target, meta) : undefined,
+            knownStat: fromInput && knownStat ? (p) => knownStat(src, p) : undefined,
           });
           break;
         }

@@ -34,6 +34,8 @@ export interface CopyContext {
   onSourceFile?: ((path: string, st: BigIntStats) => void | Promise<void>) | undefined;
   /** See CopyTreeOptions.placeFile. */
   placeFile?: CopyTreeOptions['placeFile'];
+  /** See CopyTreeOptions.knownStat. */
+  knownStat?: CopyTreeOptions['knownStat'];
 }
 
 export async function copyAction(action: FileActionCopy, ctx: CopyContext): Promise<void> {
@@ -71,6 +73,7 @@ export async function copyAction(action: FileActionCopy, ctx: CopyContext): Prom
     alwaysReplace: action.alwaysReplaceExistingDestPaths,
     onSourceFile: ctx.onSourceFile,
     placeFile: ctx.placeFile,
+    knownStat: ctx.knownStat,
   });
 
   const createdDirs: string[] = [];

@@ -44,6 +44,11 @@ export interface CopyTreeOptions {
    * shared, so nothing here changes its metadata.
    */
   placeFile?: ((path: string, st: BigIntStats, target: string, meta: TargetMeta) => boolean | Promise<boolean>) | undefined;
+  /**
+   * The stat of a regular file (path inside the source) as the caller already has it, taken
+   * instead of an lstat. Only with placeFile, whose files are read (and checked) by the caller.
+   */
+  knownStat?: ((path: string) => BigIntStats | undefined) | undefined;
 }
 
 /** What a copied regular file ends up with (times in seconds since the epoch). */
@@ -112,7 +117,8 @@ export class TreeCopier {
     }
     // With placeFile most files are links, not data copies: there is no I/O to overlap, and a
     // synchronous lstat costs a fraction of a promise round trip.
-    const st = o.placeFile ? lstatSync(src, { bigint: true }) : await lstat(src, { bigint: true });
+    const known = o.placeFile && o.knownStat ? o.knownStat(pathInRoot(o.srcRoot, src)) : undefined;
+    const st = known ?? (o.placeFile ? lstatSync(src, { bigint: true }) : await lstat(src, { bigint: true }));
     const isDir = st.isDirectory();
     if (!include && !isDir) return;
 

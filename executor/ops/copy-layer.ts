@@ -24,7 +24,7 @@ import type { Digest } from '../../llb/index.ts';
 import type { TargetMeta } from '../fileop/index.ts';
 import type { BlobLayer } from '../refs/index.ts';
 
-const MEMO_VERSION = 1;
+const MEMO_VERSION = 2;
 
 interface LayerMemo {
   v: typeof MEMO_VERSION;
@@ -69,9 +69,9 @@ export class LayerOnlyCopy {
     if (st.nlink > 1n || !target.startsWith(this.#upper + '/')) return false;
     const path = target.slice(this.#upper.length + 1);
     this.#files++;
-    const copied = asCopied(st, meta);
     if (digest !== undefined) {
-      const key = `${path}\0${meta.uid}:${meta.gid}:${meta.mode}:${copied.mtimeNs}:${st.size}:${digest}`;
+      // The tar keeps whole seconds.
+      const key = `${path}\0${meta.uid}:${meta.gid}:${meta.mode}:${Math.floor(meta.mtime)}:${st.size}:${digest}`;
       this.#keys.set(path, key);
       const at = this.#previous?.entries.get(key);
       if (at) {
@@ -80,7 +80,8 @@ export class LayerOnlyCopy {
         return true;
       }
     }
-    this.#changes.push({ kind: 'entry', path, source, stat: copied });
+    // Read when the layer is written: it must still be the file the content key covered.
+    this.#changes.push({ kind: 'entry', path, source, stat: asCopied(st, meta), verify: st });
     return true;
   }
 

@@ -133,7 +133,7 @@ export class FileOpImpl implements Op {
             const digests: string[] = [];
             const sum = async (opts: ChecksumOptions) => {
               try {
-                return await this.#ctx.hasher.checksum(dir.path, { ...opts, ...(onFile ? { onFile } : {}) });
+                return await this.#ctx.hasher.checksum(dir.path, { ...opts, ...(onFile ? { onFile, watch: true } : {}) });
               } catch (e) {
                 // The copy itself reports a missing source clearly; the key only has to differ.
                 if (e instanceof ChecksumPathError) return `missing:${opts?.path ?? ''}`;
@@ -215,6 +215,11 @@ export class FileOpImpl implements Op {
                   : this.#place(reuse, refsIn[input]!, input, path, st, target, meta),
             }
           : {}),
+        // A layer-only copy writes each file it reads from the stat the content key hashed
+        // it with, checked when the layer reads it: the copy need not stat the context again.
+        ...(layer
+          ? { knownStat: (input: number, path: string) => (input === reuse!.input ? this.#hashed.get(refsIn[input]!.id)?.files.get(path)?.st : undefined) }
+          : {}),
         signal: ctx.signal,
       });
       // The snapshot held only the copy's directories: the finally below drops it.
@@ -273,7 +278,7 @@ export class FileOpImpl implements Op {
     const hashed = this.#hashed.get(ref.id);
     const was = hashed?.files.get(path);
     if (hashed === undefined || was === undefined) return undefined;
-    if (statKey(was.st) === statKey(st)) return was.digest;
+    if (was.st === st || statKey(was.st) === statKey(st)) return was.digest;
     return this.#recheck(ref.local.name, hashed.dir, path, was);
   }
 

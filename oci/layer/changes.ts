@@ -9,7 +9,18 @@ export type Change =
   /** The directory `path` hides everything below it: written as `<path>/.wh..wh..opq`. */
   | { kind: 'opaque'; path: string }
   /** `path` was added or changed; its metadata and content are read from `source`. */
-  | { kind: 'entry'; path: string; source: string; stat?: BigIntStats; xattrs?: Xattrs }
+  | {
+      kind: 'entry';
+      path: string;
+      source: string;
+      stat?: BigIntStats;
+      xattrs?: Xattrs;
+      /**
+       * The stat `source` must still have when its bytes are read (a file hashed earlier, whose
+       * content must be the one its digest covered); another one fails the write.
+       */
+      verify?: BigIntStats;
+    }
   /**
    * `path`'s whole tar entry (headers, content, padding) exactly as `length` bytes of `file` at
    * `offset` hold it: an entry of an earlier layer tar that has not changed (a regular file of

@@ -1,7 +1,7 @@
 // Layer tar writer: turns a change list into an OCI layer tar stream. File contents are read
 // in bounded chunks while the stream is consumed; a few entries are prepared ahead so that
 // the stat/read syscalls of small files overlap.
-import { closeSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX, type Change } from './changes.ts';
@@ -100,23 +100,41 @@ async function prepare(change: Change, opts: WriteLayerOptions): Promise<Prepare
   };
   let content: Buffer | undefined;
   if (!opts.reuseBuffers && type === 'file' && header.size <= SMALL_FILE && st.nlink === 1n) {
-    content = readSmall(change.source, header.size, change.path);
+    content = readSmall(change.source, header.size, change.path, change.verify);
   }
   return { change, header, stat: st, content };
 }
 
 // Small files are read synchronously: from the page cache that takes microseconds, less than
 // the three thread-pool round trips of open/read/close.
-function readSmall(path: string, size: number, name: string): Buffer {
+function readSmall(path: string, size: number, name: string, verify?: BigIntStats): Buffer {
   const buf = Buffer.allocUnsafe(size);
-  readInto(path, buf, 0, size, name);
+  readInto(path, buf, 0, size, name, verify);
   return buf;
 }
 
+/** Fails unless the open file is still the one `verify` describes (same inode, size, times, mode, owner). */
+function checkOpen(fd: number, verify: BigIntStats | undefined, name: string): void {
+  if (!verify) return;
+  const now = fstatSync(fd, { bigint: true });
+  if (
+    now.ino !== verify.ino ||
+    now.size !== verify.size ||
+    now.mtimeNs !== verify.mtimeNs ||
+    now.ctimeNs !== verify.ctimeNs ||
+    now.mode !== verify.mode ||
+    now.uid !== verify.uid ||
+    now.gid !== verify.gid
+  ) {
+    throw new LayerWriteError(`${name} changed after its checksum was taken, while the layer was written: build again`);
+  }
+}
+
 /** The whole of a file of `size` bytes, read into `into` at `at`; another size is an error. */
-function readInto(path: string, into: Buffer, at: number, size: number, name: string): void {
+function readInto(path: string, into: Buffer, at: number, size: number, name: string, verify?: BigIntStats): void {
   const fd = openSync(path, 'r');
   try {
+    checkOpen(fd, verify, name);
     let got = 0;
     while (got < size) {
       const n = readSync(fd, into, at + got, size - got, got);
@@ -134,9 +152,17 @@ function readInto(path: string, into: Buffer, at: number, size: number, name: st
 // Large files and runs of an earlier tar: `length` bytes of `file` from `offset`, in bounded
 // chunks read synchronously (one chunk blocks the loop for well under a millisecond from the
 // page cache), handed to the consumer one at a time. `short` says what a file ending early means.
-function* streamRange(file: string, offset: number, length: number, scratch: Buffer | undefined, short: (read: number) => string): Generator<Buffer> {
+function* streamRange(
+  file: string,
+  offset: number,
+  length: number,
+  scratch: Buffer | undefined,
+  short: (read: number) => string,
+  verify?: { stat: BigIntStats; name: string },
+): Generator<Buffer> {
   const fd = openSync(file, 'r');
   try {
+    checkOpen(fd, verify?.stat, verify?.name ?? file);
     let done = 0;
     while (done < length) {
       const want = Math.min(CHUNK, length - done);
@@ -192,8 +218,8 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
     offset += b.length;
   };
   /** A small file's content, read straight into the batch. */
-  const addFile = (path: string, size: number, name: string): void => {
-    readInto(path, room(size), batched, size, name);
+  const addFile = (path: string, size: number, name: string, verify: BigIntStats | undefined): void => {
+    readInto(path, room(size), batched, size, name, verify);
     batched += size;
     offset += size;
   };
@@ -252,7 +278,7 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
         opts.onMember?.(h.name, h.type, h.size);
         add(encodeHeader(h));
         if (h.type === 'file' && h.size > 0) {
-          if (joined && h.size < DIRECT) addFile(c.source, h.size, c.path);
+          if (joined && h.size < DIRECT) addFile(c.source, h.size, c.path, c.verify);
           else if (p.content && p.content.length < DIRECT) add(p.content);
           else if (p.content) {
             // Copying a large file into a batch costs more than the wake-up it saves (fresh
@@ -263,7 +289,8 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
           } else {
             if (batched > 0) yield take();
             const shrank = (read: number) => `${c.path} shrank while the layer was written (expected ${h.size} bytes, read ${read})`;
-            for (const chunk of streamRange(c.source, 0, h.size, reading, shrank)) {
+            const verify = c.verify ? { stat: c.verify, name: c.path } : undefined;
+            for (const chunk of streamRange(c.source, 0, h.size, reading, shrank, verify)) {
               offset += chunk.length;
               yield chunk;
             }

@@ -181,6 +181,33 @@ describe('layer writer reusing an earlier tar', () => {
   });
 });
 
+describe('layer writer checks', () => {
+  it('reads a file only while it is still the one a content key hashed (its stat given as `verify`)', async () => {
+    const dir = await fresh('verify');
+    const small = join(dir, 'small.txt');
+    const large = join(dir, 'large.bin');
+    await writeFile(small, 'hashed');
+    await writeFile(large, Buffer.alloc(3 * 1024 * 1024, 7));
+    const smallSt = await lstat(small, { bigint: true });
+    const largeSt = await lstat(large, { bigint: true });
+    const entries = (): Change[] => [
+      { kind: 'entry', path: 'large.bin', source: large, stat: largeSt, verify: largeSt },
+      { kind: 'entry', path: 'small.txt', source: small, stat: smallSt, verify: smallSt },
+    ];
+    const written = async (opts: { reuseBuffers?: boolean }) => {
+      for await (const _ of layerTarChunks(entries(), opts)) void _;
+    };
+    for (const reuseBuffers of [true, false]) await written({ reuseBuffers });
+    // Same size, other bytes and time: the tar would not hold what the digest covered.
+    await writeFile(small, 'edited');
+    for (const reuseBuffers of [true, false]) await expect(written({ reuseBuffers })).rejects.toThrow(/small\.txt changed after its checksum was taken/);
+    await writeFile(small, 'hashed');
+    await utimes(small, new Date(Number(smallSt.atimeMs)), new Date(Number(smallSt.mtimeNs / 1_000_000n)));
+    await writeFile(large, Buffer.alloc(3 * 1024 * 1024, 8));
+    await expect(written({ reuseBuffers: true })).rejects.toThrow(/large\.bin changed after its checksum was taken/);
+  });
+});
+
 describe('layer reader', () => {
   it('rejects corrupt and truncated streams', async () => {
     const h = encodeHeader({
