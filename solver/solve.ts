@@ -132,6 +132,8 @@ interface Node {
   results: Map<number, Result> | undefined;
   hit: 'definition' | 'content' | undefined;
   promise: Promise<Map<number, Result>> | undefined;
+  /** Settles once the op runs (or the vertex is done another way): see #othersUnderway. */
+  underway: { promise: Promise<void>; resolve: () => void } | undefined;
   started: number | undefined;
   completed: number | undefined;
 }
@@ -224,6 +226,7 @@ class Solve {
         results: undefined,
         hit: undefined,
         promise: undefined,
+        underway: undefined,
         started: undefined,
         completed: undefined,
       };
@@ -261,8 +264,32 @@ class Solve {
     const dep = node.cacheMap!.deps[i]!;
     const key = this.#alternativeIdentity(node.vertex.inputs[i]!);
     if (key !== undefined) return { result: key, selector: dep.selector };
-    if (dep.contentDigest) return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
+    if (dep.contentDigest) {
+      await this.#othersUnderway(node, i);
+      return { content: await dep.contentDigest(result, node.ctx), selector: dep.selector };
+    }
     return { result: result.id, selector: dep.selector };
+  }
+
+  /**
+   * Settles once every other input of `node` is done or its op is running. A build context is
+   * hashed early, while the steps the op also waits for go on, but after those have started:
+   * hashing takes the thread those steps need to get going (in slices, but a step takes many
+   * turns to start), and the op cannot run before they end anyway.
+   */
+  #othersUnderway(node: Node, i: number): Promise<unknown> {
+    const waits: Promise<void>[] = [];
+    node.vertex.inputs.forEach((input, j) => {
+      const other = this.#node(input.vertex);
+      if (j === i || other.promise === undefined || other.status === 'running' || other.status === 'saving' || isFinal(other.status)) return;
+      if (!other.underway) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        other.underway = { promise, resolve };
+      }
+      waits.push(other.underway.promise);
+    });
+    return Promise.all(waits);
   }
 
   #definitionKey(node: Node, output: number): CacheKey {
@@ -283,10 +310,12 @@ class Solve {
 
   #materialize(node: Node): Promise<Map<number, Result>> {
     if (node.promise) return node.promise;
-    const promise = this.#walk(node).catch((err: unknown) => {
-      this.#fail(node, err);
-      throw err instanceof Canceled ? err : new Canceled(`${node.vertex.name} did not complete`);
-    });
+    const promise = this.#walk(node)
+      .catch((err: unknown) => {
+        this.#fail(node, err);
+        throw err instanceof Canceled ? err : new Canceled(`${node.vertex.name} did not complete`);
+      })
+      .finally(() => node.underway?.resolve());
     node.promise = promise;
     this.#inFlight.push(promise.catch(() => {}));
     return promise;
@@ -372,6 +401,7 @@ class Solve {
       return await this.#queue.add(async () => {
         this.#checkAborted();
         advance(node, 'running');
+        node.underway?.resolve();
         node.started = Date.now();
         this.#emitVertex(node, { started: node.started });
         const out = await op.exec(node.ctx, inputs);

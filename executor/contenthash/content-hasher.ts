@@ -26,6 +26,26 @@ const LARGE_FILE = 1024 * 1024;
 type MaybePromise<T> = T | Promise<T>;
 type OnFile = NonNullable<ChecksumOptions['onFile']>;
 
+/** Gives the event loop a turn after every `everyMs` of walking (ChecksumOptions.sliceMs). */
+class Slicer {
+  readonly #everyMs: number;
+  #start = performance.now();
+
+  constructor(everyMs: number) {
+    this.#everyMs = everyMs;
+  }
+
+  get due(): boolean {
+    return performance.now() - this.#start >= this.#everyMs;
+  }
+
+  pause(): Promise<void> {
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.#start = performance.now();
+    });
+  }
+}
+
 /** A watched context (tree-watch.ts) and the generation its walk started at. */
 interface Watch {
   readonly tree: WatchedTree;
@@ -68,15 +88,16 @@ export class ContentHasher {
     // Polled (or opened) before anything under the root is read.
     const tree = options.watch ? contextWatches()?.for(realRoot) : undefined;
     const watch = tree ? { tree, generation: tree.generation } : undefined;
+    const slice = options.sliceMs !== undefined ? new Slicer(options.sliceMs) : undefined;
     if (options.wildcard && hasWildcard(path)) {
       const matches = await this.#expand(realRoot, path);
       if (matches.length === 0) return EMPTY_DIGEST;
       const digests: Digest[] = [];
-      for (const m of matches) digests.push(await this.#selected(realRoot, m, followLinks, filter, onFile, watch));
+      for (const m of matches) digests.push(await this.#selected(realRoot, m, followLinks, filter, onFile, watch, slice));
       if (digests.length === 1) return digests[0]!;
       return selectionDigest(matches.map((m, i) => [m, digests[i]!] as const));
     }
-    return this.#selected(realRoot, path, followLinks, filter, onFile, watch);
+    return this.#selected(realRoot, path, followLinks, filter, onFile, watch, slice);
   }
 
   /**
@@ -120,13 +141,21 @@ export class ContentHasher {
     return this.#cache.flush();
   }
 
-  async #selected(root: string, path: string, followLinks: boolean, filter: PathFilter, onFile: OnFile | undefined, watch?: Watch): Promise<Digest> {
+  async #selected(
+    root: string,
+    path: string,
+    followLinks: boolean,
+    filter: PathFilter,
+    onFile: OnFile | undefined,
+    watch?: Watch,
+    slice?: Slicer,
+  ): Promise<Digest> {
     const host = await resolveExisting(root, path, { followFinal: followLinks });
     const st = host === undefined ? undefined : tryLstat(host);
     if (host === undefined || st === undefined) throw new ChecksumPathError(path, 'no such file or directory');
     // A symlink followed out of the root is outside what the watches cover.
     const inTree = watch && (host === watch.tree.root || host.startsWith(`${watch.tree.root}/`)) ? watch : undefined;
-    if (filter.empty || !st.isDirectory()) return this.#entry(host, st, onFile, inTree);
+    if (filter.empty || !st.isDirectory()) return this.#entry(host, st, onFile, inTree, slice);
     const out: [string, MaybePromise<Digest>][] = [['.', headerDigest(st)]];
     this.#walk(host, '', filter, out, (r) => r, onFile);
     const resolved = await settled(out);
@@ -159,7 +188,7 @@ export class ContentHasher {
     }
   }
 
-  #entry(host: string, st: BigIntStats, onFile?: OnFile, watch?: Watch): MaybePromise<Digest> {
+  #entry(host: string, st: BigIntStats, onFile?: OnFile, watch?: Watch, slice?: Slicer): MaybePromise<Digest> {
     if (st.isFile()) return this.#file(host, st, onFile);
     if (st.isSymbolicLink()) return headerDigest(st, readlinkSync(host));
     if (!st.isDirectory()) return headerDigest(st);
@@ -171,7 +200,13 @@ export class ContentHasher {
     }
     const names = readdirSync(host).sort();
     const stats = names.map((name) => lstatSync(join(host, name), { bigint: true }));
-    const children = names.map((name, i) => this.#entry(join(host, name), stats[i]!, onFile, watch));
+    const children: MaybePromise<Digest>[] = [];
+    const more = (): MaybePromise<void> => {
+      for (let i = children.length; i < names.length; i++) {
+        if (slice?.due) return slice.pause().then(more);
+        children.push(this.#entry(join(host, names[i]!), stats[i]!, onFile, watch, slice));
+      }
+    };
     const header = headerDigest(st);
     const done = (ds: readonly Digest[]): Digest => {
       const digest = dirDigest(
@@ -181,8 +216,10 @@ export class ContentHasher {
       if (watch) watch.tree.remember(host, memoOf(host, names, stats, ds, digest), watch.generation);
       return digest;
     };
-    if (children.every((c) => typeof c === 'string')) return done(children);
-    return Promise.all(children.map((c) => Promise.resolve(c))).then(done);
+    const finish = (): MaybePromise<Digest> =>
+      children.every((c) => typeof c === 'string') ? done(children) : Promise.all(children.map((c) => Promise.resolve(c))).then(done);
+    const walked = more();
+    return walked instanceof Promise ? walked.then(finish) : finish();
   }
 
   /** A regular file's entry digest, from the cache when its stat is unchanged. */

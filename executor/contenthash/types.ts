@@ -22,6 +22,11 @@ export interface ChecksumOptions {
    * (tree-watch.ts), its directories are watched and their digests kept between builds.
    */
   readonly watch?: boolean;
+  /**
+   * Walk in slices of about this many milliseconds, giving the event loop a turn between them:
+   * a context hashed early, while other steps start, must not hold them up.
+   */
+  readonly sliceMs?: number;
 }
 
 /** Work done since the hasher was made: what reuse saved, for tests and benchmarks. */

@@ -28,6 +28,9 @@ const CONTENT_DIGEST_VERSION = 1;
 
 export const FILE_KEY = 'tsbuild.file.v1';
 
+/** A build context is hashed in slices this long: other steps start between them. */
+const HASH_SLICE_MS = 5;
+
 type FileAction = FileActionMessage;
 
 /** The actions as they enter the cache digest: copy sources reduced to their base names. */
@@ -133,7 +136,7 @@ export class FileOpImpl implements Op {
             const digests: string[] = [];
             const sum = async (opts: ChecksumOptions) => {
               try {
-                return await this.#ctx.hasher.checksum(dir.path, { ...opts, ...(onFile ? { onFile, watch: true } : {}) });
+                return await this.#ctx.hasher.checksum(dir.path, { ...opts, ...(onFile ? { onFile, watch: true, sliceMs: HASH_SLICE_MS } : {}) });
               } catch (e) {
                 // The copy itself reports a missing source clearly; the key only has to differ.
                 if (e instanceof ChecksumPathError) return `missing:${opts?.path ?? ''}`;

@@ -144,6 +144,23 @@ describe('solve: arithmetic', () => {
     expect(resolver.count('content', 'copy')).toBe(2); // then the slow input, once built
   });
 
+  it('hashes that context only once the steps it waits for have started, so it does not hold them up', async () => {
+    const g = new FakeGraph();
+    const ctx = g.const('ctx', 7, { seed: 'this build', perBuild: true });
+    const copy = g.sum('copy', [g.gate('slow', [g.gate('first')]), ctx], { content: true });
+    const resolver = new FakeResolver();
+    const solving = run(g, copy, { resolver, store: new MemoryCacheStore() });
+    await resolver.gate('first').started.promise;
+    await settle(20);
+    expect(resolver.count('content', 'copy')).toBe(0); // 'slow' has not started: its input still runs
+    resolver.gate('first').finish.resolve(1);
+    await resolver.gate('slow').started.promise;
+    await settle(20);
+    expect(resolver.count('content', 'copy')).toBe(1); // 'slow' runs: now the context
+    resolver.gate('slow').finish.resolve(1);
+    expect(value(await solving)).toBe(9);
+  });
+
   it('under a build context, steps hit along definition lines without reading any built input', async () => {
     // ctx stands for a build context: a new digest every build, the same data. A machine that
     // imported this cache computes the same keys: only the context itself is hashed.
