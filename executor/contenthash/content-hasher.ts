@@ -23,6 +23,13 @@ import { contextWatches, type DirMemo, type WatchedTree } from './tree-watch.ts'
 
 const LARGE_FILE = 1024 * 1024;
 
+/**
+ * Small files a hasher reads on the main thread before it sends the rest to the pool in
+ * batches: an edit's few files cost no thread hop, a cold context's thousands are read by the
+ * pool's threads while the walk goes on.
+ */
+const INLINE_READS = 64;
+
 type MaybePromise<T> = T | Promise<T>;
 type OnFile = NonNullable<ChecksumOptions['onFile']>;
 
@@ -52,6 +59,13 @@ interface Watch {
   readonly generation: number;
 }
 
+/** What one checksum call asked for, carried through its walk. */
+interface Walk {
+  readonly onFile?: OnFile | undefined;
+  readonly watch?: Watch | undefined;
+  readonly slice?: Slicer | undefined;
+}
+
 export interface ContentHasherOptions {
   /** File that remembers content digests across processes; memory only when absent. */
   readonly cacheFile?: string;
@@ -62,18 +76,23 @@ export interface ContentHasherOptions {
    * (timestamps are coarse on some filesystems). Default 1000 ms.
    */
   readonly racyWindowMs?: number;
+  /** Small files read on the main thread before the rest go to the workers in batches; default INLINE_READS. */
+  readonly inlineReads?: number;
 }
 
 export class ContentHasher {
   readonly stats: HashStats = { filesRead: 0, bytesRead: 0, cacheHits: 0, dirsRecalled: 0 };
   readonly #cache: HashCache;
   readonly #pool: HashPool;
+  /** Small files still to be read on the main thread (then the pool reads them). */
+  #inlineLeft: number;
   /** Reused for every small file read (see #readSmall). */
   #scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(options: ContentHasherOptions = {}) {
     this.#cache = new HashCache(options.cacheFile, BigInt(Math.round((options.racyWindowMs ?? 1000) * 1e6)));
     this.#pool = new HashPool(options.workers ?? Math.min(4, availableParallelism()));
+    this.#inlineLeft = options.inlineReads ?? INLINE_READS;
   }
 
   /** Digest of what `options` selects under `root`. */
@@ -84,20 +103,22 @@ export class ContentHasher {
     const filter = new PathFilter({ include: options.include ?? [], exclude: options.exclude ?? [] });
     const followLinks = options.followLinks ?? false;
 
-    const onFile = options.onFile;
     // Polled (or opened) before anything under the root is read.
     const tree = options.watch ? contextWatches()?.for(realRoot) : undefined;
-    const watch = tree ? { tree, generation: tree.generation } : undefined;
-    const slice = options.sliceMs !== undefined ? new Slicer(options.sliceMs) : undefined;
+    const walk: Walk = {
+      onFile: options.onFile,
+      watch: tree ? { tree, generation: tree.generation } : undefined,
+      slice: options.sliceMs !== undefined ? new Slicer(options.sliceMs) : undefined,
+    };
     if (options.wildcard && hasWildcard(path)) {
       const matches = await this.#expand(realRoot, path);
       if (matches.length === 0) return EMPTY_DIGEST;
       const digests: Digest[] = [];
-      for (const m of matches) digests.push(await this.#selected(realRoot, m, followLinks, filter, onFile, watch, slice));
+      for (const m of matches) digests.push(await this.#selected(realRoot, m, followLinks, filter, walk));
       if (digests.length === 1) return digests[0]!;
       return selectionDigest(matches.map((m, i) => [m, digests[i]!] as const));
     }
-    return this.#selected(realRoot, path, followLinks, filter, onFile, watch, slice);
+    return this.#selected(realRoot, path, followLinks, filter, walk);
   }
 
   /**
@@ -124,7 +145,7 @@ export class ContentHasher {
       }
       const prefix = posix.normalize(`/${p}`).replace(/^\/+|\/+$/g, '');
       if (!st.isDirectory()) {
-        out.push([prefix, this.#entry(host, st)]);
+        out.push([prefix, this.#entry(host, st, {})]);
         continue;
       }
       if (prefix !== '') out.push([`${prefix}/`, headerDigest(st)]);
@@ -141,23 +162,16 @@ export class ContentHasher {
     return this.#cache.flush();
   }
 
-  async #selected(
-    root: string,
-    path: string,
-    followLinks: boolean,
-    filter: PathFilter,
-    onFile: OnFile | undefined,
-    watch?: Watch,
-    slice?: Slicer,
-  ): Promise<Digest> {
+  async #selected(root: string, path: string, followLinks: boolean, filter: PathFilter, walk: Walk): Promise<Digest> {
     const host = await resolveExisting(root, path, { followFinal: followLinks });
     const st = host === undefined ? undefined : tryLstat(host);
     if (host === undefined || st === undefined) throw new ChecksumPathError(path, 'no such file or directory');
     // A symlink followed out of the root is outside what the watches cover.
-    const inTree = watch && (host === watch.tree.root || host.startsWith(`${watch.tree.root}/`)) ? watch : undefined;
-    if (filter.empty || !st.isDirectory()) return this.#entry(host, st, onFile, inTree, slice);
+    const w = walk.watch;
+    const inTree = w && (host === w.tree.root || host.startsWith(`${w.tree.root}/`)) ? walk : { ...walk, watch: undefined };
+    if (filter.empty || !st.isDirectory()) return this.#entry(host, st, inTree);
     const out: [string, MaybePromise<Digest>][] = [['.', headerDigest(st)]];
-    this.#walk(host, '', filter, out, (r) => r, onFile);
+    this.#walk(host, '', filter, out, (r) => r, { onFile: walk.onFile });
     const resolved = await settled(out);
     return selectionDigest(resolved.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   }
@@ -172,7 +186,7 @@ export class ContentHasher {
     filter: PathFilter,
     out: [string, MaybePromise<Digest>][],
     key: (rel: string, isDir: boolean) => string,
-    onFile?: OnFile,
+    walk: Walk = {},
   ): void {
     for (const name of readdirSync(dir)) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
@@ -181,17 +195,18 @@ export class ContentHasher {
       const selected = filter.selects(childRel);
       if (st.isDirectory()) {
         if (selected) out.push([key(childRel, true), headerDigest(st)]);
-        if (selected || filter.descend(childRel)) this.#walk(host, childRel, filter, out, key, onFile);
+        if (selected || filter.descend(childRel)) this.#walk(host, childRel, filter, out, key, walk);
       } else if (selected) {
-        out.push([key(childRel, false), this.#entry(host, st, onFile)]);
+        out.push([key(childRel, false), this.#entry(host, st, walk)]);
       }
     }
   }
 
-  #entry(host: string, st: BigIntStats, onFile?: OnFile, watch?: Watch, slice?: Slicer): MaybePromise<Digest> {
-    if (st.isFile()) return this.#file(host, st, onFile);
+  #entry(host: string, st: BigIntStats, walk: Walk): MaybePromise<Digest> {
+    if (st.isFile()) return this.#file(host, st, walk);
     if (st.isSymbolicLink()) return headerDigest(st, readlinkSync(host));
     if (!st.isDirectory()) return headerDigest(st);
+    const { onFile, watch, slice } = walk;
     const recalled = watch?.tree.recall(host);
     if (recalled) {
       this.stats.dirsRecalled++;
@@ -204,7 +219,7 @@ export class ContentHasher {
     const more = (): MaybePromise<void> => {
       for (let i = children.length; i < names.length; i++) {
         if (slice?.due) return slice.pause().then(more);
-        children.push(this.#entry(join(host, names[i]!), stats[i]!, onFile, watch, slice));
+        children.push(this.#entry(join(host, names[i]!), stats[i]!, walk));
       }
     };
     const header = headerDigest(st);
@@ -223,17 +238,26 @@ export class ContentHasher {
   }
 
   /** A regular file's entry digest, from the cache when its stat is unchanged. */
-  #file(host: string, st: BigIntStats, onFile: OnFile | undefined, attempt = 0): MaybePromise<Digest> {
+  #file(host: string, st: BigIntStats, walk: Walk, attempt = 0): MaybePromise<Digest> {
     const cached = this.#cache.get(host, st);
     if (cached !== undefined) {
       this.stats.cacheHits++;
-      onFile?.(host, st, cached.digest);
+      walk.onFile?.(host, st, cached.digest);
       return cached.digest;
     }
     // Taken before reading, so a change during the read makes the entry racy.
     const hashedAt = BigInt(Date.now()) * 1_000_000n;
-    if (st.size > BigInt(LARGE_FILE)) return this.#pool.hash(host).then((r) => this.#verified(host, st, r, hashedAt, onFile, attempt));
-    return this.#verified(host, st, this.#readSmall(host, Number(st.size)), hashedAt, onFile, attempt);
+    if (st.size > BigInt(LARGE_FILE)) return this.#pool.hash(host).then((r) => this.#verified(host, st, r, hashedAt, walk, attempt));
+    if (this.#inlineLeft > 0) {
+      this.#inlineLeft--;
+      return this.#verified(host, st, this.#readSmall(host, Number(st.size)), hashedAt, walk, attempt);
+    }
+    return this.#pool.hashSmall(host, Number(st.size)).then((r) => {
+      const a = r.after;
+      // The inode read is the one stat'ed: its stat serves; otherwise #verified looks again.
+      const same = a.size === st.size && a.mtimeNs === st.mtimeNs && a.ctimeNs === st.ctimeNs && a.ino === st.ino;
+      return this.#verified(host, st, { ...r, after: same ? st : undefined }, hashedAt, walk, attempt);
+    });
   }
 
   /**
@@ -264,9 +288,9 @@ export class ContentHasher {
   #verified(
     host: string,
     st: BigIntStats,
-    r: { sha: string; bytes: number; after?: BigIntStats },
+    r: { sha: string; bytes: number; after?: BigIntStats | undefined },
     hashedAt: bigint,
-    onFile: OnFile | undefined,
+    walk: Walk,
     attempt: number,
   ): MaybePromise<Digest> {
     this.stats.filesRead++;
@@ -275,11 +299,11 @@ export class ContentHasher {
     if (after && BigInt(r.bytes) === st.size && sameFile(after, st)) {
       const digest = fileDigest(st, r.sha);
       this.#cache.set(host, st, { sha: r.sha, digest }, hashedAt);
-      onFile?.(host, st, digest);
+      walk.onFile?.(host, st, digest);
       return digest;
     }
     if (!after || attempt >= 2) throw new ChecksumPathError(host, 'the file changed while it was being hashed');
-    return this.#file(host, after, onFile, attempt + 1);
+    return this.#file(host, after, walk, attempt + 1);
   }
 
   /** Paths (relative to root, `/`-rooted) matching a wildcard path, sorted. */

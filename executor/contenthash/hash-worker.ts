@@ -1,29 +1,74 @@
-// Worker side of hash-pool.ts: reads a file in fixed-size chunks (never the whole file at once)
-// and returns the sha256 of its bytes.
+// Worker side of hash-pool.ts: the sha256 of one large file, read in fixed-size chunks (never
+// the whole file at once), or of each of a batch of small files, each read whole into one
+// reused buffer and checked with fstat (the inode that was read, as it was when read).
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 const CHUNK = 1024 * 1024;
-const buffer = Buffer.allocUnsafe(CHUNK);
+let buffer = Buffer.allocUnsafe(CHUNK);
 
-parentPort!.on('message', (job: { id: number; path: string }) => {
+/** Per small file: its hash, length and the stat of the inode read, or why it could not be read. */
+export type SmallFileResult = [sha: string, bytes: number, size: bigint, mtimeNs: bigint, ctimeNs: bigint, ino: bigint] | { error: string };
+
+/** What a worker posts back for job `id`: a large file's hash, a batch's results, or an error. */
+export interface WorkerReply {
+  id: number;
+  sha?: string;
+  bytes?: number;
+  files?: SmallFileResult[];
+  error?: string;
+}
+
+function large(path: string): { sha: string; bytes: number } {
+  const fd = openSync(path, 'r');
   try {
-    const fd = openSync(job.path, 'r');
+    const h = createHash('sha256');
+    let bytes = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, 0, CHUNK, null);
+      if (n === 0) break;
+      h.update(buffer.subarray(0, n));
+      bytes += n;
+    }
+    return { sha: h.digest('hex'), bytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function small(path: string, size: number): SmallFileResult {
+  try {
+    // One byte more than expected: a file that grew is seen as a size change.
+    if (buffer.length < size + 1) buffer = Buffer.allocUnsafe(size + 1);
+    const fd = openSync(path, 'r');
     try {
-      const h = createHash('sha256');
-      let bytes = 0;
+      let got = 0;
       for (;;) {
-        const n = readSync(fd, buffer, 0, CHUNK, null);
+        const n = readSync(fd, buffer, got, size + 1 - got, got);
         if (n === 0) break;
-        h.update(buffer.subarray(0, n));
-        bytes += n;
+        got += n;
+        if (got > size) break;
       }
-      parentPort!.postMessage({ id: job.id, sha: h.digest('hex'), bytes });
+      const st = fstatSync(fd, { bigint: true });
+      return [createHash('sha256').update(buffer.subarray(0, got)).digest('hex'), got, st.size, st.mtimeNs, st.ctimeNs, st.ino];
     } finally {
       closeSync(fd);
     }
   } catch (e) {
-    parentPort!.postMessage({ id: job.id, error: (e as Error).message });
+    return { error: (e as Error).message };
   }
+}
+
+parentPort!.on('message', (job: { id: number; path?: string; files?: [string, number][] }) => {
+  let reply: WorkerReply;
+  if (job.files) reply = { id: job.id, files: job.files.map(([p, size]) => small(p, size)) };
+  else {
+    try {
+      reply = { id: job.id, ...large(job.path!) };
+    } catch (e) {
+      reply = { id: job.id, error: (e as Error).message };
+    }
+  }
+  parentPort!.postMessage(reply);
 });

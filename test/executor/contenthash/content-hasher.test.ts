@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,6 +156,29 @@ describe('ContentHasher cache', () => {
     await writeFile(join(root, 'docs/readme.md'), '# hI\n'); // same size, new bytes
     expect(await second.checksum(root)).not.toBe(d);
     expect(second.stats.filesRead).toBe(2);
+  });
+
+  it('gives the same digests when the worker threads read the small files in batches', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) files[`d${i % 7}/f${i}.txt`] = `file ${i}\n`.repeat(i % 13);
+    const dir = await tree(files);
+    const read = async (inlineReads: number) => {
+      const h = new ContentHasher({ inlineReads });
+      const seen = new Map<string, string>();
+      const digest = await h.checksum(dir, { onFile: (host, _st, d) => void seen.set(host, d) });
+      return { digest, seen, read: h.stats.filesRead };
+    };
+    const inline = await read(Infinity);
+    const pooled = await read(0);
+    const mixed = await read(50);
+    expect([pooled.read, mixed.read, inline.read]).toEqual([300, 300, 300]);
+    expect(pooled.digest).toBe(inline.digest);
+    expect(mixed.digest).toBe(inline.digest);
+    expect(pooled.seen).toEqual(inline.seen);
+    // A file the pool reads after it changed differs from what an inline read gives.
+    await writeFile(join(dir, 'd3/f3.txt'), 'changed\n');
+    expect((await read(0)).digest).not.toBe(inline.digest);
+    expect((await read(0)).digest).toBe((await read(Infinity)).digest);
   });
 
   it('does not trust entries for files changed just before they were hashed', async () => {
