@@ -58,7 +58,11 @@ describe.runIf(run)('the npm package', () => {
     expect(files).toContain('package/lib/cli/client/index.d.ts');
     expect(files).toContain('package/lib/executor/contenthash/hash-worker.js');
     expect(files).toContain('package/cli/bin.js');
-    const stray = files.filter((f) => !/^package\/(lib\/.*\.(js|d\.ts|js\.map)|cli\/bin\.js|package\.json|README\.md|LICENSE)$/.test(f));
+    // The native module, prebuilt for this platform.
+    expect(files).toContain('package/lib/oci/sys/build/tsbuild-sys.node');
+    const stray = files.filter(
+      (f) => !/^package\/(lib\/.*\.(js|d\.ts|js\.map)|lib\/oci\/sys\/build\/tsbuild-sys\.node|cli\/bin\.js|package\.json|README\.md|LICENSE)$/.test(f),
+    );
     expect(stray).toEqual([]);
     expect(files.some((f) => f.includes('/test/') || f.includes('fixtures'))).toBe(false);
     // A source map carries its TypeScript: stack traces and debuggers show the sources.
@@ -71,6 +75,13 @@ describe.runIf(run)('the npm package', () => {
     expect(installed.startsWith(project)).toBe(true);
     for (const dep of ['ink', 'protobufjs', 'tar-stream']) expect(existsSync(join(project, 'node_modules', dep, 'package.json'))).toBe(true);
     expect(existsSync(join(project, 'node_modules', 'esbuild'))).toBe(false);
+    // The prebuilt native module loads from the installed package.
+    const sys = await sh(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(join(installed, 'lib/oci/sys/index.js'))}); console.log(typeof m.nativeSys()?.mount)`,
+    ]);
+    expect(sys.stdout.trim()).toBe('function');
     const { stdout } = await sh('npx', ['--no', '--', 'tsbuild', '--version']);
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(stdout).toBe(`tsbuild ${pkg.version}\n`);
