@@ -82,6 +82,8 @@ export class TreeCopier {
   readonly #inodes = new AsyncMemo<string, string>();
   /** Held-back directories (by source and target) created so far, or being created. */
   readonly #dirsMade = new AsyncMemo<string, void>();
+  /** Directories known to exist already: every file below one would otherwise wait on its memo. */
+  readonly #dirsDone = new WeakSet<PendingDir>();
   /** Targets placed by `placeFile`: shared inodes whose metadata must not be touched. */
   readonly #placed = new Set<string>();
   #active = 0;
@@ -128,7 +130,7 @@ export class TreeCopier {
         await rm(target, { recursive: true, force: true });
         targetSt = undefined;
       }
-      await this.#createPendingDirs(pending, overwriteTargetMeta);
+      if (pending.some((d) => !this.#dirsDone.has(d))) await this.#createPendingDirs(pending, overwriteTargetMeta);
     }
 
     if (isDir) {
@@ -212,6 +214,7 @@ export class TreeCopier {
     if (include) {
       created = await this.#ensureDir(dst);
       this.#dirsMade.set(`${src}\0${dst}`, undefined);
+      this.#dirsDone.add(self);
     }
     if (excluded && !this.#o.exclude?.hasExclusions) return created;
     const below = [...pending, self];
@@ -229,11 +232,13 @@ export class TreeCopier {
   /** Creates the directories held back by include filters, now that something inside matched. */
   async #createPendingDirs(pending: readonly PendingDir[], overwriteTargetMeta: boolean): Promise<void> {
     for (const dir of pending) {
+      if (this.#dirsDone.has(dir)) continue;
       await this.#dirsMade.get(`${dir.src}\0${dir.dst}`, async () => {
         const st = await lstat(dir.src, { bigint: true });
         const created = await this.#ensureDir(dir.dst);
         if (created || overwriteTargetMeta) await this.#copyMeta(st, dir.dst);
       });
+      this.#dirsDone.add(dir);
     }
   }
 
