@@ -119,7 +119,8 @@ export class TreeCopier {
     }
     // With placeFile most files are links, not data copies: there is no I/O to overlap, and a
     // synchronous lstat costs a fraction of a promise round trip.
-    const known = o.placeFile && o.knownStat ? o.knownStat(pathInRoot(o.srcRoot, src)) : undefined;
+    const srcPath = o.placeFile ? pathInRoot(o.srcRoot, src) : undefined;
+    const known = srcPath !== undefined && o.knownStat ? o.knownStat(srcPath) : undefined;
     const st = known ?? (o.placeFile ? lstatSync(src, { bigint: true }) : await lstat(src, { bigint: true }));
     const isDir = st.isDirectory();
     if (!include && !isDir) return;
@@ -141,10 +142,49 @@ export class TreeCopier {
       return;
     }
 
+    if (srcPath !== undefined && st.isFile() && st.nlink === 1n && !targetSt) {
+      await this.#offer(srcPath, st, src, target, fresh);
+      return;
+    }
     await this.#slot(() => this.#copyLeaf(st, src, target, targetSt, fresh));
   }
 
-  async #copyLeaf(st: BigIntStats, src: string, target: string, targetSt: BigIntStats | undefined, fresh: boolean): Promise<void> {
+  /**
+   * A single-link file offered to the caller's placeFile (a link to an earlier result's copy, an
+   * entry of a layer) takes no slot: nothing is copied here, and a slot and the leaf's own
+   * promises cost more than placing it (a 20,000-file context copy is mostly this). Synchronous
+   * while the caller's hooks are; a file the caller declines is copied in a slot.
+   */
+  #offer(srcPath: string, st: BigIntStats, src: string, target: string, fresh: boolean): void | Promise<void> {
+    const o = this.#o;
+    const offer = (): boolean | Promise<boolean> => o.placeFile!(srcPath, st, target, this.#targetMeta(st));
+    const after = (placed: boolean): void | Promise<void> => {
+      if (placed) this.#placed.add(target);
+      else return this.#slot(() => this.#copyLeaf(st, src, target, undefined, fresh, true));
+    };
+    const checked = o.onSourceFile?.(srcPath, st);
+    if (checked instanceof Promise) return checked.then(offer).then(after);
+    const placed = offer();
+    return placed instanceof Promise ? placed.then(after) : after(placed);
+  }
+
+  /**
+   * The whole copy of one entry when it can be done without a promise: a single-link file in a
+   * fresh directory of a copy without filters, placed by the caller. true: done; false: not
+   * such an entry (nothing was called, the caller copies it); a promise: the rest of its copy.
+   */
+  #placeNow(src: string, target: string, pending: readonly PendingDir[], fresh: boolean): boolean | Promise<void> {
+    const o = this.#o;
+    if (!o.placeFile || !fresh || o.include || o.exclude || pending.some((d) => !this.#dirsDone.has(d))) return false;
+    const srcPath = pathInRoot(o.srcRoot, src);
+    const st = o.knownStat?.(srcPath) ?? lstatSync(src, { bigint: true });
+    if (!st.isFile() || st.nlink !== 1n) return false;
+    const rest = this.#offer(srcPath, st, src, target, fresh);
+    return rest ?? true;
+  }
+
+  /** `offered`: onSourceFile and placeFile have seen this file already, and placeFile declined it. */
+  async #copyLeaf(st: BigIntStats, src: string, target: string, targetSt: BigIntStats | undefined, fresh: boolean, offered = false): Promise<void> {
     const o = this.#o;
     if (targetSt) {
       if (targetSt.isDirectory()) {
@@ -155,6 +195,10 @@ export class TreeCopier {
     }
     if (st.isFile()) {
       const place = async (): Promise<string> => {
+        if (offered) {
+          await copyFile(src, target, constants.COPYFILE_FICLONE);
+          return target;
+        }
         const path = pathInRoot(o.srcRoot, src);
         const checked = o.onSourceFile?.(path, st);
         if (checked instanceof Promise) await checked;
@@ -220,11 +264,23 @@ export class TreeCopier {
     const below = [...pending, self];
     const names = (await readdir(src)).sort();
     // Siblings run together; every one is waited for before an error is reported, so nothing
-    // is still writing when the caller cleans up.
-    const results = await Promise.allSettled(
-      names.map((name) => this.#copy(join(src, name), rel === '' ? name : `${rel}/${name}`, join(dst, name), true, below, created === 'clean')),
-    );
-    const failed = results.find((r) => r.status === 'rejected');
+    // is still writing when the caller cleans up. Most are done without a promise (#placeNow).
+    const running: Promise<void>[] = [];
+    let error: { reason: unknown } | undefined;
+    for (const name of names) {
+      const childSrc = join(src, name);
+      const childDst = join(dst, name);
+      try {
+        const now = this.#placeNow(childSrc, childDst, below, created === 'clean');
+        if (now === true) continue;
+        running.push(now === false ? this.#copy(childSrc, rel === '' ? name : `${rel}/${name}`, childDst, true, below, created === 'clean') : now);
+      } catch (e) {
+        error = { reason: e };
+        break;
+      }
+    }
+    const results = await Promise.allSettled(running);
+    const failed = error ?? results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     return created;
   }
