@@ -281,7 +281,8 @@ class Solve {
     const waits: Promise<void>[] = [];
     node.vertex.inputs.forEach((input, j) => {
       const other = this.#node(input.vertex);
-      if (j === i || other.promise === undefined || other.status === 'running' || other.status === 'saving' || isFinal(other.status)) return;
+      // Queued: it waits for a slot, not for the thread.
+      if (j === i || other.promise === undefined || ['queued', 'running', 'saving'].includes(other.status) || isFinal(other.status)) return;
       if (!other.underway) {
         let resolve!: () => void;
         const promise = new Promise<void>((r) => (resolve = r));

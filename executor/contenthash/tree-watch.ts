@@ -8,10 +8,16 @@
 //
 // What inotify does not see, and what is done about it:
 // - a write through another hard link (a file outside the context linked into it): files with
-//   more than one link are lstat'ed on every poll and compared with what was hashed;
-// - another filesystem mounted inside the context: such a context is not watched;
-// - a lost event (queue overflow) or a directory moved: the whole tree is opened again.
-import { closeSync, lstatSync, readdirSync, type BigIntStats } from 'node:fs';
+//   more than one link when hashed are lstat'ed on every poll and compared with what was hashed
+//   (a file linked from outside only after it was hashed is not: that is a limit of this mode);
+// - changes on a network or virtual filesystem made elsewhere: only contexts on local
+//   filesystems are watched (statfs), and none with another filesystem mounted inside;
+// - a lost event (queue overflow), a directory moved, the root replaced: the tree is opened anew;
+// - a directory made while a walk ran, before its watch: it keeps no memo until it is watched;
+// - writes through a shared mapping: the layer writer's fstat check fails the build, and the
+//   context is forgotten (forgetContext), so the next build walks it.
+// TSBUILD_WATCH_CONTEXTS=0 turns watching off.
+import { closeSync, lstatSync, readdirSync, statfsSync, type BigIntStats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Digest } from '../../llb/index.ts';
 import { IN, nativeSys, type NativeSys } from '../../oci/index.ts';
@@ -31,28 +37,52 @@ export interface TreeWatchLimits {
   readonly maxDirs: number;
   /** Contexts watched at once; the least recently used one is closed first. */
   readonly maxTrees: number;
+  /** Watches of all contexts together (each one is a kernel object other watchers share the limit of). */
+  readonly maxWatches: number;
 }
 
-const DEFAULT_LIMITS: TreeWatchLimits = { maxDirs: 20_000, maxTrees: 8 };
+const DEFAULT_LIMITS: TreeWatchLimits = { maxDirs: 20_000, maxTrees: 8, maxWatches: 40_000 };
+
+/** statfs magic numbers of local filesystems, where inotify reports every change (linux/magic.h). */
+const LOCAL_FILESYSTEMS = new Set([
+  0xef53, // ext2, ext3, ext4
+  0x58465342, // xfs
+  0x9123683e, // btrfs
+  0x01021994, // tmpfs
+  0xf2f52010, // f2fs
+  0x2fc12fc1, // zfs
+]);
+
+function localFilesystem(path: string): boolean {
+  try {
+    return LOCAL_FILESYSTEMS.has(Number(statfsSync(path).type));
+  } catch {
+    return false;
+  }
+}
 
 export class WatchedTree {
   readonly root: string;
   readonly #sys: NativeSys;
   readonly #fd: number;
   readonly #dirs = new Map<number, string>();
+  /** The directories that have a watch: only these keep memos. */
+  readonly #watched = new Set<string>();
   readonly #memos = new Map<string, DirMemo>();
   /** Files with several links, by host path, with the stat key they were hashed with. */
   readonly #multi = new Map<string, string>();
+  readonly #rootId: string;
   readonly #dev: bigint;
   readonly #maxDirs: number;
   #broken = false;
   /** Counts polls that changed anything: a walk that a poll overlapped keeps no memo. */
   #generation = 0;
 
-  private constructor(sys: NativeSys, root: string, dev: bigint, maxDirs: number) {
+  private constructor(sys: NativeSys, root: string, st: BigIntStats, maxDirs: number) {
     this.#sys = sys;
     this.root = root;
-    this.#dev = dev;
+    this.#dev = st.dev;
+    this.#rootId = `${st.dev}:${st.ino}`;
     this.#maxDirs = maxDirs;
     this.#fd = sys.inotifyInit();
   }
@@ -61,10 +91,10 @@ export class WatchedTree {
   static open(root: string, maxDirs = DEFAULT_LIMITS.maxDirs): WatchedTree | undefined {
     const sys = nativeSys();
     const st = lstatSync(root, { bigint: true, throwIfNoEntry: false });
-    if (!sys || !st?.isDirectory()) return undefined;
+    if (!sys || !st?.isDirectory() || maxDirs <= 0 || !localFilesystem(root)) return undefined;
     let tree: WatchedTree | undefined;
     try {
-      tree = new WatchedTree(sys, root, st.dev, maxDirs);
+      tree = new WatchedTree(sys, root, st, maxDirs);
       if (tree.#watchSubtree(root)) return tree;
     } catch {
       // No inotify instance or watch left (the system's limits): hashed by walking.
@@ -86,16 +116,18 @@ export class WatchedTree {
     return this.#generation;
   }
 
-  /** Adds a watch to `dir` and every directory below it; false when a limit or a mount point stops it. */
+  /**
+   * Adds a watch to `dir` and every directory below it; false when a limit, a mount point or an
+   * unreadable directory stops it. Throws what inotify refuses (its limits).
+   */
   #watchSubtree(dir: string): boolean {
     const todo = [dir];
     while (todo.length > 0) {
       const d = todo.pop()!;
       if (this.#dirs.size >= this.#maxDirs) return false;
       const st = lstatSync(d, { bigint: true, throwIfNoEntry: false });
-      // Gone already: the event that removed it is queued. Another filesystem: not watchable.
-      if (!st) continue;
-      if (!st.isDirectory()) continue;
+      // Gone already: the event that removed it is queued.
+      if (!st?.isDirectory()) continue;
       if (st.dev !== this.#dev) return false;
       let wd: number;
       try {
@@ -105,11 +137,15 @@ export class WatchedTree {
         throw e;
       }
       this.#dirs.set(wd, d);
+      this.#watched.add(d);
+      // A memo made before the watch existed may have missed changes.
+      this.#memos.delete(d);
       let names;
       try {
         names = readdirSync(d, { withFileTypes: true });
       } catch {
-        continue;
+        // Unreadable: what is below cannot be watched, so the tree is walked as before.
+        return false;
       }
       for (const e of names) if (e.isDirectory()) todo.push(join(d, e.name));
     }
@@ -119,10 +155,24 @@ export class WatchedTree {
   /**
    * Applies the queued events: every directory an event names, and its ancestors, loses its
    * memo. Then files with several links are checked by stat. False when the tree must be
-   * watched anew (events were lost, a directory moved, the root went away).
+   * watched anew (events were lost, a directory moved, the root went away or was replaced).
    */
   poll(): boolean {
     if (this.#broken) return false;
+    try {
+      this.#applyEvents();
+    } catch {
+      this.#broken = true;
+    }
+    return !this.#broken;
+  }
+
+  #applyEvents(): void {
+    const root = lstatSync(this.root, { bigint: true, throwIfNoEntry: false });
+    if (!root || `${root.dev}:${root.ino}` !== this.#rootId) {
+      this.#broken = true;
+      return;
+    }
     const events = this.#sys.inotifyRead(this.#fd);
     if (events.length > 0) this.#generation++;
     for (let i = 0; i + 2 < events.length && !this.#broken; i += 3) {
@@ -134,6 +184,7 @@ export class WatchedTree {
       if (dir === undefined) continue;
       if (mask & IN.IGNORED) {
         this.#dirs.delete(wd);
+        this.#watched.delete(dir);
         if (dir === this.root) this.#broken = true;
         continue;
       }
@@ -150,7 +201,6 @@ export class WatchedTree {
         this.#invalidate(host);
       }
     }
-    return !this.#broken;
   }
 
   /** Drops the memo of `path` (when it is a directory) and of every directory above it, up to the root. */
@@ -182,9 +232,9 @@ export class WatchedTree {
     return { digest: top.digest, files };
   }
 
-  /** Keeps what a walk that started at `generation` found, unless a poll has changed anything since. */
+  /** Keeps what a walk that started at `generation` found, unless a poll has changed anything since or the directory has no watch. */
   remember(dir: string, memo: DirMemo, generation: number): void {
-    if (this.#broken || generation !== this.#generation) return;
+    if (this.#broken || generation !== this.#generation || !this.#watched.has(dir)) return;
     this.#memos.set(dir, memo);
     for (const [host, st] of memo.files) if (st.nlink > 1n) this.#multi.set(host, statKey(st));
   }
@@ -204,7 +254,7 @@ export class WatchedTree {
 export class TreeWatches {
   readonly #limits: TreeWatchLimits;
   readonly #trees = new Map<string, WatchedTree>();
-  /** Roots that could not be watched (too big, a mount inside): not tried again. */
+  /** Roots that could not be watched (too big, a mount inside, not local): not tried again. */
   readonly #unwatchable = new Set<string>();
 
   constructor(limits: Partial<TreeWatchLimits> = {}) {
@@ -220,7 +270,11 @@ export class TreeWatches {
       tree.close();
       tree = undefined;
     }
-    tree ??= WatchedTree.open(root, this.#limits.maxDirs);
+    if (!tree) {
+      let used = 0;
+      for (const t of this.#trees.values()) used += t.watchedDirs;
+      tree = WatchedTree.open(root, Math.min(this.#limits.maxDirs, this.#limits.maxWatches - used));
+    }
     if (!tree) {
       this.#unwatchable.add(root);
       return undefined;
@@ -234,6 +288,12 @@ export class TreeWatches {
     return tree;
   }
 
+  /** Stops watching `root` (its memory turned out stale): the next build walks it. */
+  forget(root: string): void {
+    this.#trees.get(root)?.close();
+    this.#trees.delete(root);
+  }
+
   close(): void {
     for (const t of this.#trees.values()) t.close();
     this.#trees.clear();
@@ -243,15 +303,24 @@ export class TreeWatches {
 let processWatches: TreeWatches | undefined;
 
 /**
- * Turns on watched contexts for this process (a build server): every ContentHasher created
- * after this shares them. Off by default: a process that builds once would pay for watches it
- * never polls.
+ * Turns on watched contexts for this process (a build server, watch mode): every ContentHasher
+ * created after this shares them. Off by default: a process that builds once would pay for
+ * watches it never polls. TSBUILD_WATCH_CONTEXTS=0 keeps it off.
  */
 export function watchContexts(on: boolean): void {
-  if (!on) processWatches?.close();
-  processWatches = on ? (processWatches ?? new TreeWatches()) : undefined;
+  if (!on || process.env.TSBUILD_WATCH_CONTEXTS === '0') {
+    processWatches?.close();
+    processWatches = undefined;
+    return;
+  }
+  processWatches ??= new TreeWatches();
 }
 
 export function contextWatches(): TreeWatches | undefined {
   return processWatches;
+}
+
+/** Forgets a context's watch (see TreeWatches.forget); nothing when contexts are not watched. */
+export function forgetContext(root: string): void {
+  processWatches?.forget(root);
 }

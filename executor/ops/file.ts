@@ -14,7 +14,7 @@ import type { BigIntStats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { canonicalJSON, type Digest, type FileActionCopy, type FileActionMessage, type FileOp, type UserOpt } from '../../llb/index.ts';
 import type { CacheMap, CacheMapDep, Op, OpContext, Result, Vertex } from '../../solver/index.ts';
-import { ChecksumPathError, statKey, type ChecksumOptions } from '../contenthash/index.ts';
+import { ChecksumPathError, forgetContext, statKey, type ChecksumOptions } from '../contenthash/index.ts';
 import { applyFileActions, cleanCopyPath, pathInRoot, planFileActions, type FileOpInput, type TargetMeta } from '../fileop/index.ts';
 import { asRef, type PullProgressSink, type Ref } from '../refs/index.ts';
 import { tempDir, uniqueKey, type OpsContext } from './context.ts';
@@ -80,7 +80,7 @@ export class FileOpImpl implements Op {
    * stat, not the time, is compared: a link farm linking a context file changes its ctime, and
    * file times come from a clock coarser than any timestamp taken here.
    */
-  readonly #hashed = new Map<string, { dir: string; files: Map<string, HashedFile> }>();
+  readonly #hashed = new Map<string, { dir: string; real: string; files: Map<string, HashedFile> }>();
 
   constructor(ctx: OpsContext, vertex: Vertex) {
     this.#ctx = ctx;
@@ -128,7 +128,7 @@ export class FileOpImpl implements Op {
             let onFile: ChecksumOptions['onFile'];
             if (ref.local) {
               const real = await realpath(dir.path);
-              this.#hashed.set(ref.id, { dir: dir.path, files });
+              this.#hashed.set(ref.id, { dir: dir.path, real, files });
               onFile = (host, st, digest) => {
                 files.set(real === '/' ? host : host.slice(real.length), { st, digest });
               };
@@ -221,13 +221,24 @@ export class FileOpImpl implements Op {
         // A layer-only copy writes each file it reads from the stat the content key hashed
         // it with, checked when the layer reads it: the copy need not stat the context again.
         ...(layer
-          ? { knownStat: (input: number, path: string) => (input === reuse!.input ? this.#hashed.get(refsIn[input]!.id)?.files.get(path)?.st : undefined) }
+          ? {
+              knownStat: (input: number, path: string) => {
+                const st = input === reuse!.input ? this.#hashed.get(refsIn[input]!.id)?.files.get(path)?.st : undefined;
+                // A file with several links is copied, not placed: it gets a stat of its own.
+                return st?.nlink === 1n ? st : undefined;
+              },
+            }
           : {}),
         signal: ctx.signal,
       });
       // The snapshot held only the copy's directories: the finally below drops it.
       if (layer) {
-        const blob = await layer.write(this.#ctx.content, { root: this.#ctx.root, key: reuse!.key });
+        const blob = await layer.write(this.#ctx.content, { root: this.#ctx.root, key: reuse!.key }).catch((e: unknown) => {
+          // A file not as hashed: what a watched context remembered is stale; walk it next time.
+          const hashed = this.#hashed.get(refsIn[reuse!.input]!.id);
+          if (hashed) forgetContext(hashed.real);
+          throw e;
+        });
         const { files, reused } = layer.counts;
         if (reused > 0) ctx.status({ id: `${reused} of ${files} files taken from the previous layer`, current: 0, completed: Date.now() });
         return [await refs.layerOn(base, blob, this.#vertex.name)];

@@ -11,7 +11,8 @@ export async function mountOverlay(spec: OverlayRootfs, target: string): Promise
   }
   const options = `lowerdir=${spec.lowerdirs.join(':')},upperdir=${spec.upperdir},workdir=${spec.workdir}`;
   try {
-    const sys = nativeSys();
+    // The kernel takes one page of options; mount(8) reports a longer list clearly.
+    const sys = options.length <= 4000 ? nativeSys() : undefined;
     if (sys) await sys.mount('overlay', target, 'overlay', 0, options);
     else await runTool('mount', ['-t', 'overlay', 'overlay', '-o', options, target]);
   } catch (e) {

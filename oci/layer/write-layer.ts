@@ -170,6 +170,8 @@ function* streamRange(
       const n = readSync(fd, buf, 0, want, offset + done);
       if (n === 0) throw new LayerWriteError(short(done));
       done += n;
+      // Checked again before the last chunk goes out: a write while the file was read.
+      if (done >= length) checkOpen(fd, verify?.stat, verify?.name ?? file);
       yield n === buf.length ? buf : buf.subarray(0, n);
     }
   } finally {

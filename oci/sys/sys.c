@@ -34,7 +34,7 @@ static napi_value errno_error(napi_env env, int err, const char *syscall, const 
   const char *name = strerrorname_np(err);
   char msg[4200];
   snprintf(msg, sizeof msg, "%s: %s, %s '%s'", name ? name : "E?", strerror(err), syscall, path ? path : "");
-  napi_value m, c, e, n, s;
+  napi_value m = NULL, c = NULL, e = NULL, n = NULL, s = NULL;
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
   napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &c);
   napi_create_error(env, c, m, &e);
@@ -96,6 +96,10 @@ typedef struct {
   int err;
 } mount_job;
 
+static void free_mount_job(mount_job *j) {
+  free(j->source), free(j->target), free(j->fstype), free(j->data), free(j);
+}
+
 static void mount_execute(napi_env env, void *p) {
   (void)env;
   mount_job *j = p;
@@ -114,15 +118,23 @@ static void mount_complete(napi_env env, napi_status status, void *p) {
     napi_reject_deferred(env, j->deferred, errno_error(env, j->err, j->op == 0 ? "mount" : "umount", j->target));
   }
   napi_delete_async_work(env, j->work);
-  free(j->source), free(j->target), free(j->fstype), free(j->data), free(j);
+  free_mount_job(j);
 }
 
+// The job is freed here when it cannot be queued, else by mount_complete.
 static napi_value queue_mount_job(napi_env env, mount_job *j) {
   napi_value promise, name;
-  CHECK(napi_create_promise(env, &j->deferred, &promise));
-  CHECK(napi_create_string_utf8(env, "tsbuild-mount", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_create_async_work(env, NULL, name, mount_execute, mount_complete, j, &j->work));
-  CHECK(napi_queue_async_work(env, j->work));
+  if (napi_create_promise(env, &j->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "tsbuild-mount", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, mount_execute, mount_complete, j, &j->work) != napi_ok) {
+    free_mount_job(j);
+    return NULL;
+  }
+  if (napi_queue_async_work(env, j->work) != napi_ok) {
+    napi_delete_async_work(env, j->work);
+    free_mount_job(j);
+    return NULL;
+  }
   return promise;
 }
 
@@ -140,7 +152,7 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
   j->flags = (unsigned long)int_arg(env, argv[3]);
   j->data = string_arg(env, argv[4], 1);
   if (has_exception(env) || !j->target) {
-    free(j->source), free(j->target), free(j->fstype), free(j->data), free(j);
+    free_mount_job(j);
     return NULL;
   }
   return queue_mount_job(env, j);
@@ -157,7 +169,7 @@ static napi_value js_umount(napi_env env, napi_callback_info info) {
   j->target = string_arg(env, argv[0], 0);
   j->flags = (unsigned long)int_arg(env, argv[1]);
   if (has_exception(env) || !j->target) {
-    free(j->target), free(j);
+    free_mount_job(j);
     return NULL;
   }
   return queue_mount_job(env, j);
@@ -336,8 +348,11 @@ static void tree_execute(napi_env env, void *p) {
   tree_job *j = p;
   current_tree = j;
   for (uint32_t i = 0; i < j->nroots && !j->err; i++) {
-    // A root that does not exist holds no attributes.
-    if (nftw(j->roots[i], tree_visit, 32, FTW_PHYS) != 0 && errno != ENOENT && !j->err) j->err = errno;
+    // What could be read is kept, as getfattr keeps it: a root that does not exist, or an entry
+    // that vanished during the walk, ends that root's walk, not the batch. Only running out of
+    // memory (tree_visit) fails it.
+    struct stat st;
+    if (lstat(j->roots[i], &st) == 0) nftw(j->roots[i], tree_visit, 32, FTW_PHYS);
   }
   current_tree = NULL;
 }
@@ -368,25 +383,33 @@ static napi_value js_xattr_tree(napi_env env, napi_callback_info info) {
   uint32_t n = 0;
   CHECK(napi_get_array_length(env, argv[0], &n));
   tree_job *j = calloc(1, sizeof *j);
-  if (!j) return NULL;
-  j->roots = calloc(n ? n : 1, sizeof(char *));
-  for (uint32_t i = 0; i < n; i++) {
+  if (j) j->roots = calloc(n ? n : 1, sizeof(char *));
+  int ok = j && j->roots;
+  for (uint32_t i = 0; ok && i < n; i++) {
     napi_value v;
     napi_get_element(env, argv[0], i, &v);
     j->roots[i] = string_arg(env, v, 0);
     j->nroots = i + 1;
-    if (!j->roots[i]) break;
+    ok = j->roots[i] != NULL;
   }
-  if (has_exception(env)) {
-    for (uint32_t i = 0; i < j->nroots; i++) free(j->roots[i]);
-    free(j->roots), free(j);
+  napi_value promise = NULL, name;
+  if (ok) {
+    ok = napi_create_promise(env, &j->deferred, &promise) == napi_ok &&
+         napi_create_string_utf8(env, "tsbuild-xattr-tree", NAPI_AUTO_LENGTH, &name) == napi_ok &&
+         napi_create_async_work(env, NULL, name, tree_execute, tree_complete, j, &j->work) == napi_ok;
+    if (ok && napi_queue_async_work(env, j->work) != napi_ok) {
+      napi_delete_async_work(env, j->work);
+      ok = 0;
+    }
+  }
+  if (!ok) {
+    if (!has_exception(env)) napi_throw_error(env, NULL, "xattrTree: out of memory or N-API failure");
+    if (j) {
+      for (uint32_t i = 0; i < j->nroots; i++) free(j->roots[i]);
+      free(j->roots), free(j);
+    }
     return NULL;
   }
-  napi_value promise, name;
-  CHECK(napi_create_promise(env, &j->deferred, &promise));
-  CHECK(napi_create_string_utf8(env, "tsbuild-xattr-tree", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_create_async_work(env, NULL, name, tree_execute, tree_complete, j, &j->work));
-  CHECK(napi_queue_async_work(env, j->work));
   return promise;
 }
 
@@ -447,8 +470,9 @@ static napi_value js_inotify_read(napi_env env, napi_callback_info info) {
       return NULL;
     }
     if (got == 0) break;
-    for (char *p = buf; p < buf + got;) {
+    for (char *p = buf; p + sizeof(struct inotify_event) <= buf + got;) {
       const struct inotify_event *e = (const struct inotify_event *)p;
+      if (p + sizeof(struct inotify_event) + e->len > buf + got) break;
       napi_value wd, mask, name;
       CHECK(napi_create_int32(env, e->wd, &wd));
       CHECK(napi_create_uint32(env, e->mask, &mask));

@@ -108,6 +108,39 @@ describe('watched contexts', () => {
     expect(await agree()).toBeLessThan(3);
   });
 
+  it('keep no memo for a directory without a watch, and open a replaced root anew', async () => {
+    const tree = WatchedTree.open(root)!;
+    try {
+      // Made while a walk ran, before the poll that adds its watch.
+      await mkdir(join(root, 'made-meanwhile'));
+      tree.remember(join(root, 'made-meanwhile'), { digest: 'sha256:00', files: [], dirs: [] }, tree.generation);
+      expect(tree.recall(join(root, 'made-meanwhile'))).toBeUndefined();
+      expect(tree.poll()).toBe(true);
+      tree.remember(join(root, 'made-meanwhile'), { digest: 'sha256:00', files: [], dirs: [] }, tree.generation);
+      expect(tree.recall(join(root, 'made-meanwhile'))?.digest).toBe('sha256:00');
+      // The root moved away and another directory put in its place.
+      await rename(root, `${root}-old`);
+      made.push(`${root}-old`);
+      await mkdir(root);
+      expect(tree.poll()).toBe(false);
+    } finally {
+      tree.close();
+    }
+    expect(await agree()).toBe(0);
+  });
+
+  it('watch only local filesystems, and forget a context when told', async () => {
+    expect(WatchedTree.open('/proc/sys')).toBeUndefined();
+    const watches = new TreeWatches();
+    const first = watches.for(root)!;
+    expect(watches.for(root)).toBe(first);
+    watches.forget(root);
+    expect(first.broken).toBe(true);
+    const again = watches.for(root)!;
+    expect(again).not.toBe(first);
+    watches.close();
+  });
+
   it('keep nothing a poll overlapped, and give up on trees past their limits', async () => {
     const tree = WatchedTree.open(root)!;
     try {
