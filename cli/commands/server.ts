@@ -19,6 +19,10 @@ the same as without it. A command that reads stdin (\`-\`) or watches runs in it
 and so does any command while the server is busy with another, or when the server runs another
 tsbuild build than the command (the server then stops). TSBUILD_SERVER=0 keeps a command out of it.
 
+The server watches the build contexts it has hashed (inotify on their directories, for contexts
+on local filesystems), so a later build reads and stats only the directories that changed since;
+TSBUILD_WATCH_CONTEXTS=0 turns that off.
+
 Options:
   -d, --detach              start in the background, return once it listens; its log is
                             run/server.log in the state directory

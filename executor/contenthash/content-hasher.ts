@@ -5,9 +5,8 @@
 // synchronous calls (about 3 µs per stat) and small files are read inline; files over 1 MiB go to
 // a pool of worker threads (hash-pool.ts) that read them in chunks while the walk goes on. Files
 // whose stat is unchanged since an earlier hash are not read at all (hash-cache.ts).
-import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, posix } from 'node:path';
@@ -16,6 +15,7 @@ import { PathFilter, Pattern } from '../patterns/index.ts';
 import { ChecksumPathError } from './errors.ts';
 import { HashCache } from './hash-cache.ts';
 import { HashPool } from './hash-pool.ts';
+import { SmallFileReader } from './read-small.ts';
 import { dirDigest, EMPTY_DIGEST, fileDigest, headerDigest, selectionDigest } from './record.ts';
 import { resolveExisting, splitPath } from '../rootpath/index.ts';
 import type { ChecksumOptions, HashStats } from './types.ts';
@@ -86,8 +86,7 @@ export class ContentHasher {
   readonly #pool: HashPool;
   /** Small files still to be read on the main thread (then the pool reads them). */
   #inlineLeft: number;
-  /** Reused for every small file read (see #readSmall). */
-  #scratch = Buffer.allocUnsafe(64 * 1024);
+  readonly #reader = new SmallFileReader();
 
   constructor(options: ContentHasherOptions = {}) {
     this.#cache = new HashCache(options.cacheFile, BigInt(Math.round((options.racyWindowMs ?? 1000) * 1e6)));
@@ -250,7 +249,7 @@ export class ContentHasher {
     if (st.size > BigInt(LARGE_FILE)) return this.#pool.hash(host).then((r) => this.#verified(host, st, r, hashedAt, walk, attempt));
     if (this.#inlineLeft > 0) {
       this.#inlineLeft--;
-      return this.#verified(host, st, this.#readSmall(host, Number(st.size)), hashedAt, walk, attempt);
+      return this.#verified(host, st, this.#reader.read(host, Number(st.size)), hashedAt, walk, attempt);
     }
     return this.#pool.hashSmall(host, Number(st.size)).then((r) => {
       const a = r.after;
@@ -258,30 +257,6 @@ export class ContentHasher {
       const same = a.size === st.size && a.mtimeNs === st.mtimeNs && a.ctimeNs === st.ctimeNs && a.ino === st.ino;
       return this.#verified(host, st, { ...r, after: same ? st : undefined }, hashedAt, walk, attempt);
     });
-  }
-
-  /**
-   * A small file's sha256, read into one buffer used over and over (fresh memory for each file
-   * costs page faults that outweigh the read), with the stat of the inode read (no second path
-   * lookup).
-   */
-  #readSmall(host: string, size: number): { sha: string; bytes: number; after: BigIntStats } {
-    // One byte more than expected: a file that grew is seen as a size change.
-    if (this.#scratch.length < size + 1) this.#scratch = Buffer.allocUnsafe(Math.max(size + 1, this.#scratch.length * 2));
-    const buf = this.#scratch;
-    const fd = openSync(host, 'r');
-    try {
-      let got = 0;
-      for (;;) {
-        const n = readSync(fd, buf, got, buf.length - got, got);
-        if (n === 0) break;
-        got += n;
-        if (got === buf.length) break;
-      }
-      return { sha: createHash('sha256').update(buf.subarray(0, got)).digest('hex'), bytes: got, after: fstatSync(fd, { bigint: true }) };
-    } finally {
-      closeSync(fd);
-    }
   }
 
   /** Records a file's digest if it did not change while being read; else hashes it again. */

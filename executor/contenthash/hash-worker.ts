@@ -1,12 +1,12 @@
 // Worker side of hash-pool.ts: the sha256 of one large file, read in fixed-size chunks (never
-// the whole file at once), or of each of a batch of small files, each read whole into one
-// reused buffer and checked with fstat (the inode that was read, as it was when read).
+// the whole file at once), or of each of a batch of small files (read-small.ts).
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { SmallFileReader } from './read-small.ts';
 
 const CHUNK = 1024 * 1024;
-let buffer = Buffer.allocUnsafe(CHUNK);
+const buffer = Buffer.allocUnsafe(CHUNK);
 
 /** Per small file: its hash, length and the stat of the inode read, or why it could not be read. */
 export type SmallFileResult = [sha: string, bytes: number, size: bigint, mtimeNs: bigint, ctimeNs: bigint, ino: bigint] | { error: string };
@@ -37,24 +37,12 @@ function large(path: string): { sha: string; bytes: number } {
   }
 }
 
+const reader = new SmallFileReader();
+
 function small(path: string, size: number): SmallFileResult {
   try {
-    // One byte more than expected: a file that grew is seen as a size change.
-    if (buffer.length < size + 1) buffer = Buffer.allocUnsafe(size + 1);
-    const fd = openSync(path, 'r');
-    try {
-      let got = 0;
-      for (;;) {
-        const n = readSync(fd, buffer, got, size + 1 - got, got);
-        if (n === 0) break;
-        got += n;
-        if (got > size) break;
-      }
-      const st = fstatSync(fd, { bigint: true });
-      return [createHash('sha256').update(buffer.subarray(0, got)).digest('hex'), got, st.size, st.mtimeNs, st.ctimeNs, st.ino];
-    } finally {
-      closeSync(fd);
-    }
+    const { sha, bytes, after } = reader.read(path, size);
+    return [sha, bytes, after.size, after.mtimeNs, after.ctimeNs, after.ino];
   } catch (e) {
     return { error: (e as Error).message };
   }
