@@ -3,6 +3,7 @@ export { MediaType } from './types.ts';
 
 export { isDigest, sha256, digestHex } from './digest.ts';
 export { nativeSys, MNT_DETACH, IN, type NativeSys } from './sys/index.ts';
+export { mountFs, unmountFs, MAX_MOUNT_OPTIONS } from './sys/mount.ts';
 export {
   InvalidReferenceError,
   DigestMismatchError,

@@ -1,7 +1,7 @@
-// Mounts made on the host for a run (an overlay rootfs), and finding the ones a crash left behind:
-// mount(2)/umount2(2) through the native module (oci's sys), or mount(8)/umount(8) without it.
+// Mounts made on the host for a run (an overlay rootfs), and finding the ones a crash left behind
+// (oci's mountFs/unmountFs: the syscalls, or mount(8)/umount(8) without the native module).
 import { readFile } from 'node:fs/promises';
-import { MNT_DETACH, nativeSys, runTool, ToolError } from '../../oci/index.ts';
+import { mountFs, ToolError, unmountFs } from '../../oci/index.ts';
 import type { OverlayRootfs } from './types.ts';
 
 export async function mountOverlay(spec: OverlayRootfs, target: string): Promise<void> {
@@ -11,10 +11,7 @@ export async function mountOverlay(spec: OverlayRootfs, target: string): Promise
   }
   const options = `lowerdir=${spec.lowerdirs.join(':')},upperdir=${spec.upperdir},workdir=${spec.workdir}`;
   try {
-    // The kernel takes one page of options; mount(8) reports a longer list clearly.
-    const sys = options.length <= 4000 ? nativeSys() : undefined;
-    if (sys) await sys.mount('overlay', target, 'overlay', 0, options);
-    else await runTool('mount', ['-t', 'overlay', 'overlay', '-o', options, target]);
+    await mountFs(target, 'overlay', options);
   } catch (e) {
     throw new Error(`mounting the overlay rootfs failed: ${e instanceof ToolError ? e.detail : (e as Error).message}`, { cause: e });
   }
@@ -22,12 +19,7 @@ export async function mountOverlay(spec: OverlayRootfs, target: string): Promise
 
 /** Unmounts `target`; lazily when it is still busy so a stuck process cannot block cleanup. */
 export async function unmount(target: string): Promise<void> {
-  const sys = nativeSys();
-  try {
-    await (sys ? sys.umount(target, 0) : runTool('umount', [target]));
-  } catch {
-    await (sys ? sys.umount(target, MNT_DETACH) : runTool('umount', ['-l', target])).catch(() => undefined);
-  }
+  await unmountFs(target).catch(() => unmountFs(target, true).catch(() => undefined));
 }
 
 /** Mount points at or under `dir`, deepest first. */

@@ -1,18 +1,14 @@
-// Overlay mounts, plus the overlay support probe: mount(2)/umount2(2) through the native module
-// (oci's sys), or mount(8)/umount(8) without it.
+// Overlay mounts of snapshots, plus the overlay support probe (oci's mountFs/unmountFs: the
+// syscalls, or mount(8)/umount(8) without the native module).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AsyncMemo } from '../../llb/index.ts';
-import { MNT_DETACH, nativeSys, runTool, ToolError } from '../../oci/index.ts';
+import { MAX_MOUNT_OPTIONS, mountFs, ToolError, unmountFs } from '../../oci/index.ts';
 import { SnapshotError } from './types.ts';
 
-/** The kernel takes at most a page of mount options. */
-const MAX_OPTIONS = 4000;
-
-async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
-  await runTool(cmd, args, cwd ? { cwd } : {}).catch((e: unknown) => {
-    throw e instanceof ToolError ? new SnapshotError(e.message) : e;
-  });
+/** A failure as a SnapshotError: a tool's says its command line, a syscall's what it did. */
+function failed(what: string, e: unknown): SnapshotError {
+  return new SnapshotError(e instanceof ToolError ? e.message : `${what} failed: ${(e as Error).message}`);
 }
 
 /**
@@ -24,18 +20,11 @@ export async function mountOverlay(target: string, o: { lowers: string[]; upper?
   if (o.upper && o.work) opts.push(`upperdir=${o.upper}`, `workdir=${o.work}`);
   if (o.readonly) opts.push('ro');
   const data = opts.join(',');
-  if (data.length > MAX_OPTIONS) throw new SnapshotError(`overlay mount options too long (${o.lowers.length} layers); merge fewer layers`);
-  const sys = nativeSys();
-  // The syscall has no working directory of its own: the paths go absolute while they fit a page.
-  const cwd = o.cwd;
-  const absolute = sys && cwd ? absoluteOptions(o, cwd) : data;
-  if (sys && absolute.length <= MAX_OPTIONS) {
-    await sys.mount('overlay', resolve(target), 'overlay', 0, absolute).catch((e: Error) => {
-      throw new SnapshotError(`mounting an overlay on ${target} failed: ${e.message}`);
-    });
-    return;
-  }
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', data, target], o.cwd);
+  if (data.length > MAX_MOUNT_OPTIONS) throw new SnapshotError(`overlay mount options too long (${o.lowers.length} layers); merge fewer layers`);
+  const how = o.cwd ? { cwd: o.cwd, absolute: absoluteOptions(o, o.cwd) } : {};
+  await mountFs(resolve(target), 'overlay', data, how).catch((e: unknown) => {
+    throw failed(`mounting an overlay on ${target}`, e);
+  });
 }
 
 function absoluteOptions(o: { lowers: string[]; upper?: string; work?: string; readonly?: boolean }, cwd: string): string {
@@ -46,13 +35,10 @@ function absoluteOptions(o: { lowers: string[]; upper?: string; work?: string; r
 }
 
 export async function unmount(target: string): Promise<void> {
-  const sys = nativeSys();
-  const once = sys ? () => sys.umount(target, 0) : () => run('umount', [target]);
-  const lazily = sys ? () => sys.umount(target, MNT_DETACH) : () => run('umount', ['-l', target]);
-  await once().catch(async (e: unknown) => {
+  await unmountFs(target).catch(async (e: unknown) => {
     if (!(await isMountPoint(target))) return;
-    await lazily().catch(() => {
-      throw e instanceof ToolError || !sys ? e : new SnapshotError(`unmounting ${target} failed: ${(e as Error).message}`);
+    await unmountFs(target, true).catch(() => {
+      throw failed(`unmounting ${target}`, e);
     });
   });
 }

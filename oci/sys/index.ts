@@ -1,5 +1,5 @@
-// The native module of sys.c: mount(2), umount2(2), mknod(2) and the xattr calls without a child
-// process per call. Optional: when it was not built (no C compiler at setup), cannot be loaded
+// The native module of sys.c: mount(2), umount2(2), mknod(2), the xattr calls and a polled
+// inotify without a child process per call (mount.ts picks the syscall or the tool). Optional: when it was not built (no C compiler at setup), cannot be loaded
 // (another libc or architecture), or TSBUILD_NATIVE=0 turns it off, `nativeSys()` is undefined
 // and callers spawn mount, umount, mknod, getfattr and setfattr as before.
 import { createRequire } from 'node:module';

@@ -138,19 +138,25 @@ static napi_value queue_mount_job(napi_env env, mount_job *j) {
   return promise;
 }
 
-// mount(source, target, fstype, flags, data) -> Promise<void>
-static napi_value js_mount(napi_env env, napi_callback_info info) {
+// mount(source, target, fstype, flags, data) and umount(target, flags) -> Promise<void>: one job
+// type, its arguments read by `op` (0 mount, 1 umount).
+static napi_value start_mount_job(napi_env env, napi_callback_info info, int op) {
   size_t argc = 5;
   napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mount_job *j = calloc(1, sizeof *j);
   if (!j) return NULL;
-  j->op = 0;
-  j->source = string_arg(env, argv[0], 1);
-  j->target = string_arg(env, argv[1], 0);
-  j->fstype = string_arg(env, argv[2], 1);
-  j->flags = (unsigned long)int_arg(env, argv[3]);
-  j->data = string_arg(env, argv[4], 1);
+  j->op = op;
+  if (op == 0) {
+    j->source = string_arg(env, argv[0], 1);
+    j->target = string_arg(env, argv[1], 0);
+    j->fstype = string_arg(env, argv[2], 1);
+    j->flags = (unsigned long)int_arg(env, argv[3]);
+    j->data = string_arg(env, argv[4], 1);
+  } else {
+    j->target = string_arg(env, argv[0], 0);
+    j->flags = (unsigned long)int_arg(env, argv[1]);
+  }
   if (has_exception(env) || !j->target) {
     free_mount_job(j);
     return NULL;
@@ -158,21 +164,12 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
   return queue_mount_job(env, j);
 }
 
-// umount(target, flags) -> Promise<void>
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  return start_mount_job(env, info, 0);
+}
+
 static napi_value js_umount(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mount_job *j = calloc(1, sizeof *j);
-  if (!j) return NULL;
-  j->op = 1;
-  j->target = string_arg(env, argv[0], 0);
-  j->flags = (unsigned long)int_arg(env, argv[1]);
-  if (has_exception(env) || !j->target) {
-    free_mount_job(j);
-    return NULL;
-  }
-  return queue_mount_job(env, j);
+  return start_mount_job(env, info, 1);
 }
 
 // ---- mknod, in place ----
