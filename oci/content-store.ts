@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AsyncMemo, asyncOnce, type Digest } from '../llb/index.ts';
+import { FlushBehind } from './flush-behind.ts';
 import { digestHex, hashDigest, isDigest, sha256 } from './digest.ts';
 import { BlobNotFoundError, DigestMismatchError } from './errors.ts';
 import type { Descriptor } from './types.ts';
@@ -110,8 +111,10 @@ export class ContentStore {
     const tmp = this.#tempPath();
     const hash = createHash('sha256');
     let size = 0;
+    let flush: FlushBehind | undefined;
     try {
       const out = createWriteStream(tmp, { flags: 'wx' });
+      out.once('open', () => (flush = new FlushBehind(tmp)));
       const input = source instanceof Readable ? source : Readable.from(source);
       // A transform, not an async iterator: iterating a stream joins whatever it has buffered
       // into one new buffer, a copy of every byte of a layer for nothing.
@@ -121,6 +124,9 @@ export class ContentStore {
           size += chunk.byteLength;
           expect.onProgress?.(size);
           if (expect.size !== undefined && size > expect.size) return cb(new BlobTooLarge());
+          // Counted before the stream has written it: a sync then covers a little less than
+          // counted, and the final fsync the rest.
+          flush?.wrote(chunk.byteLength);
           cb(null, chunk);
         },
       });
@@ -133,10 +139,12 @@ export class ContentStore {
       if ((expect.digest !== undefined && actual.digest !== expect.digest) || (expect.size !== undefined && actual.size !== expect.size)) {
         throw new DigestMismatchError(expect.what ?? `blob ${expect.digest ?? ''}`.trim(), expect, actual);
       }
+      await flush?.done();
       await fsyncPath(tmp);
       await this.#publish(tmp, actual.digest);
       return actual;
     } catch (err) {
+      await flush?.done();
       await rm(tmp, { force: true });
       throw err;
     }
@@ -153,16 +161,20 @@ export class ContentStore {
     const hash = createHash('sha256');
     let size = 0;
     const fd = openSync(tmp, 'wx');
+    const flush = new FlushBehind(tmp);
     try {
       try {
         for await (const chunk of chunks) {
           hash.update(chunk);
           for (let at = 0; at < chunk.byteLength;) at += writeSync(fd, chunk, at);
           size += chunk.byteLength;
+          if (flush.wrote(chunk.byteLength)) await turn();
         }
+        await flush.done();
         fsyncSync(fd);
       } finally {
         closeSync(fd);
+        await flush.done();
       }
       const digest = hashDigest(hash);
       await this.#publish(tmp, digest);
@@ -288,6 +300,11 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** One turn of the event loop, for callbacks a synchronous writer would otherwise hold up. */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function drain(source: BlobSource): void {
