@@ -32,6 +32,7 @@ import { ContentHasher } from './contenthash/index.ts';
 // The op modules themselves, not ops/index.ts: the resolver loads each op kind on first use.
 import { CacheMounts } from './ops/cache-mounts.ts';
 import { Semaphore } from './ops/semaphore.ts';
+import { memoWrites } from './ops/memo-file.ts';
 import type { ImageResolveMode, OpsContext, ResolvedBase, SecretSource } from './ops/context.ts';
 import { asRef, RefManager } from './refs/index.ts';
 import { baseChain, LayerPrefetcher, prefetchingResolver, type ChainTarget, type PrefetchingResolver } from './layer-prefetch.ts';
@@ -224,6 +225,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     async close() {
       await Promise.all(prefetchers.splice(0).map((p) => p.close()));
       await hasher.flush();
+      await memoWrites();
       await runner.close?.();
       await snapshotter.close();
     },

@@ -17,12 +17,12 @@
 // content key verified. Runs of such entries are read from the blob in one go instead of
 // opening each file.
 import type { BigIntStats } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingestLayerChanges, overlayUpperChanges, sortChanges, type Change, type ContentStore } from '../../oci/index.ts';
 import type { Digest } from '../../llb/index.ts';
 import type { TargetMeta } from '../fileop/index.ts';
 import type { BlobLayer } from '../refs/index.ts';
+import { readMemoFile, writeMemoFile } from './memo-file.ts';
 
 const MEMO_VERSION = 2;
 
@@ -97,7 +97,8 @@ export class LayerOnlyCopy {
       if (key !== undefined) entries.push([key, offset, length]);
     };
     const { descriptor, diffID } = await ingestLayerChanges(content, sortChanges(changes), { onFileEntry });
-    if (memo) await writeLayerMemo(memo.root, memo.key, { v: MEMO_VERSION, blob: descriptor.digest, size: descriptor.size, entries }).catch(() => {});
+    // Written while the build goes on: the memo is a hint for the next build of this COPY.
+    if (memo) writeMemoFile(memoPath(memo.root, memo.key), { v: MEMO_VERSION, blob: descriptor.digest, size: descriptor.size, entries } satisfies LayerMemo);
     return { descriptor, diffID };
   }
 }
@@ -122,24 +123,14 @@ function memoPath(root: string, key: string): string {
 
 /** The previous layer of the COPY keyed `key`, when its memo and its blob (of the size noted) are there. */
 export async function previousLayer(root: string, key: string, content: ContentStore): Promise<PreviousLayer | undefined> {
-  let m: Partial<LayerMemo>;
-  try {
-    m = JSON.parse(await readFile(memoPath(root, key), 'utf8')) as Partial<LayerMemo>;
-  } catch {
-    return undefined;
-  }
-  if (m.v !== MEMO_VERSION || typeof m.blob !== 'string' || !Array.isArray(m.entries)) return undefined;
+  const m = await readMemoFile(memoPath(root, key), (json) => {
+    const m = json as Partial<LayerMemo>;
+    return m.v === MEMO_VERSION && typeof m.blob === 'string' && typeof m.size === 'number' && Array.isArray(m.entries) ? (m as LayerMemo) : undefined;
+  });
+  if (!m) return undefined;
   // Blobs are immutable and verified when stored: the one of that digest and size holds the
   // bytes the memo describes.
   const info = await content.info(m.blob);
   if (!info || info.size !== m.size) return undefined;
   return { file: content.blobPath(m.blob), entries: new Map(m.entries.map(([k, o, l]) => [k, [o, l]])) };
-}
-
-async function writeLayerMemo(root: string, key: string, memo: LayerMemo): Promise<void> {
-  const path = memoPath(root, key);
-  await mkdir(join(root, 'copy-reuse'), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(memo));
-  await rename(tmp, path);
 }

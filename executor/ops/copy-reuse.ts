@@ -13,10 +13,10 @@
 // own mode, owner, size and mtime are those the copy would give; anything else (no memo, a
 // removed snapshot, a missing or different file, a failed link) is copied as usual.
 import { linkSync, lstatSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetMeta } from '../fileop/index.ts';
+import { readMemoFile, writeMemoFile } from './memo-file.ts';
 
 const MEMO_VERSION = 1;
 
@@ -37,22 +37,19 @@ function memoPath(root: string, key: string): string {
 
 /** The memo of the COPY keyed `key`, or undefined when there is none (or it is unreadable). */
 export async function readCopyMemo(root: string, key: string): Promise<CopyMemo | undefined> {
-  try {
-    const m = JSON.parse(await readFile(memoPath(root, key), 'utf8')) as Partial<CopyMemo>;
+  return readMemoFile(memoPath(root, key), (json) => {
+    const m = json as Partial<CopyMemo>;
     if (m.v !== MEMO_VERSION || typeof m.snapshot !== 'string' || typeof m.files !== 'object' || m.files === null) return undefined;
     return m as CopyMemo;
-  } catch {
-    return undefined;
-  }
+  });
 }
 
-/** Replaces the memo atomically (a reader sees the old one or the new one). */
-export async function writeCopyMemo(root: string, key: string, memo: CopyMemo): Promise<void> {
-  const p = memoPath(root, key);
-  await mkdir(join(root, 'copy-reuse'), { recursive: true });
-  const tmp = `${p}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(memo));
-  await rename(tmp, p);
+/**
+ * Replaces the memo atomically (a reader sees the old one or the new one), in the background:
+ * the next read of it waits for the write, and `memoWrites()` for all of them.
+ */
+export function writeCopyMemo(root: string, key: string, memo: CopyMemo): void {
+  writeMemoFile(memoPath(root, key), memo);
 }
 
 function seconds(ns: bigint): bigint {

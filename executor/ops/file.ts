@@ -244,7 +244,7 @@ export class FileOpImpl implements Op {
         return [await refs.layerOn(base, blob, this.#vertex.name)];
       }
       committed = await snap.commit(active);
-      if (reuse) await writeCopyMemo(this.#ctx.root, reuse.key, { v: 1, snapshot: committed, files: Object.fromEntries(reuse.next) }).catch(() => {});
+      if (reuse) writeCopyMemo(this.#ctx.root, reuse.key, { v: 1, snapshot: committed, files: Object.fromEntries(reuse.next) });
     } finally {
       for (const r of releases) await r().catch(() => {});
       await rm(scratch, { recursive: true, force: true });

@@ -73,7 +73,8 @@ describe('linkFromPrevious', () => {
   });
 
   test('memos round-trip; a missing or foreign one reads as none', async () => {
-    await writeCopyMemo(dir, 'sha256:' + 'c'.repeat(64), memo);
+    writeCopyMemo(dir, 'sha256:' + 'c'.repeat(64), memo);
+    // The read waits for the write.
     expect(await readCopyMemo(dir, 'sha256:' + 'c'.repeat(64))).toEqual(memo);
     expect(await readCopyMemo(dir, 'sha256:' + 'd'.repeat(64))).toBeUndefined();
     await writeFile(join(dir, 'copy-reuse', 'e'.repeat(64) + '.json'), '{"v":99}');
