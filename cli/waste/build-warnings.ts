@@ -86,6 +86,9 @@ export async function buildWaste(layers: readonly LayerSource[], baseLayers: num
   // locally): done only when the base's bytes or the image's size are asked for. Without them,
   // a step's deletion of a base file finds nothing below it and kills nothing, as it should.
   const skip = opts.checkBase || opts.imageSize ? 0 : baseLayers;
+  // One layer over the base kills nothing of its own, and the base is not looked at: its
+  // listing (20,000 entries for a big context's COPY) need not be read.
+  if (skip > 0 && layers.length - skip <= 1) return { warnings: [], deadBytes: 0 };
   const analysis = await analysisOf(layers.slice(skip));
   const counted = analysis.dead
     .map((d) => ({ ...d, layer: d.layer + skip, from: d.from + skip }))
