@@ -14,7 +14,7 @@ import { EventQueue, type BuildEvent } from './events.ts';
 export interface WatchOptions extends Omit<BuildOptions, 'file' | 'state' | 'definition' | 'image'> {
   /** A Dockerfile, a build.ts, or a directory holding one: what is rebuilt when files change. */
   readonly file: string;
-  /** Quiet time after a change before the rebuild starts (default 50 ms). */
+  /** Quiet time after a change before the rebuild starts (default 20 ms). */
   readonly debounceMs?: number;
   /** Receives every event, builds' and watch mode's, as `events` does. Must not throw. */
   readonly onEvent?: (event: WatchEvent) => void;

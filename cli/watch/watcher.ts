@@ -28,9 +28,9 @@ export interface WatcherOptions<T> {
   onBuildEnd?(result: { ok: true; value: T } | { ok: false; error: unknown; aborted: boolean }): void;
   onStateChange?(state: WatcherState): void;
   /**
-   * Quiet time after a change before the rebuild starts (default 50 ms): an editor's save (a
+   * Quiet time after a change before the rebuild starts (default 20 ms): an editor's save (a
    * write, or a temp file and a rename) lands within it, and a change during a build that
-   * started anyway cancels that build.
+   * started anyway cancels that build. Every millisecond of it is added to each rebuild.
    */
   debounceMs?: number;
   timers?: Timers;
@@ -54,7 +54,7 @@ export class Watcher<T> {
   constructor(opts: WatcherOptions<T>) {
     this.#opts = opts;
     this.#timers = opts.timers ?? realTimers;
-    this.#debounceMs = opts.debounceMs ?? 50;
+    this.#debounceMs = opts.debounceMs ?? 20;
   }
 
   get state(): WatcherState {
