@@ -12,7 +12,7 @@
 // The same COPY built again (one file of a big context edited) takes every unchanged file's
 // entry from its previous layer's blob: a memo per COPY (`<root>/copy-reuse/layer-<key>.json`,
 // keyed by the op's cache-map digest, a hint removed by every prune) names that blob and where
-// each file's entry lies in it, keyed by everything the entry's bytes depend on: its path, the
+// each file's entry lies in it, with everything the entry's bytes depend on: its path, the
 // owner, mode, time and size it was written with, and the entry digest of the content the op's
 // content key verified. Runs of such entries are read from the blob in one go instead of
 // opening each file.
@@ -24,20 +24,25 @@ import type { TargetMeta } from '../fileop/index.ts';
 import type { BlobLayer } from '../refs/index.ts';
 import { readMemoFile, writeMemoFile } from './memo-file.ts';
 
-const MEMO_VERSION = 2;
+const MEMO_VERSION = 3;
+
+/** What a file entry's bytes depend on besides its path: uid, gid, mode, mtime (s), size, entry digest. */
+type EntryOf = [number, number, number, number, number, string];
+
+/** A file entry of a layer: its path, what its bytes depend on, and where it lies in the tar. */
+type MemoEntry = [string, ...EntryOf, number, number];
 
 interface LayerMemo {
   v: typeof MEMO_VERSION;
   blob: Digest;
   size: number;
-  /** [entry key, offset, length] of each file entry of the blob's tar. */
-  entries: [string, number, number][];
+  entries: MemoEntry[];
 }
 
-/** A previous layer of the same COPY: its blob's path and its entries by key. */
+/** A previous layer of the same COPY: its blob's path and its file entries by path. */
 export interface PreviousLayer {
   file: string;
-  entries: Map<string, [number, number]>;
+  entries: Map<string, MemoEntry>;
 }
 
 export class LayerOnlyCopy {
@@ -45,8 +50,8 @@ export class LayerOnlyCopy {
   readonly #upper: string;
   readonly #previous: PreviousLayer | undefined;
   readonly #changes: Change[] = [];
-  /** Entry keys of the files, by layer path. */
-  readonly #keys = new Map<string, string>();
+  /** What each file's entry depends on, by layer path. */
+  readonly #entryOf = new Map<string, EntryOf>();
   #reused = 0;
   #files = 0;
 
@@ -71,12 +76,12 @@ export class LayerOnlyCopy {
     this.#files++;
     if (digest !== undefined) {
       // The tar keeps whole seconds.
-      const key = `${path}\0${meta.uid}:${meta.gid}:${meta.mode}:${Math.floor(meta.mtime)}:${st.size}:${digest}`;
-      this.#keys.set(path, key);
-      const at = this.#previous?.entries.get(key);
-      if (at) {
+      const of: EntryOf = [meta.uid, meta.gid, meta.mode, Math.floor(meta.mtime), Number(st.size), digest];
+      this.#entryOf.set(path, of);
+      const was = this.#previous?.entries.get(path);
+      if (was && sameEntry(was, of)) {
         this.#reused++;
-        this.#changes.push({ kind: 'bytes', path, file: this.#previous!.file, offset: at[0], length: at[1], size: Number(st.size) });
+        this.#changes.push({ kind: 'bytes', path, file: this.#previous!.file, offset: was[7], length: was[8], size: of[4] });
         return true;
       }
     }
@@ -91,16 +96,20 @@ export class LayerOnlyCopy {
     // Directories, links and multiply-linked files were made by the copy. None of them carries
     // extended attributes: the copy sets none, and the directories above it are made without.
     for await (const c of overlayUpperChanges(this.#upper, { xattrs: false })) changes.push(c);
-    const entries: [string, number, number][] = [];
+    const entries: MemoEntry[] = [];
     const onFileEntry = (path: string, offset: number, length: number): void => {
-      const key = this.#keys.get(path);
-      if (key !== undefined) entries.push([key, offset, length]);
+      const of = this.#entryOf.get(path);
+      if (of !== undefined) entries.push([path, ...of, offset, length]);
     };
     const { descriptor, diffID } = await ingestLayerChanges(content, sortChanges(changes), { onFileEntry });
     // Written while the build goes on: the memo is a hint for the next build of this COPY.
     if (memo) writeMemoFile(memoPath(memo.root, memo.key), { v: MEMO_VERSION, blob: descriptor.digest, size: descriptor.size, entries } satisfies LayerMemo);
     return { descriptor, diffID };
   }
+}
+
+function sameEntry(was: MemoEntry, of: EntryOf): boolean {
+  return was[1] === of[0] && was[2] === of[1] && was[3] === of[2] && was[4] === of[3] && was[5] === of[4] && was[6] === of[5];
 }
 
 /** The stat the copied file would have: the copy's owner, mode and time, one link. */
@@ -132,5 +141,5 @@ export async function previousLayer(root: string, key: string, content: ContentS
   // bytes the memo describes.
   const info = await content.info(m.blob);
   if (!info || info.size !== m.size) return undefined;
-  return { file: content.blobPath(m.blob), entries: new Map(m.entries.map(([k, o, l]) => [k, [o, l]])) };
+  return { file: content.blobPath(m.blob), entries: new Map(m.entries.map((e) => [e[0], e])) };
 }

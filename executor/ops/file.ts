@@ -20,7 +20,7 @@ import { asRef, type PullProgressSink, type Ref } from '../refs/index.ts';
 import { tempDir, uniqueKey, type OpsContext } from './context.ts';
 import { digestOfText, opDigest } from './cache-digest.ts';
 import { SourceError } from './errors.ts';
-import { linkFromPrevious, readCopyMemo, writeCopyMemo, type CopyMemo, type MemoFile } from './copy-reuse.ts';
+import { linkFromPrevious, metaKey, readCopyMemo, writeCopyMemo, type CopyMemo, type MemoFile } from './copy-reuse.ts';
 import { LayerOnlyCopy, previousLayer, type PreviousLayer } from './copy-layer.ts';
 
 /** Bump when the digest a COPY source's content gets changes for the same files: remembered digests then no longer match. */
@@ -244,7 +244,7 @@ export class FileOpImpl implements Op {
         return [await refs.layerOn(base, blob, this.#vertex.name)];
       }
       committed = await snap.commit(active);
-      if (reuse) writeCopyMemo(this.#ctx.root, reuse.key, { v: 1, snapshot: committed, files: Object.fromEntries(reuse.next) });
+      if (reuse) writeCopyMemo(this.#ctx.root, reuse.key, { v: 2, snapshot: committed, files: Object.fromEntries(reuse.next) });
     } finally {
       for (const r of releases) await r().catch(() => {});
       await rm(scratch, { recursive: true, force: true });
@@ -354,7 +354,7 @@ export class FileOpImpl implements Op {
 
   #placeVerified(plan: ReusePlan, digest: string, st: BigIntStats, target: string, meta: TargetMeta): boolean {
     const rel = pathInRoot(plan.dir, target);
-    plan.next.set(rel, [digest, String(st.mtimeNs)]);
+    plan.next.set(rel, [digest, String(st.mtimeNs), metaKey(meta)]);
     if (!plan.prev) return false;
     return linkFromPrevious(plan.prev.memo, plan.prev.dir, { rel, target, st, meta, digest });
   }

@@ -1,11 +1,11 @@
 // linkFromPrevious: a file is linked from the previous result only when the memo's digest and
-// mtime match the source and the previous file has exactly the metadata the copy would give.
+// mtime match the source and the memo says the previous copy gave it the metadata this copy would.
 import { lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { linkFromPrevious, readCopyMemo, writeCopyMemo, type CopyMemo } from '../../../executor/ops/copy-reuse.ts';
+import { linkFromPrevious, metaKey, readCopyMemo, writeCopyMemo, type CopyMemo } from '../../../executor/ops/copy-reuse.ts';
 import type { TargetMeta } from '../../../executor/fileop/index.ts';
 
 const DIGEST = 'sha256:' + 'a'.repeat(64);
@@ -32,7 +32,7 @@ describe('linkFromPrevious', () => {
     await utimes(join(prevDir, 'ctx', 'f.txt'), 1_700_000_000, 1_700_000_000);
     const prev = await lstat(join(prevDir, 'ctx', 'f.txt'));
     meta = { uid: prev.uid, gid: prev.gid, mode: prev.mode & 0o7777, mtime: 1_700_000_000 };
-    memo = { v: 1, snapshot: 'committed-x', files: { '/ctx/f.txt': [DIGEST, String(src.mtimeNs)] } };
+    memo = { v: 2, snapshot: 'committed-x', files: { '/ctx/f.txt': [DIGEST, String(src.mtimeNs), metaKey(meta)] } };
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -56,11 +56,11 @@ describe('linkFromPrevious', () => {
 
   test('another content digest or source mtime is copied', () => {
     expect(place(memo, { digest: 'sha256:' + 'b'.repeat(64) })).toBe(false);
-    expect(place({ ...memo, files: { '/ctx/f.txt': [DIGEST, String(src.mtimeNs + 1n)] } })).toBe(false);
+    expect(place({ ...memo, files: { '/ctx/f.txt': [DIGEST, String(src.mtimeNs + 1n), metaKey(meta)] } })).toBe(false);
     expect(place({ ...memo, files: {} })).toBe(false);
   });
 
-  test('a previous file with another mode, owner or time is copied', () => {
+  test('a file the copy would give another mode, owner or time than the previous copy gave is copied', () => {
     expect(place(memo, { meta: { ...meta, mode: 0o755 } })).toBe(false);
     expect(place(memo, { meta: { ...meta, uid: meta.uid + 1 } })).toBe(false);
     expect(place(memo, { meta: { ...meta, gid: meta.gid + 1 } })).toBe(false);
@@ -78,6 +78,9 @@ describe('linkFromPrevious', () => {
     expect(await readCopyMemo(dir, 'sha256:' + 'c'.repeat(64))).toEqual(memo);
     expect(await readCopyMemo(dir, 'sha256:' + 'd'.repeat(64))).toBeUndefined();
     await writeFile(join(dir, 'copy-reuse', 'e'.repeat(64) + '.json'), '{"v":99}');
+    expect(await readCopyMemo(dir, 'sha256:' + 'e'.repeat(64))).toBeUndefined();
+    // A memo of the version before the copy's metadata was kept in it.
+    await writeFile(join(dir, 'copy-reuse', 'e'.repeat(64) + '.json'), JSON.stringify({ v: 1, snapshot: 'x', files: {} }));
     expect(await readCopyMemo(dir, 'sha256:' + 'e'.repeat(64))).toBeUndefined();
   });
 });
