@@ -86,7 +86,9 @@ export class LayerOnlyCopy {
       }
     }
     // Read when the layer is written: it must still be the file the content key covered.
-    this.#changes.push({ kind: 'entry', path, source, stat: asCopied(st, meta), verify: st });
+    // The tar keeps whole seconds.
+    const written = { uid: meta.uid, gid: meta.gid, mode: meta.mode, mtime: Math.floor(meta.mtime) };
+    this.#changes.push({ kind: 'entry', path, source, stat: st, verify: st, written });
     return true;
   }
 
@@ -110,20 +112,6 @@ export class LayerOnlyCopy {
 
 function sameEntry(was: MemoEntry, of: EntryOf): boolean {
   return was[1] === of[0] && was[2] === of[1] && was[3] === of[2] && was[4] === of[3] && was[5] === of[4] && was[6] === of[5];
-}
-
-/** The stat the copied file would have: the copy's owner, mode and time, one link. */
-function asCopied(st: BigIntStats, meta: TargetMeta): BigIntStats {
-  const copied = Object.create(Object.getPrototypeOf(st) as object) as BigIntStats;
-  Object.assign(copied, st, {
-    uid: BigInt(meta.uid),
-    gid: BigInt(meta.gid),
-    mode: (st.mode & ~0o7777n) | BigInt(meta.mode),
-    // The tar keeps whole seconds.
-    mtimeNs: BigInt(Math.floor(meta.mtime)) * 1_000_000_000n,
-    nlink: 1n,
-  });
-  return copied;
 }
 
 function memoPath(root: string, key: string): string {

@@ -20,6 +20,12 @@ export type Change =
        * content must be the one its digest covered); another one fails the write.
        */
       verify?: BigIntStats;
+      /**
+       * The owner, permission bits and mtime (whole seconds) the entry is written with instead
+       * of `stat`'s: those a copy of `source` would have. Such an entry is a file of its own,
+       * never a hard link to another.
+       */
+      written?: WrittenMeta;
     }
   /**
    * `path`'s whole tar entry (headers, content, padding) exactly as `length` bytes of `file` at
@@ -27,6 +33,13 @@ export type Change =
    * `size` content bytes).
    */
   | { kind: 'bytes'; path: string; file: string; offset: number; length: number; size: number };
+
+export interface WrittenMeta {
+  uid: number;
+  gid: number;
+  mode: number;
+  mtime: number;
+}
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';

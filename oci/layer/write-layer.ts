@@ -79,7 +79,8 @@ async function prepare(change: Change, opts: WriteLayerOptions): Promise<Prepare
   const st = change.stat ?? (await lstat(change.source, { bigint: true }));
   const type = typeOf(st);
   if (type === undefined) return { change };
-  let mtime = Number(st.mtimeNs / 1_000_000_000n);
+  const w = change.written;
+  let mtime = w ? w.mtime : Number(st.mtimeNs / 1_000_000_000n);
   if (opts.clampMtime !== undefined && mtime > opts.clampMtime) mtime = opts.clampMtime;
   const xattrs: Xattrs = new Map();
   const mode = opts.xattrs ?? 'changes';
@@ -88,9 +89,9 @@ async function prepare(change: Change, opts: WriteLayerOptions): Promise<Prepare
   const header: TarHeader = {
     name: change.path,
     type,
-    mode: Number(st.mode & 0o7777n),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
+    mode: w ? w.mode : Number(st.mode & 0o7777n),
+    uid: w ? w.uid : Number(st.uid),
+    gid: w ? w.gid : Number(st.gid),
     size: type === 'file' ? Number(st.size) : 0,
     mtime,
     linkname: type === 'symlink' ? await readlink(change.source) : '',
@@ -267,7 +268,7 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
       const st = p.stat;
       if (!h || !st) continue;
       let hardlinkTo: string | undefined;
-      if (h.type === 'file' && st.nlink > 1n) {
+      if (h.type === 'file' && st.nlink > 1n && !c.written) {
         const inode = `${st.dev}:${st.ino}`;
         hardlinkTo = seenInodes.get(inode);
         if (hardlinkTo === undefined) seenInodes.set(inode, h.name);

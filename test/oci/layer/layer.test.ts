@@ -208,6 +208,35 @@ describe('layer writer checks', () => {
   });
 });
 
+describe("layer writer: entries written with a copy's metadata", () => {
+  it('takes owner, mode and time from `written`, and writes each such file whole even when its source has several links', async () => {
+    const dir = await fresh('written');
+    const a = join(dir, 'a.txt');
+    await writeFile(a, 'same inode');
+    await chmod(a, 0o640);
+    await link(a, join(dir, 'b.txt'));
+    const st = await lstat(a, { bigint: true });
+    const written = { uid: 1000, gid: 2000, mode: 0o755, mtime: 1_234_567 };
+    const changes: Change[] = [
+      { kind: 'entry', path: 'ctx/a.txt', source: a, stat: st, verify: st, written },
+      { kind: 'entry', path: 'ctx/b.txt', source: join(dir, 'b.txt'), stat: st, verify: st, written },
+    ];
+    for (const reuseBuffers of [true, false]) {
+      const hs = await headers(layerTarChunks(changes, { reuseBuffers }));
+      expect(hs.map((h) => [h.name, h.type, h.uid, h.gid, h.mode, h.mtime, h.size])).toEqual([
+        ['ctx/a.txt', 'file', 1000, 2000, 0o755, 1_234_567, 10],
+        ['ctx/b.txt', 'file', 1000, 2000, 0o755, 1_234_567, 10],
+      ]);
+    }
+    // Without `written`, the second name of the inode is a hard link to the first.
+    const plain = await headers(layerTarChunks(changes.map((c) => ({ ...c, written: undefined })) as Change[]));
+    expect(plain.map((h) => [h.type, h.mode])).toEqual([
+      ['file', 0o640],
+      ['hardlink', 0o640],
+    ]);
+  });
+});
+
 describe('layer reader', () => {
   it('rejects corrupt and truncated streams', async () => {
     const h = encodeHeader({
