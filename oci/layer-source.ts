@@ -144,7 +144,7 @@ async function hashAndList(tar: Readable): Promise<{ diffID: Digest; files: Laye
 export async function ingestLayerChanges(
   store: ContentStore,
   changes: AsyncIterable<Change> | Iterable<Change>,
-  opts: Pick<WriteLayerOptions, 'onFileEntry'> = {},
+  opts: Pick<WriteLayerOptions, 'onFileEntry' | 'readFile'> = {},
 ): Promise<{ descriptor: Descriptor; diffID: Digest }> {
   const c: CompressionOptions = { type: 'uncompressed' };
   const listing = new LayerFilesBuilder();

@@ -14,7 +14,7 @@ import type { Digest } from '../../llb/index.ts';
 import { PathFilter, Pattern } from '../patterns/index.ts';
 import { ChecksumPathError } from './errors.ts';
 import { HashCache } from './hash-cache.ts';
-import { HashPool } from './hash-pool.ts';
+import { HashPool, type ReadSmall } from './hash-pool.ts';
 import { SmallFileReader } from './read-small.ts';
 import { dirDigest, EMPTY_DIGEST, fileDigest, headerDigest, selectionDigest } from './record.ts';
 import { resolveExisting, splitPath } from '../rootpath/index.ts';
@@ -92,6 +92,15 @@ export class ContentHasher {
     this.#cache = new HashCache(options.cacheFile, BigInt(Math.round((options.racyWindowMs ?? 1000) * 1e6)));
     this.#pool = new HashPool(options.workers ?? Math.min(4, availableParallelism()));
     this.#inlineLeft = options.inlineReads ?? INLINE_READS;
+  }
+
+  /**
+   * The bytes of a small file (`size` when stat'ed) read by the pool's threads in a batch with
+   * the others asked for at the time, and the stat of the inode read: for a layer writer
+   * writing thousands of context files.
+   */
+  readSmall(path: string, size: number): Promise<ReadSmall> {
+    return this.#pool.readSmall(path, size);
   }
 
   /** Digest of what `options` selects under `root`. */

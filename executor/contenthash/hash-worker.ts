@@ -1,7 +1,8 @@
 // Worker side of hash-pool.ts: the sha256 of one large file, read in fixed-size chunks (never
-// the whole file at once), or of each of a batch of small files (read-small.ts).
+// the whole file at once), or of each of a batch of small files (read-small.ts), or the bytes of
+// a batch of small files read into a buffer the pool lends (and gets back with the reply).
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { SmallFileReader } from './read-small.ts';
 
@@ -11,13 +12,30 @@ const buffer = Buffer.allocUnsafe(CHUNK);
 /** Per small file: its hash, length and the stat of the inode read, or why it could not be read. */
 export type SmallFileResult = [sha: string, bytes: number, size: bigint, mtimeNs: bigint, ctimeNs: bigint, ino: bigint] | { error: string };
 
+/**
+ * Per file of a read batch: how many bytes it held (one more than asked: it grew) and the stat of
+ * the inode read, or why it could not be read.
+ */
+export type ReadFileResult =
+  [got: number, size: bigint, mtimeNs: bigint, ctimeNs: bigint, ino: bigint, mode: bigint, uid: bigint, gid: bigint] | { error: string };
+
 /** What a worker posts back for job `id`: a large file's hash, a batch's results, or an error. */
 export interface WorkerReply {
   id: number;
   sha?: string;
   bytes?: number;
   files?: SmallFileResult[];
+  /** A read batch's results, and the lent buffer holding the bytes (file i at the offset the pool gave it). */
+  reads?: ReadFileResult[];
+  buffer?: ArrayBuffer;
   error?: string;
+}
+
+/** A read batch: files and where each one's bytes go in `buffer` (size + 1 bytes of room each). */
+export interface ReadJob {
+  id: number;
+  read: [path: string, size: number, at: number][];
+  buffer: ArrayBuffer;
 }
 
 function large(path: string): { sha: string; bytes: number } {
@@ -48,8 +66,35 @@ function small(path: string, size: number): SmallFileResult {
   }
 }
 
-parentPort!.on('message', (job: { id: number; path?: string; files?: [string, number][] }) => {
+function readInto(out: Uint8Array, path: string, size: number, at: number): ReadFileResult {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      let got = 0;
+      for (;;) {
+        const n = readSync(fd, out, at + got, size + 1 - got, got);
+        if (n === 0) break;
+        got += n;
+        if (got > size) break;
+      }
+      const st = fstatSync(fd, { bigint: true });
+      return [got, st.size, st.mtimeNs, st.ctimeNs, st.ino, st.mode, st.uid, st.gid];
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+parentPort!.on('message', (job: { id: number; path?: string; files?: [string, number][] } | ReadJob) => {
   let reply: WorkerReply;
+  if ('read' in job) {
+    const out = new Uint8Array(job.buffer);
+    const reads = job.read.map(([p, size, at]) => readInto(out, p, size, at));
+    parentPort!.postMessage({ id: job.id, reads, buffer: job.buffer } satisfies WorkerReply, [job.buffer]);
+    return;
+  }
   if (job.files) reply = { id: job.id, files: job.files.map(([p, size]) => small(p, size)) };
   else {
     try {

@@ -18,7 +18,7 @@
 // opening each file.
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { ingestLayerChanges, overlayUpperChanges, sortChanges, type Change, type ContentStore } from '../../oci/index.ts';
+import { ingestLayerChanges, overlayUpperChanges, sortChanges, type Change, type ContentStore, type WriteLayerOptions } from '../../oci/index.ts';
 import type { Digest } from '../../llb/index.ts';
 import type { TargetMeta } from '../fileop/index.ts';
 import type { BlobLayer } from '../refs/index.ts';
@@ -92,8 +92,11 @@ export class LayerOnlyCopy {
     return true;
   }
 
-  /** Writes the layer into the content store; the upper directory holds the rest of the copy. */
-  async write(content: ContentStore, memo?: { root: string; key: string }): Promise<BlobLayer> {
+  /**
+   * Writes the layer into the content store; the upper directory holds the rest of the copy.
+   * `readFile` reads the small files elsewhere (WriteLayerOptions.readFile).
+   */
+  async write(content: ContentStore, memo?: { root: string; key: string }, readFile?: WriteLayerOptions['readFile']): Promise<BlobLayer> {
     const changes: Change[] = [...this.#changes];
     // Directories, links and multiply-linked files were made by the copy. None of them carries
     // extended attributes: the copy sets none, and the directories above it are made without.
@@ -103,7 +106,7 @@ export class LayerOnlyCopy {
       const of = this.#entryOf.get(path);
       if (of !== undefined) entries.push([path, ...of, offset, length]);
     };
-    const { descriptor, diffID } = await ingestLayerChanges(content, sortChanges(changes), { onFileEntry });
+    const { descriptor, diffID } = await ingestLayerChanges(content, sortChanges(changes), { onFileEntry, ...(readFile ? { readFile } : {}) });
     // Written while the build goes on: the memo is a hint for the next build of this COPY.
     if (memo) writeMemoFile(memoPath(memo.root, memo.key), { v: MEMO_VERSION, blob: descriptor.digest, size: descriptor.size, entries } satisfies LayerMemo);
     return { descriptor, diffID };

@@ -233,7 +233,8 @@ export class FileOpImpl implements Op {
       });
       // The snapshot held only the copy's directories: the finally below drops it.
       if (layer) {
-        const blob = await layer.write(this.#ctx.content, { root: this.#ctx.root, key: reuse!.key }).catch((e: unknown) => {
+        const readFile = (path: string, size: number) => this.#ctx.hasher.readSmall(path, size);
+        const blob = await layer.write(this.#ctx.content, { root: this.#ctx.root, key: reuse!.key }, readFile).catch((e: unknown) => {
           // A file not as hashed: what a watched context remembered is stale; walk it next time.
           const hashed = this.#hashed.get(refsIn[reuse!.input]!.id);
           if (hashed) forgetContext(hashed.real);

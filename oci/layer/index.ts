@@ -6,7 +6,7 @@ export type { TarHeader, TarType } from './tar-format.ts';
 export { TarFormatError, encodeHeader } from './tar-format.ts';
 export type { TarMember } from './tar-reader.ts';
 export { readTar } from './tar-reader.ts';
-export type { WriteLayerOptions } from './write-layer.ts';
+export type { WriteLayerOptions, ReadElsewhere, FileIdentity } from './write-layer.ts';
 export { LayerWriteError, layerTarChunks, writeLayer } from './write-layer.ts';
 export type { DiffOptions } from './diff.ts';
 export { overlayUpperChanges, treeDiffChanges } from './diff.ts';

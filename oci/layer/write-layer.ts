@@ -31,6 +31,33 @@ export interface WriteLayerOptions {
    * costs a page fault per page on first touch, which on a VM costs more than the read itself.
    */
   reuseBuffers?: boolean;
+  /**
+   * With reuseBuffers: reads a small file (under 64 KiB) elsewhere, a worker thread, in batches
+   * with the others asked for at the time: for a layer of thousands of files, whose opens,
+   * reads and closes would otherwise take the writing thread's time one by one. The stat it
+   * returns is the one of the inode read, checked against a change's `verify`.
+   */
+  readFile?: (path: string, size: number) => Promise<ReadElsewhere>;
+}
+
+/** The fields that tell whether a file is still the one a stat described. */
+export interface FileIdentity {
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+  mode: bigint;
+  uid: bigint;
+  gid: bigint;
+}
+
+/** A file's bytes read by WriteLayerOptions.readFile. */
+export interface ReadElsewhere {
+  /** What the file held when read (its size then may differ from the size asked). */
+  bytes: Buffer;
+  stat: FileIdentity;
+  /** Called once the bytes are written out: their buffer may be used again. */
+  done(this: void): void;
 }
 
 export class LayerWriteError extends Error {
@@ -40,8 +67,12 @@ export class LayerWriteError extends Error {
 const SMALL_FILE = 256 * 1024;
 const CHUNK = 1024 * 1024;
 const LOOKAHEAD = 32;
+/** With readFile: enough changes ahead for batches of files to be read while earlier ones are written. */
+const READ_LOOKAHEAD = 160;
 const BATCH = 512 * 1024;
 const DIRECT = 64 * 1024;
+/** Padding to a 512-byte block: shared, never written to. */
+const ZEROS = Buffer.alloc(512);
 
 interface Prepared {
   change: Change;
@@ -49,6 +80,8 @@ interface Prepared {
   stat?: BigIntStats;
   /** Whole content for small files, read ahead. */
   content?: Buffer;
+  /** With content read by readFile: to call once it is written out. */
+  release?: () => void;
 }
 
 function typeOf(st: BigIntStats): TarType | undefined {
@@ -99,6 +132,15 @@ async function prepare(change: Change, opts: WriteLayerOptions): Promise<Prepare
     devminor: type === 'char' || type === 'block' ? devMinor(st.rdev) : 0,
     xattrs,
   };
+  if (opts.readFile && opts.reuseBuffers && type === 'file' && header.size > 0 && header.size < DIRECT) {
+    const r = await opts.readFile(change.source, header.size);
+    if ((change.verify && !sameFile(r.stat, change.verify)) || r.bytes.length !== header.size) {
+      r.done();
+      if (change.verify && !sameFile(r.stat, change.verify)) throw changedError(change.path);
+      throw new LayerWriteError(`${change.path} changed size while the layer was written (expected ${header.size} bytes, read ${r.bytes.length})`);
+    }
+    return { change, header, stat: st, content: r.bytes, release: () => r.done() };
+  }
   let content: Buffer | undefined;
   if (!opts.reuseBuffers && type === 'file' && header.size <= SMALL_FILE && st.nlink === 1n) {
     content = readSmall(change.source, header.size, change.path, change.verify);
@@ -114,21 +156,26 @@ function readSmall(path: string, size: number, name: string, verify?: BigIntStat
   return buf;
 }
 
-/** Fails unless the open file is still the one `verify` describes (same inode, size, times, mode, owner). */
+/** Whether `now` is the file `was` described (same inode, size, times, mode, owner). */
+function sameFile(now: FileIdentity, was: FileIdentity): boolean {
+  return (
+    now.ino === was.ino &&
+    now.size === was.size &&
+    now.mtimeNs === was.mtimeNs &&
+    now.ctimeNs === was.ctimeNs &&
+    now.mode === was.mode &&
+    now.uid === was.uid &&
+    now.gid === was.gid
+  );
+}
+
+function changedError(name: string): LayerWriteError {
+  return new LayerWriteError(`${name} changed after its checksum was taken, while the layer was written: build again`);
+}
+
+/** Fails unless the open file is still the one `verify` describes. */
 function checkOpen(fd: number, verify: BigIntStats | undefined, name: string): void {
-  if (!verify) return;
-  const now = fstatSync(fd, { bigint: true });
-  if (
-    now.ino !== verify.ino ||
-    now.size !== verify.size ||
-    now.mtimeNs !== verify.mtimeNs ||
-    now.ctimeNs !== verify.ctimeNs ||
-    now.mode !== verify.mode ||
-    now.uid !== verify.uid ||
-    now.gid !== verify.gid
-  ) {
-    throw new LayerWriteError(`${name} changed after its checksum was taken, while the layer was written: build again`);
-  }
+  if (verify && !sameFile(fstatSync(fd, { bigint: true }), verify)) throw changedError(name);
 }
 
 /** The whole of a file of `size` bytes, read into `into` at `at`; another size is an error. */
@@ -242,7 +289,7 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
     batched = 0;
     return out;
   };
-  for await (const p of lookahead(changes, LOOKAHEAD, (c) => prepare(c, opts))) {
+  for await (const p of lookahead(changes, opts.readFile ? READ_LOOKAHEAD : LOOKAHEAD, (c) => prepare(c, opts))) {
     const c = p.change;
     if (c.kind === 'bytes') {
       opts.onMember?.(c.path, 'file', c.size);
@@ -267,41 +314,48 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
       const h = p.header;
       const st = p.stat;
       if (!h || !st) continue;
-      let hardlinkTo: string | undefined;
-      if (h.type === 'file' && st.nlink > 1n && !c.written) {
-        const inode = `${st.dev}:${st.ino}`;
-        hardlinkTo = seenInodes.get(inode);
-        if (hardlinkTo === undefined) seenInodes.set(inode, h.name);
-      }
-      if (hardlinkTo !== undefined) {
-        opts.onMember?.(h.name, 'hardlink', 0);
-        add(encodeHeader({ ...h, type: 'hardlink', linkname: hardlinkTo, size: 0 }));
-      } else {
-        const start = offset;
-        opts.onMember?.(h.name, h.type, h.size);
-        add(encodeHeader(h));
-        if (h.type === 'file' && h.size > 0) {
-          if (joined && h.size < DIRECT) addFile(c.source, h.size, c.path, c.verify);
-          else if (p.content && p.content.length < DIRECT) add(p.content);
-          else if (p.content) {
-            // Copying a large file into a batch costs more than the wake-up it saves (fresh
-            // memory faults in page by page): it goes out as it was read.
-            yield take();
-            yield p.content;
-            offset += p.content.length;
-          } else {
-            if (batched > 0) yield take();
-            const shrank = (read: number) => `${c.path} shrank while the layer was written (expected ${h.size} bytes, read ${read})`;
-            const verify = c.verify ? { stat: c.verify, name: c.path } : undefined;
-            for (const chunk of streamRange(c.source, 0, h.size, reading, shrank, verify)) {
-              offset += chunk.length;
-              yield chunk;
-            }
-          }
-          const pad = paddingFor(h.size);
-          if (pad > 0) add(Buffer.alloc(pad));
+      try {
+        let hardlinkTo: string | undefined;
+        if (h.type === 'file' && st.nlink > 1n && !c.written) {
+          const inode = `${st.dev}:${st.ino}`;
+          hardlinkTo = seenInodes.get(inode);
+          if (hardlinkTo === undefined) seenInodes.set(inode, h.name);
         }
-        if (h.type === 'file') opts.onFileEntry?.(c.path, start, offset - start);
+        if (hardlinkTo !== undefined) {
+          opts.onMember?.(h.name, 'hardlink', 0);
+          add(encodeHeader({ ...h, type: 'hardlink', linkname: hardlinkTo, size: 0 }));
+        } else {
+          const start = offset;
+          opts.onMember?.(h.name, h.type, h.size);
+          add(encodeHeader(h));
+          if (h.type === 'file' && h.size > 0) {
+            // Bytes read elsewhere go back to their lender after this entry: the batch has a copy.
+            if (p.release && joined) add(p.content!);
+            else if (joined && h.size < DIRECT) addFile(c.source, h.size, c.path, c.verify);
+            else if (p.content && p.content.length < DIRECT) add(p.content);
+            else if (p.content) {
+              // Copying a large file into a batch costs more than the wake-up it saves (fresh
+              // memory faults in page by page): it goes out as it was read.
+              yield take();
+              yield p.content;
+              offset += p.content.length;
+            } else {
+              if (batched > 0) yield take();
+              const shrank = (read: number) => `${c.path} shrank while the layer was written (expected ${h.size} bytes, read ${read})`;
+              const verify = c.verify ? { stat: c.verify, name: c.path } : undefined;
+              for (const chunk of streamRange(c.source, 0, h.size, reading, shrank, verify)) {
+                offset += chunk.length;
+                yield chunk;
+              }
+            }
+            const pad = paddingFor(h.size);
+            if (pad > 0) add(ZEROS.subarray(0, pad));
+          }
+          if (h.type === 'file') opts.onFileEntry?.(c.path, start, offset - start);
+        }
+      } finally {
+        // Its bytes are in the batch now (or were not needed: a hard link).
+        p.release?.();
       }
     }
     if (batched >= BATCH) yield take();

@@ -27,4 +27,15 @@ describe('hash worker pool', () => {
     `);
     expect(r).toMatchObject({ code: 0, stdout: `${files.map((_, i) => (i + 1) * 1000).join(',')}\n` });
   });
+
+  test('a process that had small files read by the pool exits by itself', async () => {
+    const r = await runNodeScript(`
+      import { HashPool } from ${JSON.stringify(pool)};
+      const pool = new HashPool(2);
+      const out = await Promise.all([1, 2, 3].map((n) => pool.readSmall(${JSON.stringify(dir)} + '/f' + n, n * 1000)));
+      console.log(out.map((o) => o.bytes.length).join(','));
+      for (const o of out) o.done();
+    `);
+    expect(r).toMatchObject({ code: 0, stdout: '1000,2000,3000\n' });
+  });
 });

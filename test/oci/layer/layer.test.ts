@@ -23,7 +23,9 @@ import {
   writeLayer,
   type Change,
   type TarHeader,
+  type WriteLayerOptions,
 } from '../../../oci/layer/index.ts';
+import { HashPool } from '../../../executor/contenthash/hash-pool.ts';
 import { requirePrereqs } from '../../support/require-root.ts';
 
 let tmp: string;
@@ -194,17 +196,54 @@ describe('layer writer checks', () => {
       { kind: 'entry', path: 'large.bin', source: large, stat: largeSt, verify: largeSt },
       { kind: 'entry', path: 'small.txt', source: small, stat: smallSt, verify: smallSt },
     ];
-    const written = async (opts: { reuseBuffers?: boolean }) => {
+    const written = async (opts: WriteLayerOptions) => {
       for await (const _ of layerTarChunks(entries(), opts)) void _;
     };
-    for (const reuseBuffers of [true, false]) await written({ reuseBuffers });
+    // Small files read on the writing thread, or by a pool's worker.
+    const pool = new HashPool(1);
+    const ways: WriteLayerOptions[] = [{ reuseBuffers: true }, { reuseBuffers: false }, { reuseBuffers: true, readFile: (p, n) => pool.readSmall(p, n) }];
+    for (const opts of ways) await written(opts);
     // Same size, other bytes and time: the tar would not hold what the digest covered.
     await writeFile(small, 'edited');
-    for (const reuseBuffers of [true, false]) await expect(written({ reuseBuffers })).rejects.toThrow(/small\.txt changed after its checksum was taken/);
+    for (const opts of ways) await expect(written(opts)).rejects.toThrow(/small\.txt changed after its checksum was taken/);
     await writeFile(small, 'hashed');
     await utimes(small, new Date(Number(smallSt.atimeMs)), new Date(Number(smallSt.mtimeNs / 1_000_000n)));
     await writeFile(large, Buffer.alloc(3 * 1024 * 1024, 8));
     await expect(written({ reuseBuffers: true })).rejects.toThrow(/large\.bin changed after its checksum was taken/);
+  });
+});
+
+describe('layer writer: small files read by a worker', () => {
+  it("writes the same tar as reading them on its own thread, whatever the files' sizes", async () => {
+    const dir = await fresh('read-elsewhere');
+    const changes: Change[] = [];
+    for (let i = 0; i < 300; i++) {
+      const name = `f${String(i).padStart(3, '0')}`;
+      // Empty, block-sized, odd-sized, and over the 64 KiB read-elsewhere limit.
+      const size = i % 50 === 0 ? 0 : i % 37 === 0 ? 512 : i % 101 === 0 ? 70_000 : 3 * i + 1;
+      await writeFile(join(dir, name), Buffer.alloc(size, i % 251));
+      const st = await lstat(join(dir, name), { bigint: true });
+      changes.push({ kind: 'entry', path: `ctx/${name}`, source: join(dir, name), stat: st, verify: st });
+    }
+    const pool = new HashPool(2);
+    // With reuseBuffers a chunk is only good until the next is asked for: each is copied.
+    const copied = async (src: AsyncIterable<Buffer>) => {
+      const out: Buffer[] = [];
+      for await (const c of src) out.push(Buffer.from(c));
+      return Buffer.concat(out);
+    };
+    const plain = await copied(layerTarChunks(changes, { reuseBuffers: true }));
+    const pooled = await copied(layerTarChunks(changes, { reuseBuffers: true, readFile: (p, n) => pool.readSmall(p, n) }));
+    const made = pool.buffersMade;
+    // Without reuseBuffers the writer reads on its own thread.
+    const unbatched = await copied(layerTarChunks(changes, { readFile: (p, n) => pool.readSmall(p, n) }));
+    expect(pool.buffersMade).toBe(made);
+    expect(pooled.equals(plain)).toBe(true);
+    expect(unbatched.equals(plain)).toBe(true);
+    // 300 files in batches of at most 64, through a few buffers lent again and again.
+    expect(made).toBeGreaterThan(0);
+    expect(made).toBeLessThan(5);
+    expect((await headers(Readable.from([plain]))).length).toBe(300);
   });
 });
 
