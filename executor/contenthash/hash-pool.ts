@@ -6,6 +6,7 @@
 // pool lends to a worker and takes back when the writer is done with the bytes: fresh memory
 // costs a page fault per page. Workers start on first use and exit when the pool is idle.
 import { Worker } from 'node:worker_threads';
+import { packBatch, readOffsets, type Batch } from './batch.ts';
 import type { ReadFileResult, SmallFileResult, WorkerReply } from './hash-worker.ts';
 
 // Next to this module: the source (.ts) in a checkout, the prebuilt CLI's entry (.js) in dist/, or
@@ -31,7 +32,7 @@ export interface ReadSmall {
 interface Job {
   id: number;
   /** What the worker gets: one large file, a batch of small ones ([path, size]), or a read batch. */
-  message: { path: string } | { files: [string, number][] } | { read: [string, number, number][]; buffer: ArrayBuffer };
+  message: { path: string } | { files: Batch } | { read: Batch; buffer: ArrayBuffer };
   transfer?: ArrayBuffer[];
   settle: (reply: WorkerReply) => void;
   reject: (e: Error) => void;
@@ -114,12 +115,8 @@ export class HashPool {
     this.#reads = [];
     this.#readBytes = 0;
     const buffer = this.#lend(bytes);
-    const read: [string, number, number][] = [];
-    let at = 0;
-    for (const f of batch) {
-      read.push([f.path, f.size, at]);
-      at += f.size + 1;
-    }
+    const read = packBatch(batch);
+    const at = readOffsets(read.sizes);
     const settle = (r: WorkerReply) => {
       const back = r.buffer;
       // The batch's buffer comes back when every file's bytes are done with.
@@ -139,7 +136,7 @@ export class HashPool {
             once = true;
             done();
           };
-          f.resolve({ bytes: Buffer.from(back, read[i]![2], n), stat: { size, mtimeNs, ctimeNs, ino, mode, uid, gid }, done: release });
+          f.resolve({ bytes: Buffer.from(back, at[i], n), stat: { size, mtimeNs, ctimeNs, ino, mode, uid, gid }, done: release });
         }
       });
     };
@@ -180,7 +177,7 @@ export class HashPool {
     const reject = (e: Error) => {
       for (const f of batch) f.reject(e);
     };
-    const message = { files: batch.map((f): [string, number] => [f.path, f.size]) };
+    const message = { files: packBatch(batch) };
     this.#queue.push({ id: this.#nextId++, message, settle, reject });
     this.#pump();
   }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { readOffsets, unpackBatch, type Batch } from './batch.ts';
 import { SmallFileReader } from './read-small.ts';
 
 const CHUNK = 1024 * 1024;
@@ -31,10 +32,10 @@ export interface WorkerReply {
   error?: string;
 }
 
-/** A read batch: files and where each one's bytes go in `buffer` (size + 1 bytes of room each). */
+/** A read batch: file i's bytes go into `buffer` after those of the files before it, with size + 1 bytes of room each. */
 export interface ReadJob {
   id: number;
-  read: [path: string, size: number, at: number][];
+  read: Batch;
   buffer: ArrayBuffer;
 }
 
@@ -87,15 +88,16 @@ function readInto(out: Uint8Array, path: string, size: number, at: number): Read
   }
 }
 
-parentPort!.on('message', (job: { id: number; path?: string; files?: [string, number][] } | ReadJob) => {
+parentPort!.on('message', (job: { id: number; path?: string; files?: Batch } | ReadJob) => {
   let reply: WorkerReply;
   if ('read' in job) {
     const out = new Uint8Array(job.buffer);
-    const reads = job.read.map(([p, size, at]) => readInto(out, p, size, at));
+    const at = readOffsets(job.read.sizes);
+    const reads = unpackBatch(job.read).map(([p, size], i) => readInto(out, p, size, at[i]!));
     parentPort!.postMessage({ id: job.id, reads, buffer: job.buffer } satisfies WorkerReply, [job.buffer]);
     return;
   }
-  if (job.files) reply = { id: job.id, files: job.files.map(([p, size]) => small(p, size)) };
+  if (job.files) reply = { id: job.id, files: unpackBatch(job.files).map(([p, size]) => small(p, size)) };
   else {
     try {
       reply = { id: job.id, ...large(job.path!) };
