@@ -144,7 +144,7 @@ export class ContentStore {
       await this.#publish(tmp, actual.digest);
       return actual;
     } catch (err) {
-      await flush?.done();
+      await flush?.done().catch(() => {});
       await rm(tmp, { force: true });
       throw err;
     }
@@ -174,7 +174,8 @@ export class ContentStore {
         fsyncSync(fd);
       } finally {
         closeSync(fd);
-        await flush.done();
+        // Already done on success; after a failure, its own error is not the one to report.
+        await flush.done().catch(() => {});
       }
       const digest = hashDigest(hash);
       await this.#publish(tmp, digest);

@@ -4,7 +4,8 @@
 // microseconds of system time, which the pool's threads share out. For the same reason a layer
 // writer has the pool read the small files it writes (readSmall), in batches, into buffers the
 // pool lends to a worker and takes back when the writer is done with the bytes: fresh memory
-// costs a page fault per page. Workers start on first use and exit when the pool is idle.
+// costs a page fault per page. Workers start on first use and exit once the pool has been idle
+// for a second.
 import { Worker } from 'node:worker_threads';
 import { packBatch, readOffsets, type Batch } from './batch.ts';
 import type { ReadFileResult, SmallFileResult, WorkerReply } from './hash-worker.ts';

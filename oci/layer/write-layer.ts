@@ -71,7 +71,7 @@ const LOOKAHEAD = 32;
 const READ_LOOKAHEAD = 160;
 const BATCH = 512 * 1024;
 const DIRECT = 64 * 1024;
-/** Padding to a 512-byte block: shared, never written to. */
+/** Padding to a 512-byte block, copied from here. */
 const ZEROS = Buffer.alloc(512);
 
 interface Prepared {
@@ -134,10 +134,12 @@ async function prepare(change: Change, opts: WriteLayerOptions): Promise<Prepare
   };
   if (opts.readFile && opts.reuseBuffers && type === 'file' && header.size > 0 && header.size < DIRECT) {
     const r = await opts.readFile(change.source, header.size);
-    if ((change.verify && !sameFile(r.stat, change.verify)) || r.bytes.length !== header.size) {
+    const changed = change.verify !== undefined && !sameFile(r.stat, change.verify);
+    const read = r.bytes.length;
+    if (changed || read !== header.size) {
       r.done();
-      if (change.verify && !sameFile(r.stat, change.verify)) throw changedError(change.path);
-      throw new LayerWriteError(`${change.path} changed size while the layer was written (expected ${header.size} bytes, read ${r.bytes.length})`);
+      if (changed) throw changedError(change.path);
+      throw new LayerWriteError(`${change.path} changed size while the layer was written (expected ${header.size} bytes, read ${read})`);
     }
     return { change, header, stat: st, content: r.bytes, release: () => r.done() };
   }
@@ -240,7 +242,8 @@ async function* lookahead<T, U>(src: AsyncIterable<T> | Iterable<T>, depth: numb
 
 /**
  * Writes the layer tar for `changes` (which must already be in tree order, see sortChanges).
- * A regular file whose inode was already written becomes a hardlink entry to the first path.
+ * A regular file whose inode was already written becomes a hardlink entry to the first path,
+ * unless its change carries `written` (a copy's file, of its own).
  */
 export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<Change>, opts: WriteLayerOptions = {}): AsyncGenerator<Buffer> {
   const seenInodes = new Map<string, string>();
@@ -349,7 +352,8 @@ export async function* layerTarChunks(changes: AsyncIterable<Change> | Iterable<
               }
             }
             const pad = paddingFor(h.size);
-            if (pad > 0) add(ZEROS.subarray(0, pad));
+            // Copied into the batch when buffers are reused; else handed out, and never shared.
+            if (pad > 0) add(joined ? ZEROS.subarray(0, pad) : Buffer.alloc(pad));
           }
           if (h.type === 'file') opts.onFileEntry?.(c.path, start, offset - start);
         }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -44,11 +44,17 @@ describe('memo files', () => {
     for (let n = 0; n < 5; n++) writeMemoFile(path, { v: 1, n });
     await memoWrites();
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ v: 1, n: 4 });
-    // A directory in the way of the memo's directory: the write fails quietly.
+    // A file in the way of the memo's directory: the write fails quietly.
     await writeFile(join(dir, 'blocked'), '');
     writeMemoFile(join(dir, 'blocked', 'm.json'), { v: 1, n: 0 });
     await memoWrites();
     expect(await readMemoFile(join(dir, 'blocked', 'm.json'), asMemo)).toBeUndefined();
-    expect((await readdir(dir)).sort()).toEqual(['blocked', 'm.json']);
+    // A directory (not empty) where the memo goes: the temp file is written, the rename fails,
+    // and the temp file is removed.
+    await mkdir(join(dir, 'taken', 'inside'), { recursive: true });
+    writeMemoFile(join(dir, 'taken'), { v: 1, n: 0 });
+    await memoWrites();
+    expect((await readdir(dir)).sort()).toEqual(['blocked', 'm.json', 'taken']);
+    expect(await readdir(join(dir, 'taken'))).toEqual(['inside']);
   });
 });
