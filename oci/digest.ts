@@ -1,11 +1,12 @@
 // sha256 digests as OCI writes them: `sha256:<64 lowercase hex>`.
-import { createHash, type Hash } from 'node:crypto';
+import { hash, type Hash } from 'node:crypto';
 import { isDigest, type Digest } from '../llb/index.ts';
 
 export { isDigest };
 
 export function sha256(data: Uint8Array | string): Digest {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  // One-shot: no Hash object (a third of the time for small data, hashed by the thousand).
+  return `sha256:${hash('sha256', data)}`;
 }
 
 /** The 64-character hex part, after checking the value really is a sha256 digest (it becomes a file name). */

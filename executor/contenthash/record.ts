@@ -7,7 +7,7 @@
 //   symlink  = sha256(header)                 (mode forced to 777, size 0)
 //   dir      = sha256("dir" NUL header-digest { NUL name NUL child-digest } in sorted name order)
 //   selection (filters, several matches) = sha256("sel" { NUL relpath NUL digest } sorted by path)
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import type { Digest } from '../../llb/index.ts';
 
@@ -34,7 +34,8 @@ export function header(st: BigIntStats, linkname = ''): string {
 }
 
 export function sha256(data: string | Uint8Array): Digest {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  // One-shot: no Hash object per entry (a third of the time for a record this small).
+  return `sha256:${hash('sha256', data)}`;
 }
 
 export function fileDigest(st: BigIntStats, contentSha: string): Digest {
