@@ -14,7 +14,8 @@ import type { Digest } from '../../llb/index.ts';
 import { PathFilter, Pattern } from '../patterns/index.ts';
 import { ChecksumPathError } from './errors.ts';
 import { HashCache } from './hash-cache.ts';
-import { HashPool, type ReadSmall } from './hash-pool.ts';
+import type { ReadElsewhere } from '../../oci/index.ts';
+import { HashPool } from './hash-pool.ts';
 import { SmallFileReader } from './read-small.ts';
 import { dirDigest, EMPTY_DIGEST, fileDigest, headerDigest, selectionDigest } from './record.ts';
 import { resolveExisting, splitPath } from '../rootpath/index.ts';
@@ -99,7 +100,7 @@ export class ContentHasher {
    * the others asked for at the time, and the stat of the inode read: for a layer writer
    * writing thousands of context files.
    */
-  readSmall(path: string, size: number): Promise<ReadSmall> {
+  readSmall(path: string, size: number): Promise<ReadElsewhere> {
     return this.#pool.readSmall(path, size);
   }
 

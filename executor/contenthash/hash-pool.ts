@@ -7,6 +7,7 @@
 // costs a page fault per page. Workers start on first use and exit once the pool has been idle
 // for a second.
 import { Worker } from 'node:worker_threads';
+import type { ReadElsewhere } from '../../oci/index.ts';
 import { packBatch, readOffsets, type Batch } from './batch.ts';
 import type { ReadFileResult, SmallFileResult, WorkerReply } from './hash-worker.ts';
 
@@ -21,15 +22,6 @@ export interface SmallHash {
   after: { size: bigint; mtimeNs: bigint; ctimeNs: bigint; ino: bigint };
 }
 
-/** A small file's bytes as a worker read them, and the stat of the inode read. */
-export interface ReadSmall {
-  /** What the file held: `size` bytes, or one more when it grew, or fewer when it shrank. */
-  bytes: Buffer;
-  stat: { size: bigint; mtimeNs: bigint; ctimeNs: bigint; ino: bigint; mode: bigint; uid: bigint; gid: bigint };
-  /** The caller is done with `bytes`: the buffer they are in may be lent again. */
-  done(): void;
-}
-
 interface Job {
   id: number;
   /** What the worker gets: one large file, a batch of small ones ([path, size]), or a read batch. */
@@ -42,7 +34,7 @@ interface Job {
 interface ReadItem {
   path: string;
   size: number;
-  resolve: (r: ReadSmall) => void;
+  resolve: (r: ReadElsewhere) => void;
   reject: (e: Error) => void;
 }
 
@@ -100,7 +92,7 @@ export class HashPool {
   }
 
   /** The bytes of a small file (`size` when stat'ed), read in one batch with the others asked for in the same turn. */
-  readSmall(path: string, size: number): Promise<ReadSmall> {
+  readSmall(path: string, size: number): Promise<ReadElsewhere> {
     return new Promise((resolve, reject) => {
       this.#reads.push({ path, size, resolve, reject });
       this.#readBytes += size + 1;

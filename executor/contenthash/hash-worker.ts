@@ -2,10 +2,10 @@
 // the whole file at once), or of each of a batch of small files (read-small.ts), or the bytes of
 // a batch of small files read into a buffer the pool lends (and gets back with the reply).
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { readOffsets, unpackBatch, type Batch } from './batch.ts';
-import { SmallFileReader } from './read-small.ts';
+import { readWhole, SmallFileReader } from './read-small.ts';
 
 const CHUNK = 1024 * 1024;
 const buffer = Buffer.allocUnsafe(CHUNK);
@@ -69,20 +69,8 @@ function small(path: string, size: number): SmallFileResult {
 
 function readInto(out: Uint8Array, path: string, size: number, at: number): ReadFileResult {
   try {
-    const fd = openSync(path, 'r');
-    try {
-      let got = 0;
-      for (;;) {
-        const n = readSync(fd, out, at + got, size + 1 - got, got);
-        if (n === 0) break;
-        got += n;
-        if (got > size) break;
-      }
-      const st = fstatSync(fd, { bigint: true });
-      return [got, st.size, st.mtimeNs, st.ctimeNs, st.ino, st.mode, st.uid, st.gid];
-    } finally {
-      closeSync(fd);
-    }
+    const { got, after: st } = readWhole(path, out, at, size);
+    return [got, st.size, st.mtimeNs, st.ctimeNs, st.ino, st.mode, st.uid, st.gid];
   } catch (e) {
     return { error: (e as Error).message };
   }
